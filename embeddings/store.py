@@ -1,0 +1,116 @@
+"""An index is a directory with a manifest. Builds go to a fresh versioned directory, then an atomic swap.
+
+`<path>` is a symlink to `<path>.v-<id>`; replacing the symlink is one rename, so a reader sees either the
+old index or the new one, never a half-written one, and a killed build leaves the last good index in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index holds and how it was made; `load` compares it with the settings."""
+
+    embedder: str
+    dim: int
+    fingerprint: str
+    format_version: int = FORMAT_VERSION
+    counts: dict[str, int] = field(default_factory=dict)
+    created: float = field(default_factory=time.time)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        d = json.loads(text)
+        known = {k: d[k] for k in ("embedder", "dim", "fingerprint", "format_version", "counts", "created", "extra") if k in d}
+        return cls(**known)
+
+
+def read_manifest(index_dir: Path) -> Manifest | None:
+    """The manifest of an index directory, or None when there is none."""
+    p = index_dir / MANIFEST
+    if not p.is_file():
+        return None
+    return Manifest.from_json(p.read_text(encoding="utf-8"))
+
+
+def new_version_dir(path: Path) -> Path:
+    """A fresh, empty staging directory beside `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.parent / f".{path.name}.building-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    return staging
+
+
+def publish(staging: Path, path: Path, manifest: Manifest) -> Path:
+    """Write the manifest last, fsync, and swap `path` to point at the new version atomically."""
+    (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    for f in staging.iterdir():
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+    final = path.parent / f"{path.name}.v-{uuid.uuid4().hex[:12]}"
+    os.rename(staging, final)
+    old_target = os.path.realpath(path) if path.is_symlink() else None
+    if path.exists() and not path.is_symlink():
+        # An index directory from elsewhere (copied in by hand): move it aside rather than delete it.
+        os.rename(path, path.parent / f"{path.name}.replaced-{int(time.time())}")
+    link_tmp = path.parent / f".{path.name}.link-{uuid.uuid4().hex[:8]}"
+    os.symlink(final.name, link_tmp)
+    os.replace(link_tmp, path)
+    _fsync_dir(path.parent)
+    if old_target and Path(old_target) != final:
+        _retire(Path(old_target))
+    cleanup_stale(path)
+    return final
+
+
+def _retire(old: Path) -> None:
+    """Old versions are kept one grace period so in-flight readers finish; see `cleanup_stale`."""
+    try:
+        os.utime(old)
+    except OSError:
+        pass
+
+
+def cleanup_stale(path: Path, grace_s: float = 60.0) -> None:
+    """Remove abandoned staging dirs and versions no longer pointed at, once older than the grace period."""
+    current = os.path.realpath(path) if path.exists() else None
+    now = time.time()
+    for p in path.parent.glob(f"*{path.name}.*"):
+        if not p.is_dir() or p.is_symlink() or os.path.realpath(p) == current:
+            continue
+        if not (p.name.startswith(f".{path.name}.building-") or p.name.startswith(f"{path.name}.v-")):
+            continue
+        try:
+            if now - p.stat().st_mtime > grace_s:
+                shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def resolve(path: Path) -> Path:
+    """The concrete version directory `path` points at now."""
+    return Path(os.path.realpath(path))
+
+
+def _fsync_dir(d: Path) -> None:
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

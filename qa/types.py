@@ -1,0 +1,146 @@
+"""Domain types: small frozen dataclasses shared by every layer above `embeddings/`.
+
+Ids derive from content, so rebuilding the same corpus yields the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+AnswerKind = Literal["fact", "aggregate", "compare", "not_found"]
+
+
+def content_id(*parts: str, length: int = 16) -> str:
+    """A stable hex id for the given strings."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A labelled [start, end) range of a document's text, e.g. where the town or year was read."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What a report says about itself; each field may be unknown."""
+
+    town: str | None = None
+    county: str | None = None
+    city: str | None = None
+    province: str | None = None
+    year: int | None = None
+    date: str | None = None
+    title: str | None = None
+    town_span: Span | None = None
+    year_span: Span | None = None
+    region_span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """One report: the decoded original text (newlines as \\n) and its metadata."""
+
+    doc_id: str
+    source: str
+    text: str
+    encoding: str
+    metadata: Metadata
+
+    @staticmethod
+    def make_id(text: str) -> str:
+        """Documents with the same text share an id, so a duplicate is indexed once."""
+        return content_id(text)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A sentence-sized unit of a document: the retrieval unit and the citation unit."""
+
+    passage_id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    section: str | None
+    paragraph: int
+    is_heading: bool = False
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One number a sentence states: what is counted, the value, the unit and qualifiers."""
+
+    doc_id: str
+    passage_id: str
+    subject: str
+    value: float
+    unit: str
+    qualifier: str | None
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote with where it comes from; `quote == document.text[start:end]`."""
+
+    n: int
+    doc_id: str
+    source: str
+    town: str | None
+    year: int | None
+    title: str | None
+    section: str | None
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions a caller puts on an answer, on top of those read from the question."""
+
+    town: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and the answer given to it, as a conversation remembers them."""
+
+    question: str
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What every interface returns: short text with [n] markers, the towns named, and citations."""
+
+    question: str
+    answer: str
+    kind: AnswerKind
+    towns: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    conversation_id: str = ""
+    related: tuple[Citation, ...] = ()
+    values: tuple[tuple[str, float, str], ...] = field(default=())
+    resolved_question: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer contract as plain JSON-able data."""
+        d = asdict(self)
+        d["towns"] = list(self.towns)
+        d["citations"] = [asdict(c) for c in self.citations]
+        d["related"] = [asdict(c) for c in self.related]
+        d["values"] = [{"town": t, "value": v, "unit": u} for t, v, u in self.values]
+        return d
