@@ -60,3 +60,8 @@ class EmbedderUnavailable(ReportQAError):
 class ConfigError(ReportQAError):
     code = "config_error"
     status = 500
+
+
+class DocumentNotFound(ReportQAError):
+    code = "document_not_found"
+    status = 404
