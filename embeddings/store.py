@@ -6,6 +6,7 @@ old index or the new one, never a half-written one, and a killed build leaves th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -60,9 +61,10 @@ def new_version_dir(path: Path) -> Path:
 def publish(staging: Path, path: Path, manifest: Manifest) -> Path:
     """Write the manifest last, fsync, and swap `path` to point at the new version atomically."""
     (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
-    for f in staging.iterdir():
-        with open(f, "rb") as fh:
-            os.fsync(fh.fileno())
+    for f in staging.rglob("*"):
+        if f.is_file():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
     final = path.parent / f"{path.name}.v-{uuid.uuid4().hex[:12]}"
     os.rename(staging, final)
     old_target = os.path.realpath(path) if path.is_symlink() else None
@@ -81,10 +83,8 @@ def publish(staging: Path, path: Path, manifest: Manifest) -> Path:
 
 def _retire(old: Path) -> None:
     """Old versions are kept one grace period so in-flight readers finish; see `cleanup_stale`."""
-    try:
+    with contextlib.suppress(OSError):
         os.utime(old)
-    except OSError:
-        pass
 
 
 def cleanup_stale(path: Path, grace_s: float = 60.0) -> None:

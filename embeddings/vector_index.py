@@ -68,6 +68,10 @@ class VectorIndex:
         k = min(k, len(ids))
         return self._index.search(q, k, params=params)  # type: ignore[no-any-return]
 
+    def reconstruct(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors of the given ids."""
+        return np.vstack([self._index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+
     def reconstruct_all(self) -> np.ndarray:
         """All stored vectors (exact indexes only), e.g. to reuse them in an incremental build."""
         return np.asarray(self._index.reconstruct_n(0, self.size), dtype=np.float32)

@@ -1,13 +1,171 @@
 """`QAEngine`: the one facade every interface calls (CLI, /chat, /v1/chat/completions, webhooks).
 
-Contract (implementation in progress):
-
     QAEngine.load(settings, *, embedder=None) -> QAEngine        # IndexNotFound / IndexMismatch / IndexCorrupt
     engine.ask(question, conversation=(), filters=None) -> Answer # BadQuestion / QuestionTooLong
-    engine.documents() -> list[dict]     # doc_id, source, town, county, city, province, year, date, title,
-                                         # encoding, chars, passages, claims
-    engine.document(doc_id) -> Document  # DocumentNotFound
-    engine.passage(doc_id, start, end) -> dict  # doc_id, start, end, quote, section, town, year, title,
-                                                # paragraph {start, end, text}
-    engine.stats() -> dict               # documents, passages, claims, embedder, index_path, version
+    engine.documents() -> list[dict]
+    engine.document(doc_id) -> Document                          # DocumentNotFound
+    engine.passage(doc_id, start, end) -> dict
+    engine.stats() -> dict
 """
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from embeddings.base import Embedder, EmbeddingError
+from embeddings.factory import make_embedder
+from qa.answering import Composer
+from qa.corpus_index import CorpusIndex
+from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
+from qa.metadata import town_core
+from qa.question import ParsedQuestion, parse_question, resolve_followup
+from qa.retrieval import Retriever
+from qa.settings import Settings
+from qa.types import Answer, Document, Filters, Turn
+
+
+def embedder_from_settings(settings: Settings) -> Embedder:
+    """The configured embedder (constructed, not yet loaded)."""
+    e = settings.embedding
+    return make_embedder(e.model, batch_size=e.batch_size, threads=e.threads)
+
+
+def clean_question(question: str, limit: int) -> str:
+    """Strip control characters and surrounding space; reject empty or over-long questions."""
+    if not isinstance(question, str):
+        raise BadQuestion("the question must be text")
+    q = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in question).strip()
+    if not q:
+        raise BadQuestion("the question is empty; ask something such as 和谦镇办理了多少件行政处罚案件?")
+    if len(q) > limit:
+        raise QuestionTooLong(f"the question has {len(q)} characters; the limit is {limit}. Shorten it and ask again")
+    return q
+
+
+class QAEngine:
+    """Answers questions over one loaded index. Thread-safe for concurrent `ask` calls."""
+
+    def __init__(self, index: CorpusIndex, embedder: Embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        a = settings.answer
+        self.retriever = Retriever(index, embedder, dense_weight=a.dense_weight, candidates=a.candidates)
+        self.composer = Composer(index, self.retriever, min_coverage=a.min_coverage, max_citations=a.max_citations)
+        from pypinyin import lazy_pinyin
+
+        self.pinyin = {t: "".join(lazy_pinyin(town_core(t))).lower() for t in index.towns}
+
+    @classmethod
+    def load(cls, settings: Settings, *, embedder: Embedder | None = None) -> QAEngine:
+        """Load the index at settings.index.path with the configured (or given) embedder."""
+        embedder = embedder or embedder_from_settings(settings)
+        index = CorpusIndex.load(settings.index.path, embedder)
+        engine = cls(index, embedder, settings)
+        try:
+            engine.retriever.query_vector("法治政府建设")
+        except EmbeddingError as e:
+            raise EmbedderUnavailable(str(e)) from e
+        return engine
+
+    def parse(self, question: str) -> ParsedQuestion:
+        """The parsed form of a question (no conversation)."""
+        return parse_question(question, self.index.towns, self.pinyin, self.index.tokenizer)
+
+    def ask(self, question: str, conversation: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
+        """Answer one question; earlier turns resolve follow-ups such as 那西仓镇呢?"""
+        q = clean_question(question, self.settings.answer.max_question_chars)
+        pq = self.parse(q)
+        if conversation:
+            last = conversation[-1]
+            prev_text = last.answer.resolved_question or last.question
+            previous = self.parse(prev_text)
+            pq = resolve_followup(pq, previous, last.answer.towns)
+        try:
+            answer = self.composer.compose(pq, filters)
+        except EmbeddingError as e:
+            raise EmbedderUnavailable(str(e)) from e
+        resolved = pq.query_text if pq.query_text != pq.text else q
+        if pq.elliptical and pq.towns and not any(t in resolved for t in pq.towns):
+            resolved = "、".join(pq.towns) + "：" + resolved
+        return replace(answer, question=q, resolved_question=resolved)
+
+    # ---- documents --------------------------------------------------------------------------------------
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Every indexed report with its metadata and counts."""
+        passages: dict[str, int] = {k: len(v) for k, v in self.index.doc_rows.items()}
+        claims: dict[str, int] = {k: len(v) for k, v in self.index.claims_by_doc.items()}
+        out = []
+        for d in self.index.documents.values():
+            m = d.metadata
+            out.append(
+                {
+                    "doc_id": d.doc_id,
+                    "source": d.source,
+                    "town": m.town,
+                    "county": m.county,
+                    "city": m.city,
+                    "province": m.province,
+                    "year": m.year,
+                    "date": m.date,
+                    "title": m.title,
+                    "encoding": d.encoding,
+                    "chars": len(d.text),
+                    "passages": passages.get(d.doc_id, 0),
+                    "claims": claims.get(d.doc_id, 0),
+                }
+            )
+        return out
+
+    def document(self, doc_id: str) -> Document:
+        """One report by id."""
+        try:
+            return self.index.documents[doc_id]
+        except KeyError:
+            raise DocumentNotFound(f"no document {doc_id!r}; GET /documents lists the ids") from None
+
+    def passage(self, doc_id: str, start: int, end: int) -> dict[str, Any]:
+        """A cited span with its paragraph, so a citation can be read in context."""
+        d = self.document(doc_id)
+        if not (0 <= start < end <= len(d.text)):
+            raise BadQuestion(f"start and end must satisfy 0 <= start < end <= {len(d.text)}")
+        para = next(((a, b) for a, b in self.index.paragraphs.get(doc_id, []) if a <= start < b), None)
+        if para is None:
+            para = (max(0, start - 100), min(len(d.text), end + 100))
+        section = None
+        for r in self.index.doc_rows.get(doc_id, []):
+            p = self.index.passages[int(r)]
+            if p.start <= start < p.end:
+                section = p.section
+                break
+        m = d.metadata
+        return {
+            "doc_id": doc_id,
+            "source": d.source,
+            "start": start,
+            "end": end,
+            "quote": d.text[start:end],
+            "section": section,
+            "town": m.town,
+            "year": m.year,
+            "title": m.title,
+            "paragraph": {"start": para[0], "end": para[1], "text": d.text[para[0] : para[1]]},
+        }
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and provenance of the loaded index."""
+        m = self.index.manifest
+        return {
+            "documents": len(self.index.documents),
+            "passages": len(self.index.passages),
+            "claims": len(self.index.claims),
+            "embedder": m.embedder,
+            "dim": m.dim,
+            "index_path": str(self.index.path),
+            "version": self.index.path.name if self.index.path else None,
+            "fingerprint": m.fingerprint,
+        }

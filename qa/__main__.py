@@ -1,0 +1,5 @@
+"""`python -m qa` is the `reportqa` command."""
+
+from qa.cli import main
+
+main()

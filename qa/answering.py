@@ -1,0 +1,428 @@
+"""Answer composition: facts, lists, aggregates over every document, comparisons of parsed numbers,
+metadata questions, and a plain "the reports do not say" when the evidence is not there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.corpus_index import CorpusIndex
+from qa.question import ParsedQuestion
+from qa.retrieval import Hit, Retriever
+from qa.types import Answer, Citation, Claim, Document, Filters, Passage
+
+COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}
+_TRAINING = re.compile(r"考试|参训|培训|学法|参学|考核|测试")
+
+
+@lru_cache(maxsize=4096)
+def pinyin_name(town: str) -> str:
+    """'和谦镇' → 'Heqian'."""
+    from pypinyin import lazy_pinyin
+
+    from qa.metadata import town_core
+
+    return "".join(lazy_pinyin(town_core(town))).capitalize()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One passage chosen as evidence, with an optional clause to show in the answer text."""
+
+    passage: Passage
+    display: str | None = None
+    claim: Claim | None = None
+
+
+class Composer:
+    """Turns a parsed question into an Answer using the index and the retriever."""
+
+    def __init__(self, index: CorpusIndex, retriever: Retriever, *, min_coverage: float = 0.6, max_citations: int = 8):
+        self.index = index
+        self.retriever = retriever
+        self.min_coverage = min_coverage
+        self.max_citations = max_citations
+
+    # ---- shared pieces ------------------------------------------------------------------------------
+
+    def doc(self, doc_id: str) -> Document:
+        return self.index.documents[doc_id]
+
+    def citation(self, n: int, p: Passage) -> Citation:
+        d = self.doc(p.doc_id)
+        m = d.metadata
+        return Citation(n, d.doc_id, d.source, m.town, m.year, m.title, p.section, p.text, p.start, p.end)
+
+    def town_label(self, town: str | None, lang: str) -> str:
+        if not town:
+            return "(unknown town)" if lang == "en" else "(未知乡镇)"
+        return f"{pinyin_name(town)} ({town})" if lang == "en" else town
+
+    def passage_at(self, doc_id: str, offset: int) -> Passage | None:
+        for r in self.index.doc_rows.get(doc_id, []):
+            p = self.index.passages[int(r)]
+            if p.start <= offset < p.end:
+                return p
+        return None
+
+    def candidate_docs(self, pq: ParsedQuestion, filters: Filters | None) -> tuple[list[str], str | None]:
+        """Documents the question may draw on, or (empty, reason) when the corpus has none."""
+        docs = list(self.index.documents.values())
+        towns = list(pq.towns)
+        if filters and filters.town:
+            ft = filters.town
+            match = [t for t in self.index.towns if t == ft or t.startswith(ft) or ft.startswith(t)]
+            if not match:
+                return [], f"no report for {ft} in the index"
+            towns = [t for t in towns if t in match] or match
+        if towns:
+            docs = [d for d in docs if d.metadata.town in towns]
+        years = list(pq.years)
+        if filters and filters.year:
+            years = [filters.year]
+        if years and docs:
+            by_year = [d for d in docs if d.metadata.year in years]
+            if not by_year:
+                # A report may speak of a later year (2025年工作思路 in a 2024 report).
+                by_year = [d for d in docs if any(f"{y}年" in (p.section or "") for y in years for p in self._passages(d.doc_id))]
+            if not by_year and pq.soft_years:
+                by_year = docs
+            if not by_year:
+                have = sorted({(d.metadata.town or "?", d.metadata.year) for d in docs}, key=lambda x: (x[0], x[1] or 0))
+                have_txt = "、".join(f"{t} {y}年" for t, y in have)
+                return [], f"the index has no {'/'.join(map(str, years))} report for this question (it has: {have_txt})"
+            docs = by_year
+        return [d.doc_id for d in docs], None
+
+    def _passages(self, doc_id: str) -> list[Passage]:
+        return [self.index.passages[int(r)] for r in self.index.doc_rows.get(doc_id, [])]
+
+    def not_found(self, pq: ParsedQuestion, reason: str | None, related: Sequence[Passage] = ()) -> Answer:
+        if pq.lang == "en":
+            text = "The reports do not say." + (f" ({reason})" if reason else "")
+            if related:
+                text += " Related passages are listed below; they do not answer the question."
+        else:
+            text = "报告中没有找到相关内容，无法回答。" + (f"（{_zh_reason(reason)}）" if reason else "")
+            if related:
+                text += " 下列相关段落仅供参考，并不回答该问题。"
+        rel = tuple(self.citation(i + 1, p) for i, p in enumerate(related[:3]))
+        return Answer(pq.text, text, "not_found", (), (), related=rel)
+
+    # ---- entry point ------------------------------------------------------------------------------------
+
+    def compose(self, pq: ParsedQuestion, filters: Filters | None = None) -> Answer:
+        """The answer to a parsed question."""
+        if pq.unknown_towns and not pq.towns:
+            names = "、".join(pq.unknown_towns)
+            return self.not_found(pq, f"no report for {names} in the index")
+        doc_ids, reason = self.candidate_docs(pq, filters)
+        if not doc_ids:
+            return self.not_found(pq, reason)
+        if pq.intent == "region":
+            return self.region(pq, doc_ids)
+        if pq.intent == "year":
+            return self.year(pq, doc_ids)
+        if pq.intent == "compare":
+            return self.compare(pq, doc_ids)
+        if pq.intent == "aggregate":
+            return self.aggregate(pq, doc_ids)
+        return self.fact(pq, doc_ids)
+
+    # ---- metadata questions -------------------------------------------------------------------------
+
+    def region(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+        parts, cites = [], []
+        for doc_id in _one_per_town(self.index, doc_ids):
+            m = self.doc(doc_id).metadata
+            region = "".join(x for x in (m.province, m.city, m.county) if x)
+            if not m.county and not m.city:
+                continue
+            p = self.passage_at(doc_id, m.region_span.start) if m.region_span else None
+            if p is None:
+                continue
+            cites.append(self.citation(len(cites) + 1, p))
+            label = self.town_label(m.town, pq.lang)
+            parts.append(
+                f"{label} is in {region} [{len(cites)}]" if pq.lang == "en" else f"{label}属于{region}[{len(cites)}]"
+            )
+        if not cites:
+            return self.not_found(pq, "the reports do not name their county or district")
+        towns = tuple(c.town for c in cites if c.town)
+        return Answer(pq.text, ("; ".join(parts) + ".") if pq.lang == "en" else "；".join(parts) + "。", "fact", towns, tuple(cites))
+
+    def year(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+        parts, cites = [], []
+        for doc_id in doc_ids:
+            d = self.doc(doc_id)
+            m = d.metadata
+            if m.year is None or m.year_span is None:
+                continue
+            p = self.passage_at(doc_id, m.year_span.start)
+            if p is None:
+                continue
+            cites.append(self.citation(len(cites) + 1, p))
+            label = self.town_label(m.town, pq.lang)
+            parts.append(
+                f"{label}: the {m.year} report [{len(cites)}]" if pq.lang == "en" else f"{label}：{m.year}年的报告[{len(cites)}]"
+            )
+        if not cites:
+            return self.not_found(pq, "the reports do not state their year")
+        towns = tuple(dict.fromkeys(c.town for c in cites if c.town))
+        sep = "; " if pq.lang == "en" else "；"
+        return Answer(pq.text, sep.join(parts) + ("." if pq.lang == "en" else "。"), "fact", towns, tuple(cites))
+
+    # ---- facts and lists ----------------------------------------------------------------------------
+
+    def fact(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+        hits = self.retriever.search(pq, doc_ids)
+        good = [h for h in hits if h.coverage >= self.min_coverage]
+        if not good:
+            return self.not_found(pq, None, [self.index.passages[h.row] for h in hits[:2]])
+        if pq.numeric:
+            with_numbers = [h for h in good if self.index.passages[h.row].passage_id in self._claim_passages()]
+            if not with_numbers:
+                return self.not_found(pq, "no figure for this in the reports", [self.index.passages[h.row] for h in good[:2]])
+            good = with_numbers + [h for h in good if h not in with_numbers]
+        chosen: list[Evidence] = []
+        if pq.intent == "list":
+            chosen = self.list_items(pq, good)
+        if not chosen:
+            per_town = 3 if len({self.doc(self.index.passages[h.row].doc_id).metadata.town for h in good[:6]}) == 1 else 2
+            chosen = self._diverse(pq, good, per_town)
+        return self._fact_answer(pq, chosen)
+
+    def _claim_passages(self) -> set[str]:
+        if not hasattr(self, "_claim_pids"):
+            self._claim_pids = {c.passage_id for c in self.index.claims}
+        return self._claim_pids
+
+    def _diverse(self, pq: ParsedQuestion, hits: Sequence[Hit], per_town: int) -> list[Evidence]:
+        """The best hits, at most `per_town` per town, towns named in the question all represented."""
+        out: list[Evidence] = []
+        counts: dict[str | None, int] = {}
+        top = hits[0].score
+        for h in hits:
+            if h.score < top - 0.35 and len(out) >= 1:
+                break
+            p = self.index.passages[h.row]
+            town = self.doc(p.doc_id).metadata.town
+            if counts.get(town, 0) >= per_town:
+                continue
+            counts[town] = counts.get(town, 0) + 1
+            out.append(Evidence(p, self._display_clause(pq, p)))
+            if len(out) >= min(self.max_citations, max(3, per_town * max(1, len(pq.towns)))):
+                break
+        return out
+
+    def _display_clause(self, pq: ParsedQuestion, p: Passage) -> str:
+        """The clause of a passage that best answers the question (the sentence when it is short)."""
+        if len(p.text) <= 60:
+            return p.text
+        clauses = [c for c in re.split(r"(?<=[，,；;：:])", p.text) if c.strip()]
+        if not clauses:
+            return p.text
+        best = max(
+            range(len(clauses)),
+            key=lambda i: (
+                self.retriever.coverage(pq, -1, clauses[i]),
+                1 if (pq.numeric and re.search(r"\d", clauses[i])) else 0,
+            ),
+        )
+        text = clauses[best].rstrip("，,；;：:")
+        if len(text) < 12 and best + 1 < len(clauses):
+            text += clauses[best + 1].rstrip("，,；;：:")
+        return text
+
+    def list_items(self, pq: ParsedQuestion, hits: Sequence[Hit]) -> list[Evidence]:
+        """For "有哪些问题/思路" questions: the items under the best-matching section heading."""
+        best_section: tuple[str, str] | None = None
+        for h in hits[:8]:
+            p = self.index.passages[h.row]
+            heads = [p.text] if p.is_heading else []
+            heads += (p.section or "").split(" > ")[::-1]
+            for head in heads:
+                if head and self.retriever.coverage(pq, -1, head) >= self.min_coverage:
+                    best_section = (p.doc_id, head)
+                    break
+            if best_section:
+                break
+        if best_section is None:
+            return []
+        doc_id, head = best_section
+        items = [
+            p
+            for p in self._passages(doc_id)
+            if p.is_heading and p.section and head in p.section.split(" > ") and p.text.rstrip("。") != head
+            and p.section.split(" > ")[-1] != head
+        ]
+        if not items:
+            return []
+        return [Evidence(p, p.text.rstrip("。；;")) for p in items[: self.max_citations]]
+
+    def _fact_answer(self, pq: ParsedQuestion, chosen: list[Evidence]) -> Answer:
+        cites = [self.citation(i + 1, e.passage) for i, e in enumerate(chosen)]
+        towns = tuple(dict.fromkeys(c.town for c in cites if c.town))
+        lines: list[str] = []
+        by_town: dict[str | None, list[tuple[int, Evidence]]] = {}
+        for i, e in enumerate(chosen):
+            by_town.setdefault(self.doc(e.passage.doc_id).metadata.town, []).append((i + 1, e))
+        for town, items in by_town.items():
+            shown = items[:3] if pq.intent == "list" or len(items) > 1 else items[:1]
+            body = ("; " if pq.lang == "en" else "；").join(f"“{_short(e.display or e.passage.text)}”[{n}]" for n, e in shown)
+            lines.append(f"{self.town_label(town, pq.lang)}: {body}" if pq.lang == "en" else f"{town or ''}：{body}")
+        lead = "According to the reports — " if pq.lang == "en" else ""
+        return Answer(pq.text, lead + ("\n".join(lines)), "fact", towns, tuple(cites))
+
+    # ---- aggregates -----------------------------------------------------------------------------------
+
+    def aggregate(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+        """Every document is checked; each qualifying town is named once with its best quote."""
+        found: list[tuple[float, Evidence]] = []
+        if pq.constraint is not None:
+            for doc_id in doc_ids:
+                ev = self._best_constrained_claim(pq, doc_id)
+                if ev:
+                    found.append(ev)
+        else:
+            hits = self.retriever.search(pq, doc_ids, k=max(self.retriever.candidates, 20 * len(doc_ids)))
+            best: dict[str, Hit] = {}
+            for h in hits:
+                if h.coverage < self.min_coverage:
+                    continue
+                doc_id = self.index.passages[h.row].doc_id
+                if doc_id not in best or h.score > best[doc_id].score:
+                    best[doc_id] = h
+            for h in best.values():
+                p = self.index.passages[h.row]
+                found.append((h.score, Evidence(p, self._display_clause(pq, p), self._claim_for(pq, p))))
+        found = _one_per_town_ev(self.index, found)
+        if not found:
+            return self.not_found(pq, "no report meets the question's condition" if pq.constraint else None)
+        found.sort(key=lambda x: -x[0])
+        chosen = [e for _, e in found][: self.max_citations]
+        cites = [self.citation(i + 1, e.passage) for i, e in enumerate(chosen)]
+        towns = tuple(c.town for c in cites if c.town)
+        sep = "; " if pq.lang == "en" else "；"
+        parts = [f"{self.town_label(c.town, pq.lang)} “{_short(e.display or c.quote)}”[{c.n}]" for c, e in zip(cites, chosen, strict=True)]
+        if pq.lang == "en":
+            text = f"{len(cites)} town{'s' if len(cites) != 1 else ''}: " + sep.join(parts) + "."
+        else:
+            text = f"共{len(cites)}个：" + sep.join(parts) + "。"
+        values = tuple((c.town or "", e.claim.value, e.claim.unit) for c, e in zip(cites, chosen, strict=True) if e.claim)
+        return Answer(pq.text, text, "aggregate", towns, tuple(cites), values=values if len(values) >= 2 else ())
+
+    def _claim_for(self, pq: ParsedQuestion, p: Passage) -> Claim | None:
+        claims = [c for c in self.index.claims_by_doc.get(p.doc_id, []) if c.passage_id == p.passage_id and c.unit in COUNT_UNITS]
+        if not claims or not pq.numeric:
+            return None
+        return max(claims, key=lambda c: self.retriever.coverage(pq, -1, c.text))
+
+    def _best_constrained_claim(self, pq: ParsedQuestion, doc_id: str) -> tuple[float, Evidence] | None:
+        assert pq.constraint is not None
+        rate_groups = [g for g in pq.terms if any(f.endswith("率") for f in g.forms)]
+        asks_training = any(_TRAINING.search(f) for g in pq.terms for f in g.forms)
+        best: tuple[float, Evidence] | None = None
+        for c in self.index.claims_by_doc.get(doc_id, []):
+            if c.unit != pq.constraint.unit or not pq.constraint.holds(c.value):
+                continue
+            p = self.index.passages[self.index.passage_row[c.passage_id]]
+            if rate_groups and not any(f in c.subject for g in rate_groups for f in g.forms):
+                continue
+            local = p.text[max(0, c.start - p.start - 20) : c.end - p.start]
+            if _TRAINING.search(c.subject + local) and not asks_training:
+                continue
+            cov = self.retriever.coverage(pq, -1, p.text + "｜" + (p.section or ""))
+            if cov < self.min_coverage:
+                continue
+            score = cov + 0.1 * (1 if rate_groups else 0)
+            if best is None or score > best[0]:
+                best = (score, Evidence(p, _short(p.text, 80), c))
+        return best
+
+    # ---- comparisons ----------------------------------------------------------------------------------
+
+    def compare(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+        """Rank towns by the parsed number that best matches the question's measure."""
+        per_doc: list[tuple[Claim, Passage, float]] = []
+        for doc_id in doc_ids:
+            best: tuple[Claim, Passage, float] | None = None
+            for c in self.index.claims_by_doc.get(doc_id, []):
+                p = self.index.passages[self.index.passage_row[c.passage_id]]
+                clause_cov = self.retriever.coverage(pq, -1, c.text)
+                sent_cov = self.retriever.coverage(pq, -1, p.text)
+                rel = 0.7 * clause_cov + 0.3 * sent_cov
+                if sent_cov < self.min_coverage * 0.75 and clause_cov < self.min_coverage * 0.75:
+                    continue
+                if best is None or rel > best[2]:
+                    best = (c, p, rel)
+            if best:
+                per_doc.append(best)
+        if not per_doc:
+            return self.not_found(pq, "no comparable figures in the reports")
+        unit_kind = "%" if pq.constraint or any("率" in f for g in pq.terms for f in g.forms) else "count"
+        per_doc = [x for x in per_doc if (x[0].unit == "%") == (unit_kind == "%")] or per_doc
+        per_doc = [x for x in _one_per_town_claims(self.index, per_doc)]
+        reverse = pq.superlative != "min"
+        per_doc.sort(key=lambda x: (x[0].value if reverse else -x[0].value), reverse=True)
+        cites = [self.citation(i + 1, p) for i, (_, p, _) in enumerate(per_doc)]
+        towns = tuple(c.town for c in cites if c.town)
+        ranked = [
+            f"{self.town_label(c.town, pq.lang)} {_fmt(cl)}[{c.n}]" for c, (cl, _, _) in zip(cites, per_doc, strict=True)
+        ]
+        head = self.town_label(towns[0], pq.lang) if towns else ""
+        if pq.lang == "en":
+            word = "most" if reverse else "least"
+            text = f"{head} has the {word}: " + "; ".join(ranked) + "."
+        else:
+            word = "最多" if reverse else "最少"
+            text = f"{head}{word}：" + "；".join(ranked) + "。"
+        values = tuple((c.town or "", cl.value, cl.unit) for c, (cl, _, _) in zip(cites, per_doc, strict=True))
+        return Answer(pq.text, text, "compare", towns, tuple(cites), values=values)
+
+
+def _fmt(c: Claim) -> str:
+    v = int(c.value) if c.value == int(c.value) else c.value
+    return f"“{c.text}”" if c.text else f"{v}{c.qualifier or ''}{c.unit}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _zh_reason(reason: str | None) -> str:
+    return reason or ""
+
+
+def _one_per_town(index: CorpusIndex, doc_ids: Sequence[str]) -> list[str]:
+    seen: dict[str | None, str] = {}
+    for d in doc_ids:
+        doc = index.documents[d]
+        t = doc.metadata.town
+        if t not in seen or (doc.metadata.year or 0) > (index.documents[seen[t]].metadata.year or 0):
+            seen[t] = d
+    return list(seen.values())
+
+
+def _one_per_town_ev(index: CorpusIndex, found: list[tuple[float, Evidence]]) -> list[tuple[float, Evidence]]:
+    best: dict[str | None, tuple[float, Evidence]] = {}
+    for score, e in found:
+        t = index.documents[e.passage.doc_id].metadata.town
+        if t not in best or score > best[t][0]:
+            best[t] = (score, e)
+    return list(best.values())
+
+
+def _one_per_town_claims(
+    index: CorpusIndex, items: list[tuple[Claim, Passage, float]]
+) -> list[tuple[Claim, Passage, float]]:
+    best: dict[str | None, tuple[Claim, Passage, float]] = {}
+    for item in items:
+        t = index.documents[item[1].doc_id].metadata.town
+        if t not in best or item[2] > best[t][2]:
+            best[t] = item
+    return list(best.values())

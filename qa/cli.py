@@ -1,0 +1,220 @@
+"""The `reportqa` command: a thin shell over QAEngine. Errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from qa.errors import ReportQAError
+from qa.settings import Settings
+from qa.types import Answer, Filters, Turn
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Ask Chinese township 法治政府建设 reports; every answer quotes and cites.")
+index_app = typer.Typer(no_args_is_help=True, help="Build and inspect the index.")
+app.add_typer(index_app, name="index")
+
+IndexOpt = Annotated[Path | None, typer.Option("--index", envvar="REPORTQA_INDEX", help="Index directory.")]
+
+
+def _settings(index: Path | None = None) -> Settings:
+    try:
+        s = Settings()
+    except Exception as e:  # pydantic ValidationError: a bad REPORTQA_* value
+        _fail(f"configuration error: {e}".splitlines()[0] + " — check your REPORTQA_* environment variables")
+    if index is not None:
+        s = s.model_copy(update={"index": s.index.model_copy(update={"path": index})})
+    return s
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def render_answer(a: Answer) -> str:
+    """Answer text followed by numbered sources: town, year, section, file and offsets."""
+    lines = [a.answer, ""]
+    for c in a.citations:
+        where = " · ".join(x for x in (c.town, f"{c.year}" if c.year else None, c.section) if x)
+        lines.append(f"[{c.n}] {where}\n    {c.source} [{c.start}:{c.end}] “{c.quote}”")
+    if a.related:
+        lines.append("related (not an answer):")
+        for c in a.related:
+            lines.append(f"  - {c.town or ''} {c.source} [{c.start}:{c.end}] “{c.quote}”")
+    return "\n".join(lines).rstrip()
+
+
+def _engine(settings: Settings) -> Any:
+    from qa.engine import QAEngine
+
+    return QAEngine.load(settings)
+
+
+@index_app.command("build")
+def index_build(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Folders or files of reports (default: seeds/).")] = None,
+    index: IndexOpt = None,
+    if_stale: Annotated[bool, typer.Option("--if-stale", help="Do nothing when the index is current.")] = False,
+) -> None:
+    """Index a folder of reports.
+
+    Example: reportqa index build ~/reports/ --index .reportqa/index
+    """
+    from qa.corpus_index import CorpusIndex
+    from qa.engine import embedder_from_settings
+
+    s = _settings(index)
+    roots = paths or [s.index.corpus]
+    embedder = embedder_from_settings(s)
+    try:
+        if if_stale and CorpusIndex.is_current(roots, s.index.path, embedder.name):
+            typer.echo(f"index at {s.index.path} is up to date")
+            return
+        t_model = time.perf_counter()
+        dim = embedder.dim
+        model_s = time.perf_counter() - t_model
+        state = {"bar": None}
+
+        def progress(done: int, total: int) -> None:
+            if total == 0:
+                return
+            width = 30
+            filled = int(width * done / total)
+            sys.stderr.write(f"\rembedding [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+            state["bar"] = True
+
+        report = CorpusIndex.build(
+            roots, s.index.path, embedder, max_file_bytes=s.index.max_file_bytes, progress=progress,
+            warn=lambda m: typer.echo(f"warning: {m}", err=True),
+        )
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    for source, enc in sorted(report.encodings.items()):
+        if enc != "utf-8":
+            typer.echo(f"  {source}: decoded as {enc}")
+    typer.echo(
+        f"indexed {report.documents} documents, {report.passages} passages, {report.claims} claims; "
+        f"{report.embedded} embedded, {report.reused} reused; {len(report.skipped)} skipped, "
+        f"{len(report.duplicates)} duplicates; {report.seconds:.1f}s (model load {model_s:.1f}s, dim {dim}) "
+        f"→ {s.index.path}"
+    )
+
+
+@index_app.command("status")
+def index_status(index: IndexOpt = None) -> None:
+    """Show what the index holds."""
+    from embeddings.store import read_manifest, resolve
+
+    s = _settings(index)
+    if not s.index.path.exists():
+        _fail(f"no index at {s.index.path}; run `reportqa index build`")
+    m = read_manifest(resolve(s.index.path))
+    if m is None:
+        _fail(f"{s.index.path} has no manifest; run `reportqa index build`")
+        return
+    typer.echo(json.dumps({"path": str(resolve(s.index.path)), **json.loads(m.to_json())}, ensure_ascii=False, indent=1))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's answer JSON.")] = False,
+    town: Annotated[str | None, typer.Option(help="Only this town.")] = None,
+    year: Annotated[int | None, typer.Option(help="Only this report year.")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Ask one question.
+
+    Example: reportqa ask "哪些镇的行政执法合规率达到100%?"
+    """
+    s = _settings(index)
+    try:
+        engine = _engine(s)
+        a = engine.ask(question, filters=Filters(town=town, year=year) if (town or year) else None)
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    typer.echo(json.dumps(a.to_dict(), ensure_ascii=False, indent=1) if as_json else render_answer(a))
+
+
+@app.command()
+def chat(index: IndexOpt = None) -> None:
+    """Interactive questions with history; follow-ups (那西仓镇呢?) use the earlier turns. Ctrl-D leaves."""
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (line editing and history for input())
+    s = _settings(index)
+    try:
+        engine = _engine(s)
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    turns: list[Turn] = []
+    typer.echo(f"reportqa: {len(engine.index.documents)} reports ({', '.join(engine.index.towns)}). Ctrl-D to leave.")
+    while True:
+        try:
+            q = input("? ")
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if not q.strip():
+            continue
+        try:
+            a = engine.ask(q, turns[-6:])
+        except ReportQAError as e:
+            typer.echo(f"error: {e.message}")
+            continue
+        turns.append(Turn(q, a))
+        typer.echo(render_answer(a) + "\n")
+
+
+@app.command()
+def serve(
+    index: IndexOpt = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (REPORTQA_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (REPORTQA_PORT).")] = None,
+) -> None:
+    """Serve the chat API and web page.
+
+    Example: reportqa serve --port 8000, then open http://127.0.0.1:8000/
+    """
+    import uvicorn
+    from api.app import create_app  # the CLI is an entry point; it may start the HTTP edge
+
+    s = _settings(index)
+    uvicorn.run(create_app(s), host=host or s.api.host, port=port or s.api.port, log_level="info")
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Argument(help="JSONL with question, type, answer_towns, evidence.")],
+    index: IndexOpt = None,
+) -> None:
+    """Score the engine on a question set (fact, agg_f1, compare, absent, cites_valid)."""
+    from qa.evaluation import evaluate_file
+
+    s = _settings(index)
+    try:
+        engine = _engine(s)
+        summary = evaluate_file(engine, questions)
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    except (OSError, ValueError) as e:
+        _fail(f"{questions}: {e}")
+        return
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,81 @@
+"""A file becomes a Document, its sentence passages and its numeric claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.claims import find_claims
+from qa.errors import UnreadableDocument
+from qa.metadata import extract_metadata
+from qa.reading import read_text_file
+from qa.structure import Structure, parse_structure
+from qa.types import Claim, Document, Passage, content_id
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".text")
+CONVERT_HINT = "convert it first: libreoffice --headless --convert-to docx FILE (or save it as UTF-8 .txt)"
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A document with everything derived from it."""
+
+    document: Document
+    structure: Structure
+    passages: tuple[Passage, ...]
+    claims: tuple[Claim, ...]
+
+
+def section_label(path: tuple[str, ...]) -> str | None:
+    """The section path as one readable string, outermost first."""
+    return " > ".join(path) if path else None
+
+
+def parse_text(text: str, source: str, encoding: str) -> ParsedDocument:
+    """Structure, metadata, passages and claims of already-decoded text."""
+    structure = parse_structure(text)
+    metadata = extract_metadata(text, structure)
+    doc = Document(Document.make_id(text), source, text, encoding, metadata)
+    passages = tuple(
+        Passage(
+            passage_id=content_id(doc.doc_id, str(s.start), str(s.end)),
+            doc_id=doc.doc_id,
+            start=s.start,
+            end=s.end,
+            text=text[s.start : s.end],
+            section=section_label(s.section),
+            paragraph=s.paragraph,
+            is_heading=s.is_heading,
+        )
+        for s in structure.sentences
+    )
+    claims = []
+    for p in passages:
+        for c in find_claims(text, p.start, p.end):
+            claims.append(
+                Claim(doc.doc_id, p.passage_id, c.subject, c.value, c.unit, c.qualifier, c.start, c.end, text[c.start : c.end])
+            )
+    return ParsedDocument(doc, structure, passages, tuple(claims))
+
+
+def read_document(path: Path, source: str, max_bytes: int = 50_000_000) -> ParsedDocument:
+    """Read one report file; UnreadableDocument says why it cannot be used."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise UnreadableDocument(f"{source}: {path.suffix or 'this'} files are not supported yet; {CONVERT_HINT}")
+    decoded = read_text_file(path, max_bytes=max_bytes)
+    parsed = parse_text(decoded.text, source, decoded.encoding)
+    if not parsed.passages:
+        raise UnreadableDocument(f"{source}: no report text found (only page furniture or blank lines)")
+    return parsed
+
+
+def iter_report_files(paths: list[Path]) -> Iterator[tuple[Path, str]]:
+    """(file, source) for every file under the given paths; source is relative to the folder given."""
+    for root in paths:
+        if root.is_file():
+            yield root, root.name
+            continue
+        for f in sorted(root.rglob("*")):
+            if f.is_file() and not any(part.startswith(".") for part in f.relative_to(root).parts):
+                yield f, f.relative_to(root).as_posix()

@@ -1,0 +1,162 @@
+"""Lexical search: jieba tokens, an English→Chinese domain glossary, and BM25 through bm25s."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+_EN_WORD = re.compile(r"[a-z][a-z'\-]*")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Question words and function words that carry no topic."""
+    text = resources.files("qa.data").joinpath("stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip())
+
+
+@lru_cache(maxsize=1)
+def glossary() -> dict[str, tuple[str, ...]]:
+    """English term → Chinese terms, for this domain."""
+    out: dict[str, tuple[str, ...]] = {}
+    text = resources.files("qa.data").joinpath("glossary.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        en, _, zh = line.partition("\t")
+        out[en.strip().lower()] = tuple(zh.split())
+    return out
+
+
+def translate_english(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Glossary matches in an English question, longest phrase first, each word used once."""
+    words = _EN_WORD.findall(question.lower())
+    gl = glossary()
+    longest = max((len(k.split()) for k in gl), default=1)
+    out: list[tuple[str, tuple[str, ...]]] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            phrase = " ".join(words[i : i + n])
+            if phrase in gl:
+                out.append((phrase, gl[phrase]))
+                i += n
+                break
+            # crude plural/tense folding: "inspections" → "inspection"
+            for stem in (phrase[:-1] if phrase.endswith("s") else None, phrase[:-2] if phrase.endswith("ed") else None):
+                if stem and stem in gl:
+                    out.append((phrase, gl[stem]))
+                    i += n
+                    break
+            else:
+                continue
+            break
+        else:
+            i += 1
+    return out
+
+
+class Tokenizer:
+    """jieba with the corpus's own place names and the glossary's terms added, so 西仓镇 stays one token."""
+
+    def __init__(self, extra_words: Iterable[str] = ()) -> None:
+        import jieba
+
+        self._jieba = jieba.Tokenizer()
+        self._lock = threading.Lock()
+        self._words = sorted(set(extra_words) | {t for terms in glossary().values() for t in terms if len(t) > 1})
+        self._ready = False
+
+    def _init(self) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            import logging
+
+            logging.getLogger("jieba").setLevel(logging.WARNING)
+            self._jieba.initialize()
+            for w in self._words:
+                self._jieba.add_word(w, freq=20000)
+            self._ready = True
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Teach jieba more words (e.g. town names found at load time)."""
+        self._init()
+        for w in words:
+            self._jieba.add_word(w, freq=20000)
+
+    def tokens(self, text: str) -> list[str]:
+        """Search-mode tokens (whole words plus their parts), lower case, without punctuation or space."""
+        self._init()
+        out = []
+        for t in self._jieba.cut_for_search(text.lower()):
+            t = t.strip()
+            if t and not _PUNCT.match(t):
+                out.append(t)
+        return out
+
+    def words(self, text: str) -> list[str]:
+        """Precise-mode words (no sub-parts), for key-term extraction."""
+        self._init()
+        return [t.strip() for t in self._jieba.cut(text.lower()) if t.strip() and not _PUNCT.match(t.strip())]
+
+
+class BM25Index:
+    """BM25 over token lists, with scores for every passage so callers can filter and aggregate."""
+
+    def __init__(self, retriever: Any, doc_freq: dict[str, int], n_docs: int) -> None:
+        self._r = retriever
+        self.doc_freq = doc_freq
+        self.n_docs = n_docs
+        self._vocab: dict[str, int] = dict(getattr(retriever, "vocab_dict", {}) or {})
+
+    @classmethod
+    def build(cls, corpus_tokens: Sequence[Sequence[str]]) -> BM25Index:
+        """Index token lists; passage i keeps index i."""
+        import bm25s
+
+        r = bm25s.BM25(k1=1.2, b=0.75)
+        r.index([list(t) if t else [""] for t in corpus_tokens], show_progress=False)
+        df: dict[str, int] = {}
+        for toks in corpus_tokens:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        return cls(r, df, len(corpus_tokens))
+
+    def idf(self, term: str) -> float:
+        """Smoothed inverse document frequency; an unseen term gets the highest value."""
+        n = self.doc_freq.get(term, 0)
+        return float(np.log(1 + (self.n_docs - n + 0.5) / (n + 0.5)))
+
+    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every passage for the query (zeros when no token is known)."""
+        known = [t for t in query_tokens if t in self._vocab]
+        if not known:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return np.asarray(self._r.get_scores(known), dtype=np.float32)
+
+    def save(self, directory: Path) -> None:
+        """Write the bm25s files and the document frequencies."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self._r.save(str(directory), show_progress=False)
+        (directory / "doc_freq.json").write_text(
+            json.dumps({"n_docs": self.n_docs, "df": self.doc_freq}, ensure_ascii=False), encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> BM25Index:
+        """Read what `save` wrote."""
+        import bm25s
+
+        r = bm25s.BM25.load(str(directory), show_progress=False)
+        meta = json.loads((directory / "doc_freq.json").read_text(encoding="utf-8"))
+        return cls(r, meta["df"], int(meta["n_docs"]))

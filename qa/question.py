@@ -1,0 +1,308 @@
+"""Reading a question: its intent, the towns and years it names, its key terms, and any numeric constraint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from qa.lexical import Tokenizer, stopwords, translate_english
+from qa.metadata import TOWN_SUFFIXES, find_town_mentions, town_core
+
+Intent = Literal["fact", "list", "aggregate", "compare", "year", "region"]
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,30})[”\"」』’']")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_CONSTRAINT = re.compile(
+    r"(?P<op>达到|达|超过|高于|不低于|低于|少于|不足|大于|小于|at least|over|above|below|under|reach(?:ed|es)?|of)?\s*"
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|％|percent)"
+    r"(?P<after>以上|以下)?",
+    re.IGNORECASE,
+)
+_AGGREGATE = re.compile(
+    r"哪些(?:镇|乡|街道|乡镇)|哪几个(?:镇|乡|街道|乡镇)?|有几个(?:镇|乡|街道)|多少个(?:镇|乡|街道)|各(?:镇|乡)|"
+    r"which (?:towns|townships|of the towns)|what towns|list (?:the|all) towns|all towns",
+    re.IGNORECASE,
+)
+_WHICH = re.compile(r"哪些|哪几|\bwhich\b|\bwhat\b", re.IGNORECASE)
+_COMPARE_WORD = re.compile(
+    r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|较多|较少|多还是少|"
+    r"\b(?:most|more|highest|higher|lowest|lower|least|fewer|fewest|largest|larger|biggest|smallest)\b",
+    re.IGNORECASE,
+)
+_MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest)\b", re.IGNORECASE)
+_WHO = re.compile(r"哪个|哪一个|哪|谁|\bwhich\b|\bwho\b|\bwhat town\b", re.IGNORECASE)
+_YEAR_Q = re.compile(r"哪一?年|什么年份|年份是|哪个年度|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
+_REGION_Q = re.compile(
+    r"属于哪|哪个(?:区|县|市|省)|哪(?:个)?地区|位于|在哪里|在哪儿|所在(?:区|县|市|省)|"
+    r"\b(?:which|what) (?:county|district|city|province|region)\b|\bwhere is\b|\blocated\b",
+    re.IGNORECASE,
+)
+_LIST_Q = re.compile(
+    r"哪些|有什么|有何|哪几|列举|\bwhat (?:problems|measures|plans|steps|issues|shortcomings|work)\b|\blist\b",
+    re.IGNORECASE,
+)
+_NUMERIC_Q = re.compile(r"多少|几(?:次|件|个|名|人|场|份|条|起|项|批)|是多少|how many|how much|what (?:is|was) the .*rate|\brate\b|\bnumber of\b|率", re.IGNORECASE)
+_ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?？]?$|它们|他们|其|这些镇|这两个镇|这几个镇|两镇|\bthey\b|\bthem\b|\btheir\b|\bthose\b|\bit\b|\bits\b", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少")
+_ONLY_FUNCTION = re.compile(r"^[\W\d_]*$")
+
+
+@dataclass(frozen=True)
+class TermGroup:
+    """Interchangeable forms of one key term; a passage covers the group when it contains any form."""
+
+    forms: tuple[str, ...]
+    weight: float = 1.0
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A numeric condition from the question, e.g. 达到100% → (>=, 100, %)."""
+
+    op: str
+    value: float
+    unit: str
+
+    def holds(self, value: float) -> bool:
+        """Whether a claimed value meets the condition."""
+        return {
+            ">=": value >= self.value,
+            ">": value > self.value,
+            "<=": value <= self.value,
+            "<": value < self.value,
+            "==": abs(value - self.value) < 1e-9,
+        }[self.op]
+
+
+@dataclass(frozen=True)
+class ParsedQuestion:
+    text: str
+    lang: Literal["zh", "en"]
+    intent: Intent
+    towns: tuple[str, ...]
+    unknown_towns: tuple[str, ...]
+    years: tuple[int, ...]
+    terms: tuple[TermGroup, ...]
+    numeric: bool
+    constraint: Constraint | None
+    superlative: Literal["max", "min"] | None
+    elliptical: bool = False
+    soft_years: bool = False
+    query_text: str = ""
+    lexical_query: tuple[str, ...] = field(default=())
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """term → its interchangeable forms, from qa/data/synonyms.txt."""
+    text = resources.files("qa.data").joinpath("synonyms.txt").read_text(encoding="utf-8")
+    out: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        forms = tuple(line.split())
+        for f in forms:
+            out[f] = tuple(dict.fromkeys(out.get(f, ()) + forms))
+    return out
+
+
+def language_of(text: str) -> Literal["zh", "en"]:
+    """'zh' when the question has Chinese characters beyond town names, else 'en'."""
+    letters = len(re.findall(r"[A-Za-z]", text))
+    cjk = len(_CJK.findall(text))
+    return "en" if letters > 2 * cjk else "zh"
+
+
+def match_towns(text: str, towns: Sequence[str], pinyin: dict[str, str]) -> list[str]:
+    """Known towns named in text: full name, name without suffix, or pinyin (Heqian, Xicang …)."""
+    found: list[tuple[int, str]] = []
+    for t in towns:
+        pos = text.find(t)
+        if pos < 0:
+            core = town_core(t)
+            pos = text.find(core) if len(core) >= 2 and core != t else -1
+        if pos >= 0:
+            found.append((pos, t))
+    words = re.findall(r"[a-z]+", text.lower())
+    joined = {"".join(words[i : i + n]): i for n in (1, 2, 3, 4) for i in range(len(words) - n + 1)}
+    for t, py in pinyin.items():
+        if py and py in joined and all(t != f for _, f in found):
+            found.append((10_000 + joined[py], t))
+    # A town whose name is inside another found town's name (e.g. 凤场 in 龙凤场) is not a separate mention.
+    names = [t for _, t in sorted(found)]
+    return [t for t in names if not any(o != t and t in o for o in names)]
+
+
+def parse_question(
+    text: str, towns: Sequence[str], pinyin: dict[str, str], tokenizer: Tokenizer
+) -> ParsedQuestion:
+    """Parse a question against the towns the corpus knows."""
+    q = text.strip()
+    lang = language_of(q)
+    named = match_towns(q, towns, pinyin)
+    unknown = []
+    for name, _, _ in find_town_mentions(q):
+        if _NOT_A_NAME.search(name):
+            continue
+        if not any(name.endswith(t) or t.endswith(name) or town_core(t) in name for t in towns):
+            unknown.append(name)
+    unknown = [u for u in dict.fromkeys(unknown) if not any(u != o and u.endswith(o) for o in unknown)]
+    unknown = [u for u in unknown if not any(o != u and o.endswith(u) for o in unknown)]
+    years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(q)))
+    constraint = _constraint(q)
+    superlative: Literal["max", "min"] | None = None
+    if _COMPARE_WORD.search(q):
+        superlative = "min" if _MIN_WORD.search(q) else "max"
+    if _REGION_Q.search(q) and named:
+        intent: Intent = "region"
+    elif _YEAR_Q.search(q) and not _COMPARE_WORD.search(q) and "多少" not in q:
+        intent = "year"
+    elif superlative and (_WHO.search(q) or len(named) >= 2):
+        intent = "compare"
+    elif _AGGREGATE.search(q) or (not named and _WHICH.search(q) and ("镇" in q or "town" in q.lower() or lang == "zh")):
+        intent = "aggregate"
+    elif _LIST_Q.search(q) and not _NUMERIC_Q.search(q):
+        intent = "list"
+    else:
+        intent = "fact"
+    numeric = bool(_NUMERIC_Q.search(q)) or intent == "compare"
+    terms, lexical = key_terms(q, lang, named, unknown, tokenizer)
+    return ParsedQuestion(
+        text=q,
+        lang=lang,
+        intent=intent,
+        towns=tuple(named),
+        unknown_towns=tuple(unknown),
+        years=years,
+        terms=terms,
+        numeric=numeric,
+        constraint=constraint,
+        superlative=superlative,
+        elliptical=bool(_ELLIPSIS.search(q)),
+        query_text=q,
+        lexical_query=tuple(lexical),
+    )
+
+
+def _constraint(q: str) -> Constraint | None:
+    m = _CONSTRAINT.search(q)
+    if not m:
+        return None
+    op_word = (m.group("op") or "").lower()
+    after = m.group("after") or ""
+    if after == "以下" or op_word in ("低于", "少于", "不足", "小于", "below", "under"):
+        op = "<=" if after == "以下" else "<"
+    elif op_word in ("超过", "高于", "大于", "over", "above"):
+        op = ">"
+    else:
+        op = ">="
+    return Constraint(op, float(m.group("num")), "%")
+
+
+def key_terms(
+    q: str, lang: str, towns: Sequence[str], unknown: Sequence[str], tokenizer: Tokenizer
+) -> tuple[tuple[TermGroup, ...], list[str]]:
+    """The question's topic terms (town names, years, numbers and question words removed) and BM25 tokens."""
+    syn = synonym_groups()
+    groups: list[TermGroup] = []
+    lexical: list[str] = []
+    stop = stopwords()
+    cleaned = q
+    for t in list(towns) + list(unknown):
+        cleaned = cleaned.replace(t, " ").replace(town_core(t), " ")
+    cleaned = _CONSTRAINT.sub(" ", cleaned)
+    cleaned = _YEAR.sub(" ", cleaned)
+    for m in _QUOTED.finditer(cleaned):
+        phrase = m.group(1).strip()
+        if phrase and _CJK.search(phrase):
+            groups.append(TermGroup(syn.get(phrase, (phrase,)), 1.0, quoted=True))
+            lexical += tokenizer.tokens(phrase)
+    cleaned = _QUOTED.sub(" ", cleaned)
+    if lang == "en":
+        for _phrase, zh in translate_english(cleaned):
+            zh_terms = tuple(z for z in zh if z not in stop)
+            if not zh_terms:
+                continue
+            forms = tuple(dict.fromkeys(f for z in zh_terms for f in (z, *syn.get(z, ()))))
+            groups.append(TermGroup(forms))
+            for z in zh_terms:
+                lexical += tokenizer.tokens(z)
+        cjk_part = "".join(_CJK.findall(cleaned))
+        if cjk_part:
+            cleaned = cjk_part
+        else:
+            return _merge(groups), lexical
+    alternatives = re.split(r"或者|或是|或|以及|还是|/", cleaned) if re.search(r"或|还是|/", cleaned) else [cleaned]
+    alt_groups: list[list[str]] = []
+    for part in alternatives:
+        words = [w for w in tokenizer.words(part) if w not in stop and not _ONLY_FUNCTION.match(w) and len(w) > 1]
+        words = [w for w in words if not any(w.endswith(s) and len(w) <= len(s) for s in TOWN_SUFFIXES)]
+        alt_groups.append(words)
+        lexical += [t for t in tokenizer.tokens(part) if t not in stop]
+    if len(alt_groups) > 1 and all(alt_groups):
+        # "A或B": the distinguishing word of each alternative forms one group; shared words stay required.
+        shared = set(alt_groups[0]).intersection(*map(set, alt_groups[1:]))
+        for w in shared:
+            groups.append(TermGroup(syn.get(w, (w,))))
+        heads = tuple(dict.fromkeys(w for g in alt_groups for w in g if w not in shared))
+        if heads:
+            forms = tuple(dict.fromkeys(f for h in heads for f in (h, *syn.get(h, ()))))
+            groups.append(TermGroup(forms))
+    else:
+        for g in alt_groups:
+            for w in g:
+                groups.append(TermGroup(syn.get(w, (w,))))
+    return _merge(groups), lexical
+
+
+def _merge(groups: list[TermGroup]) -> tuple[TermGroup, ...]:
+    out: list[TermGroup] = []
+    for g in groups:
+        if any(set(g.forms) & set(o.forms) for o in out):
+            continue
+        out.append(g)
+    return tuple(out)
+
+
+def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previous_towns: Sequence[str]) -> ParsedQuestion:
+    """Fill an elliptical follow-up (那西仓镇呢? / 它们分别是哪一年的报告?) from the previous turn."""
+    if previous is None:
+        return pq
+    has_topic = bool(pq.terms) and pq.intent not in ("year", "region")
+    if pq.towns and not has_topic:
+        # "那西仓镇呢?": the previous question, asked of the new town.
+        text = previous.text
+        for t in previous.towns:
+            text = text.replace(t, pq.towns[0] if len(pq.towns) == 1 else "、".join(pq.towns))
+        return replace(
+            previous,
+            text=pq.text,
+            towns=pq.towns,
+            intent=previous.intent if len(pq.towns) == 1 or previous.intent != "fact" else "fact",
+            years=pq.years or previous.years,
+            soft_years=not pq.years,
+            elliptical=True,
+            query_text=text,
+        )
+    if not pq.towns and (pq.elliptical or not pq.terms):
+        towns = tuple(previous_towns) or previous.towns
+        intent = pq.intent
+        if intent == "aggregate" and towns:
+            intent = "fact"
+        return replace(
+            pq,
+            towns=towns,
+            years=pq.years or previous.years,
+            soft_years=not pq.years,
+            intent=intent,
+            terms=pq.terms or previous.terms,
+            lexical_query=pq.lexical_query or previous.lexical_query,
+            elliptical=True,
+        )
+    return pq

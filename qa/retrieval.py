@@ -1,0 +1,135 @@
+"""Hybrid retrieval: dense (FAISS) plus BM25, fused, with a term-coverage check that keeps answers honest."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from embeddings.base import Embedder
+from qa.corpus_index import CorpusIndex
+from qa.question import ParsedQuestion, TermGroup
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A scored passage row."""
+
+    row: int
+    score: float
+    dense: float
+    lexical: float
+    coverage: float
+
+
+class Retriever:
+    """Scores passages for a parsed question, optionally within some documents."""
+
+    def __init__(
+        self, index: CorpusIndex, embedder: Embedder, *, dense_weight: float = 0.5, candidates: int = 60
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.dense_weight = dense_weight
+        self.candidates = candidates
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._idf_cache: dict[str, float] = {}
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The question's embedding, cached for repeated questions."""
+        with self._lock:
+            if text in self._cache:
+                self._cache.move_to_end(text)
+                return self._cache[text]
+        v = self.embedder.embed([text])[0]
+        with self._lock:
+            self._cache[text] = v
+            if len(self._cache) > 512:
+                self._cache.popitem(last=False)
+        return v
+
+    def term_weight(self, group: TermGroup) -> float:
+        """IDF of a term group's main form; unseen terms weigh most, so a missing topic sinks coverage."""
+        form = group.forms[0]
+        if form not in self._idf_cache:
+            bm = self.index.bm25
+            if form in bm.doc_freq:
+                w = bm.idf(form)
+            else:
+                parts = [t for t in self.index.tokenizer.tokens(form) if len(t) > 1] or [form]
+                w = max(bm.idf(t) for t in parts)
+            self._idf_cache[form] = w
+        return self._idf_cache[form] * group.weight * (1.5 if group.quoted else 1.0)
+
+    def context_text(self, row: int) -> str:
+        """A passage's text with its innermost heading, the text coverage is judged on."""
+        p = self.index.passages[row]
+        if p.section and not p.is_heading:
+            return p.text + "｜" + p.section.rsplit(" > ", 1)[-1]
+        return p.text
+
+    def coverage(self, pq: ParsedQuestion, row: int, text: str | None = None) -> float:
+        """IDF-weighted share of the question's term groups that the passage contains."""
+        if not pq.terms:
+            return 1.0
+        ctx = text if text is not None else self.context_text(row)
+        total = got = 0.0
+        for g in pq.terms:
+            w = self.term_weight(g)
+            total += w
+            if any(f in ctx for f in g.forms):
+                got += w
+            elif len(g.forms[0]) >= 4:
+                parts = [t for t in self.index.tokenizer.words(g.forms[0]) if len(t) > 1]
+                if len(parts) > 1:
+                    got += 0.5 * w * sum(1 for t in parts if t in ctx) / len(parts)
+        return got / total if total else 1.0
+
+    def rows_of(self, doc_ids: Iterable[str] | None) -> np.ndarray | None:
+        """Passage rows of the given documents (None = all)."""
+        if doc_ids is None:
+            return None
+        parts = [self.index.doc_rows[d] for d in doc_ids if d in self.index.doc_rows]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def search(self, pq: ParsedQuestion, doc_ids: Iterable[str] | None = None, k: int | None = None) -> list[Hit]:
+        """Fused hits, best first, among the given documents' passages."""
+        k = k or self.candidates
+        allowed = self.rows_of(doc_ids)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        qv = self.query_vector(pq.query_text or pq.text)
+        d_scores, d_ids = self.index.vectors.search(qv, k, allowed)
+        dense = {int(i): float(s) for i, s in zip(d_ids[0], d_scores[0], strict=True) if i >= 0}
+        lex_all = self.index.bm25.scores(list(pq.lexical_query)) if pq.lexical_query else None
+        lexical: dict[int, float] = {}
+        if lex_all is not None:
+            pool = lex_all if allowed is None else lex_all[allowed]
+            top = np.argsort(-pool)[: k * 2]
+            for j in top:
+                if pool[j] <= 0:
+                    break
+                row = int(j) if allowed is None else int(allowed[j])
+                lexical[row] = float(pool[j])
+        rows = set(dense) | set(lexical)
+        if not rows:
+            return []
+        missing = [r for r in rows if r not in dense]
+        if missing:
+            vecs = self.index.vectors.reconstruct(missing)
+            for r, v in zip(missing, vecs @ qv, strict=True):
+                dense[r] = float(v)
+        max_lex = max(lexical.values(), default=0.0) or 1.0
+        wd = self.dense_weight
+        hits = []
+        for r in rows:
+            cov = self.coverage(pq, r)
+            lex = lexical.get(r, 0.0) / max_lex
+            score = wd * dense[r] + (1 - wd) * lex + 0.5 * cov
+            hits.append(Hit(r, score, dense[r], lex, cov))
+        hits.sort(key=lambda h: -h.score)
+        return hits
