@@ -166,9 +166,7 @@ class SQLiteConversationStore:
         self._last_purge = 0.0
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            str(path), check_same_thread=False, isolation_level=None, timeout=10.0
-        )
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10.0)
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -216,7 +214,9 @@ class SQLiteConversationStore:
                         (conversation_id, now, now),
                     )
                 else:
-                    self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id))
+                    self._db.execute(
+                        "UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id)
+                    )
                 self._db.execute(
                     "INSERT INTO turns (conversation_id, idx, question, answer, created) "
                     "VALUES (?, (SELECT COALESCE(MAX(idx) + 1, 0) FROM turns WHERE conversation_id = ?), ?, ?, ?)",

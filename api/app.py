@@ -1,0 +1,82 @@
+"""The app factory: `create_app(settings=None, *, engine=None)`. Routes live one module each in `api/routes/`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.deps import Engine, Services
+from api.errors import install_error_handlers
+from api.middleware import AccessLogMiddleware, ApiKeyMiddleware, BodyLimitMiddleware
+from api.routes import chat, conversations, documents, health
+from qa.conversations import ConversationStore
+from qa.settings import Settings
+
+# Paths that answer without the API key.
+OPEN_PATHS = ("/healthz",)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    store: ConversationStore | None = None,
+) -> FastAPI:
+    """Build the HTTP app. Without `engine`, the lifespan loads the index named by `settings` in the background."""
+    settings = settings or Settings()
+    services = Services(settings, engine=engine, store=store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.store  # noqa: B018 - open the database before the first request
+        services.start_loading()
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = FastAPI(
+        title="reportqa",
+        summary="Questions over township 法治政府建设情况报告, answered with verbatim, cited quotes.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    app.include_router(conversations.router)
+    app.include_router(documents.router)
+
+    api = settings.api
+    if api.api_key is not None:
+        app.add_middleware(ApiKeyMiddleware, key=api.api_key.get_secret_value(), open_paths=OPEN_PATHS)
+    app.add_middleware(BodyLimitMiddleware, limit=api.max_body_bytes)
+    if api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=api.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+        )
+    app.add_middleware(AccessLogMiddleware, log_questions=api.log_questions)
+    _ensure_access_log_handler()
+    return app
+
+
+def _ensure_access_log_handler() -> None:
+    """Print access lines to stderr unless the host process configured logging itself."""
+    logger = logging.getLogger("reportqa.access")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False

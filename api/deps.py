@@ -1,0 +1,165 @@
+"""What routes depend on: the engine (loaded once, off the event loop), the conversation store, settings."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any, Protocol, TypeVar
+
+from fastapi import Depends, Request
+
+from qa.conversations import ConversationStore, SQLiteConversationStore
+from qa.errors import IndexNotFound, ReportQAError
+from qa.settings import Settings
+from qa.types import Answer, Document, Filters, Turn
+
+T = TypeVar("T")
+
+
+class Engine(Protocol):
+    """What the API needs of `qa.engine.QAEngine`."""
+
+    def ask(
+        self, question: str, conversation: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Answer: ...
+
+    def documents(self) -> list[dict[str, Any]]: ...
+
+    def document(self, doc_id: str) -> Document: ...
+
+    def passage(self, doc_id: str, start: int, end: int) -> dict[str, Any]: ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+
+def _load_error(exc: BaseException) -> ReportQAError:
+    if isinstance(exc, ReportQAError):
+        return exc
+    return IndexNotFound(
+        f"The index could not be loaded ({type(exc).__name__}: {exc}); "
+        "run `reportqa index build` and restart the server."
+    )
+
+
+class Services:
+    """Everything one app instance shares: settings, engine, store and the answering thread pool.
+
+    The engine loads in the pool while the server already accepts connections, so `/healthz`
+    answers at once; requests that need the engine wait for the load, then get the engine or
+    the load's error (a 503 that says to run `reportqa index build`).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        store: ConversationStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self._engine = engine
+        self._engine_error: ReportQAError | None = None
+        self._loading: asyncio.Future[Engine] | None = None
+        self._store = store
+        self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The pool that runs CPU-bound answering, sized by `settings.api.workers`."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.settings.api.workers, thread_name_prefix="reportqa-answer"
+            )
+        return self._executor
+
+    @property
+    def store(self) -> ConversationStore:
+        """The conversation store (SQLite at `settings.api.state_db` unless one was injected)."""
+        if self._store is None:
+            self._store = SQLiteConversationStore(
+                self.settings.api.state_db, ttl_s=self.settings.api.conversation_ttl_s
+            )
+        return self._store
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking call in the answering pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+
+    def start_loading(self) -> None:
+        """Begin loading the engine in the pool unless one was injected or a load is under way."""
+        if self._engine is not None or self._loading is not None:
+            return
+        self._loading = asyncio.ensure_future(self.run(_load_engine, self.settings))
+
+    async def engine(self) -> Engine:
+        """The loaded engine; raises the load's error (503) when there is none."""
+        if self._engine is not None:
+            return self._engine
+        if self._engine_error is None:
+            self.start_loading()
+            assert self._loading is not None
+            try:
+                self._engine = await asyncio.shield(self._loading)
+                return self._engine
+            except Exception as exc:
+                self._engine_error = _load_error(exc)
+        raise self._engine_error
+
+    def status(self) -> tuple[str, Engine | ReportQAError | None]:
+        """('ready', engine), ('loading', None) or ('failed', error), without waiting."""
+        if self._engine is not None:
+            return "ready", self._engine
+        if self._loading is not None and self._loading.done() and self._engine_error is None:
+            exc = self._loading.exception()
+            if exc is None:
+                self._engine = self._loading.result()
+                return "ready", self._engine
+            self._engine_error = _load_error(exc)
+        if self._engine_error is not None:
+            return "failed", self._engine_error
+        return "loading", None
+
+    def close(self) -> None:
+        """Release the pool and the store."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+        close = getattr(self._store, "close", None)
+        if callable(close):
+            close()
+
+
+def _load_engine(settings: Settings) -> Engine:
+    from qa.engine import QAEngine
+
+    engine: Engine = QAEngine.load(settings)
+    return engine
+
+
+def get_services(request: Request) -> Services:
+    """The app's shared services."""
+    services: Services = request.app.state.services
+    return services
+
+
+async def get_engine(request: Request) -> Engine:
+    """The loaded engine, or a 503 saying how to build the index."""
+    return await get_services(request).engine()
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    return get_services(request).settings
+
+
+def get_store(request: Request) -> ConversationStore:
+    """The conversation store."""
+    return get_services(request).store
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[ConversationStore, Depends(get_store)]

@@ -1,0 +1,46 @@
+"""`GET /healthz` (liveness, always quick) and `GET /readyz` (the index is loaded)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import ServicesDep
+from api.errors import error_payload
+from api.schemas import Health, Readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> dict[str, str]:
+    """The process is up. Never touches the engine."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=None, responses={200: {"model": Readiness}, 503: {"model": Readiness}})
+async def readyz(services: ServicesDep) -> JSONResponse:
+    """Ready when the index is loaded: documents, passages, claims and the embedder; 503 until then."""
+    state, value = services.status()
+    if state == "ready":
+        assert value is not None and not isinstance(value, Exception)
+        stats = await services.run(value.stats)
+        return JSONResponse({"ready": True, "status": "ready", **_jsonable(stats)})
+    if state == "loading":
+        body = {
+            "ready": False,
+            "status": "loading",
+            **error_payload("loading", "The index is still loading."),
+        }
+        return JSONResponse(body, status_code=503)
+    assert isinstance(value, Exception)
+    code = getattr(value, "code", "unavailable")
+    message = getattr(value, "message", str(value))
+    return JSONResponse({"ready": False, "status": "failed", **error_payload(code, message)}, status_code=503)
+
+
+def _jsonable(stats: dict[str, object]) -> dict[str, object]:
+    return {
+        k: (str(v) if not isinstance(v, str | int | float | bool | type(None) | list | dict) else v)
+        for k, v in stats.items()
+    }

@@ -1,0 +1,182 @@
+"""Pydantic models at the HTTP edge. The domain stays in `qa.types`; these only parse and document JSON."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from qa.types import Filters
+
+
+class FiltersIn(BaseModel):
+    """Restrict the answer to one town and/or one report year."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    town: str | None = Field(None, max_length=50, description="Town as written in the reports, e.g. 和谦镇.")
+    year: int | None = Field(None, ge=1900, le=2200, description="The year reported on, e.g. 2021.")
+
+    def to_domain(self) -> Filters | None:
+        """The domain `Filters`, or None when nothing is set."""
+        town = (self.town or "").strip() or None
+        if town is None and self.year is None:
+            return None
+        return Filters(town=town, year=self.year)
+
+
+class ChatRequest(BaseModel):
+    """A question, optionally inside an earlier conversation."""
+
+    message: str = Field(
+        ..., description="The question, in Chinese or English.", examples=["哪些镇的行政执法合规率达到100%?"]
+    )
+    conversation_id: str | None = Field(
+        None, max_length=200, description="Continue this conversation; an unknown id starts a new one."
+    )
+    filters: FiltersIn | None = None
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    source: str
+    town: str | None
+    year: int | None
+    title: str | None
+    section: str | None
+    quote: str = Field(..., description="Exactly the document's text[start:end].")
+    start: int
+    end: int
+
+
+class ValueOut(BaseModel):
+    town: str
+    value: float
+    unit: str
+
+
+class ChatResponse(BaseModel):
+    """The answer contract, the same as `reportqa ask --json`."""
+
+    question: str
+    answer: str = Field(..., description="Short answer text with [n] citation markers.")
+    kind: Literal["fact", "aggregate", "compare", "not_found"]
+    towns: list[str]
+    citations: list[CitationOut]
+    conversation_id: str
+    related: list[CitationOut] = []
+    values: list[ValueOut] = []
+    resolved_question: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error response."""
+
+    error: ErrorDetail
+
+
+class TurnOut(BaseModel):
+    question: str
+    answer: ChatResponse
+
+
+class ConversationOut(BaseModel):
+    conversation_id: str
+    turns: list[TurnOut]
+
+
+class DocumentSummary(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    doc_id: str
+    source: str
+    town: str | None = None
+    county: str | None = None
+    city: str | None = None
+    province: str | None = None
+    year: int | None = None
+    date: str | None = None
+    title: str | None = None
+
+
+class DocumentList(BaseModel):
+    count: int
+    documents: list[DocumentSummary]
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    doc_id: str
+    source: str
+    encoding: str
+    metadata: dict[str, Any]
+    text: str
+
+
+class ParagraphOut(BaseModel):
+    start: int
+    end: int
+    text: str
+
+
+class PassageOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    doc_id: str
+    start: int
+    end: int
+    quote: str
+    section: str | None = None
+    town: str | None = None
+    year: int | None = None
+    title: str | None = None
+    paragraph: ParagraphOut
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    ready: bool
+    status: Literal["ready", "loading", "failed"]
+    error: ErrorDetail | None = None
+
+
+class OpenAIMessage(BaseModel):
+    """One chat message; `content` is a string or a list of content parts as front ends send them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The message's text, joining text parts and ignoring images and the like."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(
+            str(p.get("text", "")) for p in self.content if p.get("type") in ("text", "input_text")
+        )
+
+
+class OpenAIChatRequest(BaseModel):
+    """`POST /v1/chat/completions`; sampling options are accepted and ignored (answers are extractive)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = "reportqa"
+    messages: list[OpenAIMessage] = Field(..., min_length=1)
+    stream: bool = False
+    filters: FiltersIn | None = Field(None, description="reportqa extension: restrict to a town and/or year.")
