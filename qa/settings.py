@@ -5,10 +5,12 @@ Build it at an entry point (`Settings()`), then pass it down. Nothing here runs 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _group(prefix: str) -> SettingsConfigDict:
@@ -65,6 +67,11 @@ class ApiSettings(BaseSettings):
     conversation_ttl_s: int = Field(7 * 24 * 3600, ge=60, description="Conversations expire after this.")
     log_questions: bool = Field(False, description="Include question text in access logs.")
     workers: int = Field(4, ge=1, le=64, description="Threads that answer questions off the event loop.")
+    public_page: bool = Field(
+        False,
+        description="Serve the web page (/ and /static) without the API key; the page then asks for the key "
+        "and sends it as a Bearer header. The data endpoints still need the key.",
+    )
 
 
 class TelegramSettings(BaseSettings):
@@ -112,15 +119,26 @@ class DingTalkSettings(BaseSettings):
     model_config = _group("REPORTQA_DINGTALK_")
 
     app_secret: SecretStr | None = Field(None, description="Robot app secret; enables DingTalk.")
-    allowed_webhook_hosts: list[str] = Field(
+    allowed_webhook_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["oapi.dingtalk.com", "api.dingtalk.com"],
-        description="Hosts a sessionWebhook may point at.",
+        description="Hosts a sessionWebhook may point at, comma-separated: a bare host name allows "
+        "https on port 443 only; a full origin such as http://127.0.0.1:8081 allows exactly that origin.",
     )
     max_clock_skew_s: int = Field(3600, ge=1, description="Older `timestamp` headers are rejected.")
 
     @property
     def enabled(self) -> bool:
         return self.app_secret is not None
+
+    @field_validator("allowed_webhook_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, v: object) -> object:
+        if isinstance(v, str):
+            text = v.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [h.strip() for h in text.split(",") if h.strip()]
+        return v
 
 
 class WeComSettings(BaseSettings):
@@ -166,6 +184,12 @@ class WebhookSettings(BaseSettings):
     outbound_timeout_s: float = Field(10.0, gt=0, description="Timeout of each call to a platform API.")
     outbound_retries: int = Field(3, ge=0, le=10, description="Retries on 429/5xx, with backoff.")
     max_message_chars: int = Field(2000, ge=10, description="Longer messages get a polite refusal.")
+    max_clock_skew_s: int = Field(
+        300, ge=1, description="Older signed timestamps are rejected (Feishu, WeCom); older Telegram messages are dropped."
+    )
+    outbound_backoff_s: float = Field(
+        0.5, ge=0, description="First retry delay of a platform API call; it doubles on each retry."
+    )
 
 
 class Settings(BaseModel):
