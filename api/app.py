@@ -9,16 +9,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from api.deps import Engine, Services
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, ApiKeyMiddleware, BodyLimitMiddleware
-from api.routes import chat, conversations, documents, health
+from api.routes import chat, conversations, documents, health, openai_compat, web
 from qa.conversations import ConversationStore
 from qa.settings import Settings
 
-# Paths that answer without the API key.
+# Paths that answer without the API key; the page too when `public_page` is on (it holds no data).
 OPEN_PATHS = ("/healthz",)
+PAGE_PATHS = ("/", "/favicon.ico")
+PAGE_PREFIXES = ("/static/",)
 
 
 def create_app(
@@ -53,10 +56,19 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(conversations.router)
     app.include_router(documents.router)
+    app.include_router(openai_compat.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     api = settings.api
     if api.api_key is not None:
-        app.add_middleware(ApiKeyMiddleware, key=api.api_key.get_secret_value(), open_paths=OPEN_PATHS)
+        page = api.public_page
+        app.add_middleware(
+            ApiKeyMiddleware,
+            key=api.api_key.get_secret_value(),
+            open_paths=OPEN_PATHS + (PAGE_PATHS if page else ()),
+            open_prefixes=PAGE_PREFIXES if page else (),
+        )
     app.add_middleware(BodyLimitMiddleware, limit=api.max_body_bytes)
     if api.cors_origins:
         app.add_middleware(

@@ -20,6 +20,11 @@ class ConversationNotFound(ReportQAError):
     status = 404
 
 
+class ModelNotFound(ReportQAError):
+    code = "model_not_found"
+    status = 404
+
+
 class BadRange(BadQuestion):
     code = "bad_range"
 

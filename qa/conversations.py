@@ -8,6 +8,7 @@ caller can never reach another caller's turns by guessing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import sqlite3
@@ -269,4 +270,48 @@ def ask_in_conversation(
     answer = engine.ask(question, conversation=tuple(turns[-CONTEXT_TURNS:]), filters=filters)
     answer = replace(answer, conversation_id=conversation_id)
     store.append(conversation_id, Turn(question=question, answer=answer))
+    return answer
+
+
+def history_conversation_id(questions: Sequence[str], filters: Filters | None = None) -> str:
+    """The id under which a stateless history (the user questions so far) is remembered."""
+    key = json.dumps([list(questions), [filters.town, filters.year] if filters else None], ensure_ascii=False)
+    return "h_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def ask_with_history(
+    engine: Asker, store: ConversationStore, questions: Sequence[str], filters: Filters | None = None
+) -> Answer:
+    """Answer the last of `questions` as a follow-up to the earlier ones, for clients that resend history.
+
+    OpenAI-style clients send the whole history each time and no id. The engine is deterministic,
+    so the earlier answers follow from the earlier questions alone: the conversation is remembered
+    under a hash of the questions so far (`history_conversation_id`). Each request then costs one
+    `ask`, as the prefix without the last question is found stored; after a restart, an expiry or
+    an edited history, the missing prefix is rebuilt by asking its questions again. Assistant
+    messages a client sends back are not trusted as context; they could have been edited.
+    """
+    if not questions:
+        raise ValueError("questions must not be empty")
+    ids = [history_conversation_id(questions[: i + 1], filters) for i in range(len(questions))]
+    done = store.turns(ids[-1])
+    if done is not None and len(done) == len(questions):
+        return done[-1].answer
+    base: list[Turn] = []
+    for i in range(len(questions) - 2, -1, -1):
+        turns = store.turns(ids[i])
+        if turns is not None and len(turns) == i + 1:
+            base = turns
+            break
+    answer: Answer | None = None
+    for i in range(len(base), len(questions)):
+        conversation_id = ids[i]
+        if store.turns(conversation_id) is not None:
+            # A concurrent request is writing the same history; answer under a private id instead.
+            conversation_id = store.new_id()
+        for turn in base:
+            store.append(conversation_id, turn)
+        answer = ask_in_conversation(engine, store, questions[i], conversation_id, filters, adopt_id=True)
+        base = [*base, Turn(question=questions[i], answer=answer)]
+    assert answer is not None
     return answer

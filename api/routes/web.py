@@ -1,0 +1,18 @@
+"""The chat page at `/` and its static files: plain HTML, CSS and JS served by the app, no CDN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+router = APIRouter(tags=["web"])
+
+
+@router.get("/", include_in_schema=False)
+async def index() -> FileResponse:
+    """The chat page."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
