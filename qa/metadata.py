@@ -213,8 +213,21 @@ def _regions(text: str, town: str | None) -> tuple[str | None, str | None, str |
             hits = Counter(p for p in _PROVINCES for _ in re.finditer(p, text))
             if hits:
                 p, _ = hits.most_common(1)[0]
-                province = p + ("市" if p in _MUNICIPALITIES else "")
+                province = province_full_name(p)
     return county, city, province, span
+
+
+_FULL_NAMES = {
+    "内蒙古": "内蒙古自治区", "广西": "广西壮族自治区", "西藏": "西藏自治区", "宁夏": "宁夏回族自治区",
+    "新疆": "新疆维吾尔自治区", "香港": "香港特别行政区", "澳门": "澳门特别行政区",
+}
+
+
+def province_full_name(short: str) -> str:
+    """'四川' → '四川省', '重庆' → '重庆市', '广西' → '广西壮族自治区'."""
+    if short in _MUNICIPALITIES:
+        return short + "市"
+    return _FULL_NAMES.get(short, short + "省")
 
 
 def _context_is_name(text: str, start: int, end: int) -> bool:

@@ -36,13 +36,13 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _looks_like_text(text: str) -> bool:
+def _looks_like_text(text: str, bad_categories: tuple[str, ...] = ("Cc", "Cs", "Co", "Cn")) -> bool:
     if not text.strip():
         return False
     bad = sum(
         1
         for ch in text
-        if (unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\r\t\f\v") or ch == "\ufffd"
+        if (unicodedata.category(ch) in bad_categories and ch not in "\n\r\t\f\v") or ch == "\ufffd"
     )
     return bad <= max(2, len(text) // 200)
 
@@ -93,7 +93,9 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        if _looks_like_text(text):
+        # Valid UTF-8 is trusted unless it is full of control characters; other codecs must also
+        # avoid unassigned and private-use code points, which is what mis-decoded bytes look like.
+        if _looks_like_text(text, ("Cc",) if enc == "utf-8" else ("Cc", "Cs", "Co", "Cn")):
             return Decoded(normalise_newlines(text), enc)
     if b"\x00" not in data:
         from charset_normalizer import from_bytes

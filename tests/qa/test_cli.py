@@ -1,0 +1,91 @@
+"""The CLI as a user meets it: one-line errors, non-zero exits, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "REPORTQA_EMBEDDING_MODEL": "hash", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, env=full, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def mixed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("corpus")
+    for f in SEEDS.glob("*.txt"):
+        (d / f.name).write_bytes(f.read_bytes())
+    gbk = (SEEDS / "003_182556944e2e6830.txt").read_text(encoding="utf-8").replace("西仓镇", "东仓镇")
+    (d / "gbk_report.txt").write_bytes(gbk.encode("gbk"))
+    (d / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    (d / "empty.txt").write_bytes(b"")
+    (d / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    return d
+
+
+def test_build_skips_bad_files_and_reports_gbk(mixed_corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    r = run("index", "build", str(mixed_corpus), "--index", str(idx))
+    assert r.returncode == 0, r.stderr
+    assert "indexed 6 documents" in r.stdout
+    assert "gbk_report.txt: decoded as gb18030" in r.stdout
+    assert "image.txt" in r.stderr and "empty.txt" in r.stderr and "old.doc" in r.stderr
+    assert "libreoffice --headless --convert-to docx" in r.stderr
+    out = run("ask", "东仓镇全年调处了多少起矛盾纠纷?", "--index", str(idx), "--json")
+    a = json.loads(out.stdout)
+    assert a["towns"] == ["东仓镇"]
+    c = a["citations"][0]
+    text = (mixed_corpus / c["source"]).read_bytes().decode("gbk")
+    assert text[c["start"] : c["end"]] == c["quote"]
+
+
+def test_ask_without_index_says_what_to_run(tmp_path: Path) -> None:
+    r = run("ask", "和谦镇办理了多少件行政处罚案件?", "--index", str(tmp_path / "none"))
+    assert r.returncode == 1
+    assert r.stderr.strip().startswith("error:") and "reportqa index build" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_questions_are_one_line_errors(seed_index: Path) -> None:
+    for q, needle in (("   ", "empty"), ("问" * 5000, "2000")):
+        r = run("ask", q, "--index", str(seed_index))
+        assert r.returncode == 1 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_mismatched_index_is_refused_with_the_fix(seed_index: Path) -> None:
+    r = run("ask", "和谦镇办理了多少件行政处罚案件?", "--index", str(seed_index), env={"REPORTQA_EMBEDDING_MODEL": "hash-64"})
+    assert r.returncode == 1
+    assert "built with embedder 'hash-256'" in r.stderr and "reportqa index build" in r.stderr
+
+
+def test_ask_json_is_the_answer_contract(seed_index: Path) -> None:
+    r = run("ask", "和谦镇2025年办理了多少件行政处罚案件?", "--index", str(seed_index), "--json")
+    a = json.loads(r.stdout)
+    assert set(a) >= {"question", "answer", "kind", "towns", "citations", "conversation_id"}
+    assert set(a["citations"][0]) >= {"n", "doc_id", "source", "town", "year", "title", "section", "quote", "start", "end"}
+
+
+def test_chat_follow_up(seed_index: Path) -> None:
+    p = subprocess.run(
+        [sys.executable, "-m", "qa", "chat", "--index", str(seed_index)],
+        input="和谦镇办理了多少件行政处罚案件?\n那西仓镇呢?\n",
+        capture_output=True, text=True, timeout=300, env={**os.environ, "REPORTQA_EMBEDDING_MODEL": "hash"},
+    )
+    assert p.returncode == 0, p.stderr
+    second = p.stdout.split("? ")[-2]
+    assert "西仓镇" in second and "14起" in second
+
+
+def test_build_if_stale_is_a_no_op_when_current(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    assert run("index", "build", str(SEEDS), "--index", str(idx)).returncode == 0
+    r = run("index", "build", str(SEEDS), "--index", str(idx), "--if-stale")
+    assert "up to date" in r.stdout
