@@ -291,7 +291,7 @@ class Composer:
             hits = self.retriever.search(pq, doc_ids, k=max(self.retriever.candidates, 20 * len(doc_ids)))
             best: dict[str, Hit] = {}
             for h in hits:
-                if h.coverage < self.min_coverage:
+                if h.coverage < self.min_coverage or not self.retriever.focal_in_text(pq, self.index.passages[h.row].text):
                     continue
                 doc_id = self.index.passages[h.row].doc_id
                 if doc_id not in best or h.score > best[doc_id].score:
@@ -335,12 +335,12 @@ class Composer:
             local = p.text[max(0, c.start - p.start - 20) : c.end - p.start]
             if _TRAINING.search(c.subject + local) and not asks_training:
                 continue
-            cov = self.retriever.coverage(pq, -1, p.text + "｜" + (p.section or ""))
+            cov = self.retriever.coverage(pq, self.index.passage_row[c.passage_id])
             if cov < self.min_coverage:
                 continue
             score = cov + 0.1 * (1 if rate_groups else 0)
             if best is None or score > best[0]:
-                best = (score, Evidence(p, _short(p.text, 80), c))
+                best = (score, Evidence(p, _clause_around(p, c), c))
         return best
 
     # ---- comparisons ----------------------------------------------------------------------------------
@@ -355,7 +355,7 @@ class Composer:
                 clause_cov = self.retriever.coverage(pq, -1, c.text)
                 sent_cov = self.retriever.coverage(pq, -1, p.text)
                 rel = 0.7 * clause_cov + 0.3 * sent_cov
-                if sent_cov < self.min_coverage * 0.75 and clause_cov < self.min_coverage * 0.75:
+                if sent_cov < self.min_coverage or clause_cov < 0.5:
                     continue
                 if best is None or rel > best[2]:
                     best = (c, p, rel)
@@ -365,6 +365,8 @@ class Composer:
             return self.not_found(pq, "no comparable figures in the reports")
         unit_kind = "%" if pq.constraint or any("率" in f for g in pq.terms for f in g.forms) else "count"
         per_doc = [x for x in per_doc if (x[0].unit == "%") == (unit_kind == "%")] or per_doc
+        lead_unit = max(per_doc, key=lambda x: x[2])[0].unit
+        per_doc = [x for x in per_doc if _same_measure(x[0].unit, lead_unit)]
         per_doc = [x for x in _one_per_town_claims(self.index, per_doc)]
         reverse = pq.superlative != "min"
         per_doc.sort(key=lambda x: (x[0].value if reverse else -x[0].value), reverse=True)
@@ -374,7 +376,13 @@ class Composer:
             f"{self.town_label(c.town, pq.lang)} {_fmt(cl)}[{c.n}]" for c, (cl, _, _) in zip(cites, per_doc, strict=True)
         ]
         head = self.town_label(towns[0], pq.lang) if towns else ""
-        if pq.lang == "en":
+        if len(per_doc) == 1:
+            text = (
+                f"Only {head} reports a figure for this: {ranked[0]}."
+                if pq.lang == "en"
+                else f"只有{head}报告了相关数字：{ranked[0]}。"
+            )
+        elif pq.lang == "en":
             word = "most" if reverse else "least"
             text = f"{head} has the {word}: " + "; ".join(ranked) + "."
         else:
@@ -382,6 +390,22 @@ class Composer:
             text = f"{head}{word}：" + "；".join(ranked) + "。"
         values = tuple((c.town or "", cl.value, cl.unit) for c, (cl, _, _) in zip(cites, per_doc, strict=True))
         return Answer(pq.text, text, "compare", towns, tuple(cites), values=values)
+
+
+_UNIT_FAMILIES = ({"件", "起", "宗"}, {"次", "场", "场次", "期", "轮"}, {"人", "名", "人次", "位"}, {"份", "册", "本", "张"})
+
+
+def _same_measure(a: str, b: str) -> bool:
+    """Units that count the same kind of thing (件 and 起 both count cases)."""
+    return a == b or any(a in f and b in f for f in _UNIT_FAMILIES)
+
+
+def _clause_around(p: Passage, c: Claim) -> str:
+    """The clause of a passage holding a claim: from the clause break before it to the claim's end."""
+    a = c.start - p.start
+    while a > 0 and p.text[a - 1] not in "，,；;。":
+        a -= 1
+    return p.text[a : c.end - p.start]
 
 
 def _fmt(c: Claim) -> str:

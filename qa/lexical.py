@@ -51,18 +51,25 @@ def translate_english(question: str) -> list[tuple[str, tuple[str, ...]]]:
                 out.append((phrase, gl[phrase]))
                 i += n
                 break
-            # crude plural/tense folding: "inspections" → "inspection"
-            for stem in (phrase[:-1] if phrase.endswith("s") else None, phrase[:-2] if phrase.endswith("ed") else None):
-                if stem and stem in gl:
-                    out.append((phrase, gl[stem]))
-                    i += n
-                    break
-            else:
+            stem = _fold(phrase, gl)
+            if stem is None:
                 continue
+            out.append((phrase, gl[stem]))
+            i += n
             break
         else:
             i += 1
     return out
+
+
+def _fold(phrase: str, gl: dict[str, tuple[str, ...]]) -> str | None:
+    """Crude plural and tense folding of the phrase's last word: inspections → inspection, handled → handle."""
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e")):
+        if phrase.endswith(suffix) and len(phrase) > len(suffix) + 2:
+            cand = phrase[: -len(suffix)] + repl
+            if cand in gl:
+                return cand
+    return None
 
 
 class Tokenizer:

@@ -43,7 +43,9 @@ _REGION_Q = re.compile(
     re.IGNORECASE,
 )
 _LIST_Q = re.compile(
-    r"哪些|有什么|有何|哪几|列举|\bwhat (?:problems|measures|plans|steps|issues|shortcomings|work)\b|\blist\b",
+    r"哪些|有什么|有何|哪几|列举|\blist\b|"
+    r"\b(?:what|which)\b.*\b(?:problems|measures|plans|steps|issues|shortcomings|weaknesses|priorities|ideas|"
+    r"achievements|difficulties|tasks|arrangements)\b",
     re.IGNORECASE,
 )
 _NUMERIC_Q = re.compile(r"多少|几(?:次|件|个|名|人|场|份|条|起|项|批)|是多少|how many|how much|what (?:is|was) the .*rate|\brate\b|\bnumber of\b|率", re.IGNORECASE)

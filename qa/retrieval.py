@@ -53,41 +53,54 @@ class Retriever:
         return v
 
     def term_weight(self, group: TermGroup) -> float:
-        """IDF of a term group's main form; unseen terms weigh most, so a missing topic sinks coverage."""
-        form = group.forms[0]
-        if form not in self._idf_cache:
-            bm = self.index.bm25
-            if form in bm.doc_freq:
-                w = bm.idf(form)
-            else:
-                parts = [t for t in self.index.tokenizer.tokens(form) if len(t) > 1] or [form]
-                w = max(bm.idf(t) for t in parts)
-            self._idf_cache[form] = w
-        return self._idf_cache[form] * group.weight * (1.5 if group.quoted else 1.0)
+        """IDF of a term group by substring presence in passages; unseen terms weigh most.
 
-    def context_text(self, row: int) -> str:
-        """A passage's text with its innermost heading, the text coverage is judged on."""
-        p = self.index.passages[row]
-        if p.section and not p.is_heading:
-            return p.text + "｜" + p.section.rsplit(" > ", 1)[-1]
-        return p.text
+        Coverage is judged by substring, so the weight is too (a token count would call 村 rare
+        because it hides inside 村规民约). Large corpora are sampled, which is plenty for a weight.
+        """
+        key = "\x1f".join(group.forms)
+        if key not in self._idf_cache:
+            passages = self.index.passages
+            step = max(1, len(passages) // 50_000)
+            sample = passages[::step]
+            n = sum(1 for p in sample if any(f in p.text for f in group.forms))
+            self._idf_cache[key] = float(np.log(1 + (len(sample) - n + 0.5) / (n + 0.5)))
+        return self._idf_cache[key] * group.weight * (1.5 if group.quoted else 1.0)
 
     def coverage(self, pq: ParsedQuestion, row: int, text: str | None = None) -> float:
-        """IDF-weighted share of the question's term groups that the passage contains."""
+        """IDF-weighted share of the question's term groups that the passage contains.
+
+        Terms found only in the passage's section headings count half: headings are context, not the quote.
+        """
         if not pq.terms:
             return 1.0
-        ctx = text if text is not None else self.context_text(row)
+        if text is None:
+            p = self.index.passages[row]
+            text = p.text
+            path = (p.section or "").split(" > ")
+            heading = "｜".join(path[:-1] if p.is_heading else path)
+        else:
+            heading = ""
         total = got = 0.0
         for g in pq.terms:
             w = self.term_weight(g)
             total += w
-            if any(f in ctx for f in g.forms):
+            if any(f in text for f in g.forms):
                 got += w
+            elif heading and any(f in heading for f in g.forms):
+                got += 0.5 * w
             elif len(g.forms[0]) >= 4:
                 parts = [t for t in self.index.tokenizer.words(g.forms[0]) if len(t) > 1]
                 if len(parts) > 1:
-                    got += 0.5 * w * sum(1 for t in parts if t in ctx) / len(parts)
+                    got += 0.5 * w * sum(1 for t in parts if t in text) / len(parts)
         return got / total if total else 1.0
+
+    def focal_in_text(self, pq: ParsedQuestion, text: str) -> bool:
+        """Whether the question's rarest (heaviest) term appears in the text itself."""
+        if not pq.terms:
+            return True
+        focal = max(pq.terms, key=self.term_weight)
+        return any(f in text for f in focal.forms)
 
     def rows_of(self, doc_ids: Iterable[str] | None) -> np.ndarray | None:
         """Passage rows of the given documents (None = all)."""
