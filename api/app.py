@@ -15,6 +15,7 @@ from api.deps import Engine, Services
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, ApiKeyMiddleware, BodyLimitMiddleware
 from api.routes import chat, conversations, documents, health, openai_compat, web
+from api.webhooks.router import router as webhooks_router
 from qa.conversations import ConversationStore
 from qa.settings import Settings
 
@@ -22,6 +23,8 @@ from qa.settings import Settings
 OPEN_PATHS = ("/healthz",)
 PAGE_PATHS = ("/", "/favicon.ico")
 PAGE_PREFIXES = ("/static/",)
+# Webhooks authenticate with each platform's own signature, never the API key.
+WEBHOOK_PREFIXES = ("/webhooks/",)
 
 
 def create_app(
@@ -58,6 +61,7 @@ def create_app(
     app.include_router(documents.router)
     app.include_router(openai_compat.router)
     app.include_router(web.router)
+    app.include_router(webhooks_router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     api = settings.api
@@ -67,7 +71,7 @@ def create_app(
             ApiKeyMiddleware,
             key=api.api_key.get_secret_value(),
             open_paths=OPEN_PATHS + (PAGE_PATHS if page else ()),
-            open_prefixes=PAGE_PREFIXES if page else (),
+            open_prefixes=WEBHOOK_PREFIXES + (PAGE_PREFIXES if page else ()),
         )
     app.add_middleware(BodyLimitMiddleware, limit=api.max_body_bytes)
     if api.cors_origins:

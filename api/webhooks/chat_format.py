@@ -73,11 +73,12 @@ class DingTalkMarkdown(Markup):
     """DingTalk's markdown subset; a line break needs two trailing spaces."""
 
     line_break: ClassVar[str] = "  \n"
-    _SPECIAL = re.compile(r"([\\`*_\[\]#>])")
+    _EMPHASIS = re.compile(r"([`*_])")
+    _LINE_START = re.compile(r"^(\s*)([#>])", re.MULTILINE)
 
     def escape(self, text: str) -> str:
-        """`text` with markdown's special characters backslash-escaped."""
-        return self._SPECIAL.sub(r"\\\1", text)
+        """`text` with emphasis marks and line-leading heading/quote marks backslash-escaped."""
+        return self._LINE_START.sub(r"\1\\\2", self._EMPHASIS.sub(r"\\\1", text))
 
     def bold(self, escaped: str) -> str:
         """**…**."""

@@ -49,10 +49,14 @@ def install_secret_redaction() -> None:
 class DeliveryFailed(Exception):
     """A platform API call that failed for good; `detail` is the platform's own error, without secrets."""
 
-    def __init__(self, platform: str, detail: str) -> None:
+    def __init__(
+        self, platform: str, detail: str, *, status: int | None = None, body: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{platform}: {detail}")
         self.platform = platform
         self.detail = detail
+        self.status = status
+        self.body = body
 
 
 def platform_error(response: httpx.Response) -> str:
@@ -69,6 +73,14 @@ def platform_error(response: httpx.Response) -> str:
         detail = response.text
     text = f"HTTP {response.status_code}" + (f": {detail}" if detail else "")
     return redact_secrets(text)[:_ERROR_TEXT_CHARS]
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def _retry_after_s(response: httpx.Response) -> float | None:
@@ -150,7 +162,9 @@ class OutboundClient:
                 hinted = _retry_after_s(response)
                 continue
             if response.status_code >= 400:
-                raise DeliveryFailed(platform, platform_error(response))
+                raise DeliveryFailed(
+                    platform, platform_error(response), status=response.status_code, body=_json_object(response)
+                )
             try:
                 body = response.json()
             except ValueError:
