@@ -1,0 +1,92 @@
+"""The chat page in a real browser: Debian chromium driven by Playwright (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import CARD_QUESTION_EN, HEQIAN, XICANG, LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium (make browser)"
+    ),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
+
+
+@pytest.fixture(scope="module")
+def page(live_server: LiveServer):  # type: ignore[no-untyped-def]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        pg = context.new_page()
+        outside: list[str] = []
+        pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None)
+        pg.goto(live_server.url + "/")
+        yield pg
+        assert outside == [], f"the page fetched outside the server: {outside}"
+        browser.close()
+
+
+def test_card_question_with_citation_in_context(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function("document.querySelectorAll('#town option').length > 1")
+    towns = page.locator("#town option").all_inner_texts()
+    assert HEQIAN in towns and XICANG in towns
+    assert page.locator("#year option").count() > 1
+
+    page.fill("#message", CARD_QUESTION_EN)
+    page.click("#send")
+    answer = page.locator(".msg.bot[data-kind]").last
+    answer.wait_for(timeout=20_000)
+    text = answer.inner_text()
+    assert HEQIAN in text and XICANG in text
+    assert answer.locator("svg.chart").count() == 0 or answer.locator("svg.chart rect").count() >= 2
+
+    first_quote = answer.locator("ol.citations li").first.locator("q").inner_text()
+    answer.locator(".text a.cite[data-n='1']").first.click()
+    mark = page.locator("#source-body mark.quote")
+    mark.wait_for(timeout=10_000)
+    assert mark.inner_text() == first_quote
+    meta = page.locator("#source-body .source-meta").inner_text()
+    assert "[1]" in meta and (HEQIAN in meta or XICANG in meta)
+    paragraph = page.locator("#source-body .paragraph").inner_text()
+    assert first_quote in paragraph
+
+    shot = tmp_path / "chat.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    if target := os.environ.get("REPORTQA_SCREENSHOT"):
+        shutil.copyfile(shot, ROOT / target)
+
+
+def test_compare_answer_draws_a_bar_chart(page) -> None:  # type: ignore[no-untyped-def]
+    page.fill("#message", "哪个镇发放的普法宣传资料最多?")
+    page.click("#send")
+    answer = page.locator(".msg.bot[data-kind]").nth(1)
+    answer.wait_for(timeout=20_000)
+    chart = answer.locator("svg.chart")
+    assert chart.locator("rect").count() == 3
+    labels = chart.locator("text").all_text_contents()
+    assert "龙凤场镇" in labels and "2000份" in labels
+
+
+def test_error_is_shown_plainly(page) -> None:  # type: ignore[no-untyped-def]
+    page.fill("#message", "法" * 2001)
+    page.evaluate("document.getElementById('message').removeAttribute('maxlength')")
+    page.fill("#message", "法" * 2001)
+    page.click("#send")
+    error = page.locator("#error")
+    error.wait_for(state="visible", timeout=10_000)
+    assert "2,000" in error.inner_text() and "question_too_long" in error.inner_text()
