@@ -260,6 +260,10 @@ class Composer:
             and p.section.split(" > ")[-1] != head
         ]
         if not items:
+            # Items written inline (一是…；二是…) are the sentences of the section itself.
+            items = [p for p in self._passages(doc_id) if not p.is_heading and p.section and p.section.split(" > ")[-1] == head]
+            items = items[:5]
+        if not items:
             return []
         return [Evidence(p, p.text.rstrip("。；;")) for p in items[: self.max_citations]]
 

@@ -119,8 +119,9 @@ def find_claims(text: str, start: int = 0, end: int | None = None) -> list[RawCl
             subject = (subject + text[m.end() : ce]).strip(" 、")
         prev_end = m.end()
         if unit == "%":
-            for item, off in _split_rate_list(subject):
-                s = sub_from + off if subject and item else m.start()
+            for item, _off in _split_rate_list(subject):
+                s = text.find(item, sub_from, m.start()) if item else -1
+                s = s if s >= 0 else m.start()
                 out.append(RawClaim(item, value, unit, qualifier, s, m.end()))
         else:
             out.append(RawClaim(subject, value, unit, qualifier, sub_from, m.end()))

@@ -44,6 +44,16 @@ def town_core(name: str) -> str:
     return name
 
 
+def town_aliases(name: str) -> tuple[str, ...]:
+    """Ways a question may name a town: 大坪瑶族乡 → 大坪瑶族乡, 大坪瑶族, 大坪乡, 大坪."""
+    core = town_core(name)
+    out = [name, core]
+    m = re.match(rf"^([{_CJK}]{{2,}}?)(?:[{_CJK}]族|民族)$", core)
+    if m and name.endswith("乡"):
+        out += [m.group(1) + "乡", m.group(1)]
+    return tuple(dict.fromkeys(a for a in out if len(a) >= 2))
+
+
 def find_town_mentions(text: str) -> list[tuple[str, int, int]]:
     """Candidate township names in text with their spans: every 2-5 character core before 镇/乡/街道.
 

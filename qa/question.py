@@ -10,7 +10,7 @@ from importlib import resources
 from typing import Literal
 
 from qa.lexical import Tokenizer, stopwords, translate_english
-from qa.metadata import TOWN_SUFFIXES, find_town_mentions, town_core
+from qa.metadata import TOWN_SUFFIXES, find_town_mentions, town_aliases
 
 Intent = Literal["fact", "list", "aggregate", "compare", "year", "region"]
 
@@ -51,6 +51,9 @@ _LIST_Q = re.compile(
 _NUMERIC_Q = re.compile(r"多少|几(?:次|件|个|名|人|场|份|条|起|项|批)|是多少|how many|how much|what (?:is|was) the .*rate|\brate\b|\bnumber of\b|率", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?？]?$|它们|他们|其|这些镇|这两个镇|这几个镇|两镇|\bthey\b|\bthem\b|\btheir\b|\bthose\b|\bit\b|\bits\b", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少")
+_QUANTITY_WORD = re.compile(
+    r"(?:几|多少|若干)(?:个|件|次|名|人次|人|份|场次|场|条|起|项|批次|批|户|家|位|所|座|天|期|万元|元)?"
+)
 _ONLY_FUNCTION = re.compile(r"^[\W\d_]*$")
 
 
@@ -125,12 +128,9 @@ def match_towns(text: str, towns: Sequence[str], pinyin: dict[str, str]) -> list
     """Known towns named in text: full name, name without suffix, or pinyin (Heqian, Xicang …)."""
     found: list[tuple[int, str]] = []
     for t in towns:
-        pos = text.find(t)
-        if pos < 0:
-            core = town_core(t)
-            pos = text.find(core) if len(core) >= 2 and core != t else -1
-        if pos >= 0:
-            found.append((pos, t))
+        positions = [p for p in (text.find(a) for a in town_aliases(t)) if p >= 0]
+        if positions:
+            found.append((min(positions), t))
     words = re.findall(r"[a-z]+", text.lower())
     joined = {"".join(words[i : i + n]): i for n in (1, 2, 3, 4) for i in range(len(words) - n + 1)}
     for t, py in pinyin.items():
@@ -152,7 +152,7 @@ def parse_question(
     for name, _, _ in find_town_mentions(q):
         if _NOT_A_NAME.search(name):
             continue
-        if not any(name.endswith(t) or t.endswith(name) or town_core(t) in name for t in towns):
+        if not any(name.endswith(t) or t.endswith(name) or any(a in name for a in town_aliases(t)) for t in towns):
             unknown.append(name)
     unknown = [u for u in dict.fromkeys(unknown) if not any(u != o and u.endswith(o) for o in unknown)]
     unknown = [u for u in unknown if not any(o != u and o.endswith(u) for o in unknown)]
@@ -174,7 +174,7 @@ def parse_question(
     else:
         intent = "fact"
     numeric = bool(_NUMERIC_Q.search(q)) or intent == "compare"
-    terms, lexical = key_terms(q, lang, named, unknown, tokenizer)
+    terms, lexical = key_terms(q, lang, named, unknown, tokenizer, pinyin)
     return ParsedQuestion(
         text=q,
         lang=lang,
@@ -208,17 +208,25 @@ def _constraint(q: str) -> Constraint | None:
 
 
 def key_terms(
-    q: str, lang: str, towns: Sequence[str], unknown: Sequence[str], tokenizer: Tokenizer
+    q: str,
+    lang: str,
+    towns: Sequence[str],
+    unknown: Sequence[str],
+    tokenizer: Tokenizer,
+    pinyin: dict[str, str] | None = None,
 ) -> tuple[tuple[TermGroup, ...], list[str]]:
     """The question's topic terms (town names, years, numbers and question words removed) and BM25 tokens."""
     syn = synonym_groups()
     groups: list[TermGroup] = []
     lexical: list[str] = []
     stop = stopwords()
+    pinyin = pinyin or {}
     cleaned = q
     for t in list(towns) + list(unknown):
-        cleaned = cleaned.replace(t, " ").replace(town_core(t), " ")
+        for a in sorted(town_aliases(t), key=len, reverse=True):
+            cleaned = cleaned.replace(a, " ")
     cleaned = _CONSTRAINT.sub(" ", cleaned)
+    cleaned = _QUANTITY_WORD.sub(" ", cleaned)
     cleaned = _YEAR.sub(" ", cleaned)
     for m in _QUOTED.finditer(cleaned):
         phrase = m.group(1).strip()
@@ -227,7 +235,14 @@ def key_terms(
             lexical += tokenizer.tokens(phrase)
     cleaned = _QUOTED.sub(" ", cleaned)
     if lang == "en":
-        for _phrase, zh in translate_english(cleaned):
+        matched = translate_english(cleaned)
+        covered = {w for phrase, _ in matched for w in phrase.split()}
+        for word in re.findall(r"[a-z][a-z'\-]+", cleaned.lower()):
+            # An English content word the glossary cannot translate still counts against coverage,
+            # lightly: a question made only of unknown words is not answered from a guess.
+            if word not in covered and word not in stop and len(word) > 2 and not any(word in py for py in pinyin.values()):
+                groups.append(TermGroup((word,), UNKNOWN_ENGLISH_WEIGHT))
+        for _phrase, zh in matched:
             zh_terms = tuple(z for z in zh if z not in stop)
             if not zh_terms:
                 continue
@@ -261,6 +276,9 @@ def key_terms(
             for w in g:
                 groups.append(TermGroup(syn.get(w, (w,))))
     return _merge(groups), lexical
+
+
+UNKNOWN_ENGLISH_WEIGHT = 0.15
 
 
 def _merge(groups: list[TermGroup]) -> tuple[TermGroup, ...]:

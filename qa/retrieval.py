@@ -53,19 +53,21 @@ class Retriever:
         return v
 
     def term_weight(self, group: TermGroup) -> float:
-        """IDF of a term group by substring presence in passages; unseen terms weigh most.
+        """IDF of a term group's own wording (not its synonyms) by substring presence; unseen terms weigh most.
 
         Coverage is judged by substring, so the weight is too (a token count would call 村 rare
         because it hides inside 村规民约). Large corpora are sampled, which is plenty for a weight.
         """
-        key = "\x1f".join(group.forms)
+        key = group.forms[0]
         if key not in self._idf_cache:
             passages = self.index.passages
             step = max(1, len(passages) // 50_000)
             sample = passages[::step]
-            n = sum(1 for p in sample if any(f in p.text for f in group.forms))
+            n = sum(1 for p in sample if key in p.text)
             self._idf_cache[key] = float(np.log(1 + (len(sample) - n + 0.5) / (n + 0.5)))
-        return self._idf_cache[key] * group.weight * (1.5 if group.quoted else 1.0)
+        # A one-character term (率, 村) says little about the topic on its own.
+        generic = 0.25 if len(key) == 1 and "\u4e00" <= key <= "\u9fff" else 1.0
+        return self._idf_cache[key] * group.weight * generic * (1.5 if group.quoted else 1.0)
 
     def coverage(self, pq: ParsedQuestion, row: int, text: str | None = None) -> float:
         """IDF-weighted share of the question's term groups that the passage contains.

@@ -33,6 +33,7 @@ FURNITURE_LINE = re.compile(
 )
 INLINE_FURNITURE = re.compile(r"\[(?:bookmark|image|pagebreak|footnote)[^\]\n]{0,80}\]", re.IGNORECASE)
 
+_INLINE_ITEM = re.compile(rf"[{_CN_NUM}]+是")
 SENTENCE_END = "。！？；!?;"
 CLOSERS = "”’」』）)】》\"'"
 _SPACE = " \t\u3000\xa0\ufeff"
@@ -201,8 +202,15 @@ def parse_structure(text: str) -> Structure:
             sentences.append(Sentence(h_start, h_end, para_index, path, True))
             rest = (h_end, first_b)
             body_pieces = ([rest] if not whole and rest[1] > rest[0] else []) + pieces[1:]
-        path = tuple(h.text for h in stack)
         for x, y in body_pieces:
             for s, e in split_sentences(text, x, y):
-                sentences.append(Sentence(s, e, para_index, path, False))
+                # Inline enumerations (…；二是…；三是…) are sibling items of a 一是 heading.
+                if _INLINE_ITEM.match(text, s) and stack and stack[-1].level == 3:
+                    head = Heading(3, s, e, text[s:e].rstrip("。；;，,：:"))
+                    headings.append(head)
+                    stack.pop()
+                    stack.append(head)
+                    sentences.append(Sentence(s, e, para_index, tuple(h.text for h in stack), True))
+                    continue
+                sentences.append(Sentence(s, e, para_index, tuple(h.text for h in stack), False))
     return Structure(tuple(paragraphs), tuple(headings), tuple(sentences), tuple(furniture))
