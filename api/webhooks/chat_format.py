@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from qa.types import Answer, Citation
 
-QUOTE_CHARS = 100
+QUOTE_CHARS = 80
 SECTION_CHARS = 40
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
