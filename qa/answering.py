@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from qa.corpus_index import CorpusIndex
@@ -23,9 +23,9 @@ def pinyin_name(town: str) -> str:
     """'和谦镇' → 'Heqian'."""
     from pypinyin import lazy_pinyin
 
-    from qa.metadata import town_core
+    from qa.metadata import town_aliases
 
-    return "".join(lazy_pinyin(town_core(town))).capitalize()
+    return "".join(lazy_pinyin(town_aliases(town)[-1])).capitalize()
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,8 @@ class Composer:
             towns = [t for t in towns if t in match] or match
         if towns:
             docs = [d for d in docs if d.metadata.town in towns]
+        if pq.regions and not towns:
+            docs = [d for d in docs if {d.metadata.province, d.metadata.city, d.metadata.county} & set(pq.regions)]
         years = list(pq.years)
         if filters and filters.year:
             years = [filters.year]
@@ -129,8 +131,57 @@ class Composer:
         if pq.intent == "compare":
             return self.compare(pq, doc_ids)
         if pq.intent == "aggregate":
+            if pq.regions and not pq.terms:
+                return self.towns_in_region(pq, doc_ids)
             return self.aggregate(pq, doc_ids)
+        if len(pq.towns) > 1 and pq.intent in ("fact", "list"):
+            return self.fact_per_town(pq, doc_ids)
         return self.fact(pq, doc_ids)
+
+    def towns_in_region(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+        """"Which towns are in 重庆?": the towns whose reports name that region, each cited where they do."""
+        cites: list[Citation] = []
+        for doc_id in _one_per_town(self.index, doc_ids):
+            m = self.doc(doc_id).metadata
+            span = m.region_span or m.town_span
+            p = self.passage_at(doc_id, span.start) if span else None
+            if p is not None:
+                cites.append(self.citation(len(cites) + 1, p))
+        if not cites:
+            return self.not_found(pq, "no report names that region")
+        towns = tuple(c.town for c in cites if c.town)
+        where = "、".join(pq.regions)
+        labels = [f"{self.town_label(c.town, pq.lang)}[{c.n}]" for c in cites]
+        text = (
+            f"{len(cites)} town(s) in {where}: " + ", ".join(labels) + "."
+            if pq.lang == "en"
+            else f"{where}共{len(cites)}个：" + "、".join(labels) + "。"
+        )
+        return Answer(pq.text, text, "aggregate", towns, tuple(cites))
+
+    def fact_per_town(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+        """"A和B分别…": each named town answered on its own, and a town without evidence said so."""
+        chosen: list[Evidence] = []
+        missing: list[str] = []
+        for town in pq.towns:
+            sub = replace(pq, towns=(town,))
+            town_docs = [d for d in doc_ids if self.doc(d).metadata.town == town]
+            one = self.fact(sub, town_docs) if town_docs else None
+            if one is None or one.kind == "not_found":
+                missing.append(town)
+                continue
+            for c in one.citations[:2]:
+                p = self.passage_at(c.doc_id, c.start)
+                if p is not None:
+                    chosen.append(Evidence(p, self._display_clause(pq, p)))
+        if not chosen:
+            return self.not_found(pq, None)
+        answer = self._fact_answer(pq, chosen)
+        if missing:
+            names = "、".join(self.town_label(t, pq.lang) for t in missing)
+            note = f"\nThe reports of {names} do not say." if pq.lang == "en" else f"\n{names}：报告中没有找到相关内容。"
+            answer = replace(answer, answer=answer.answer + note)
+        return answer
 
     # ---- metadata questions -------------------------------------------------------------------------
 
@@ -166,8 +217,11 @@ class Composer:
                 continue
             cites.append(self.citation(len(cites) + 1, p))
             label = self.town_label(m.town, pq.lang)
+            dated = (f", dated {m.date}" if pq.lang == "en" else f"，落款/发布日期{m.date}") if m.date else ""
             parts.append(
-                f"{label}: the {m.year} report [{len(cites)}]" if pq.lang == "en" else f"{label}：{m.year}年的报告[{len(cites)}]"
+                f"{label}: the {m.year} report{dated} [{len(cites)}]"
+                if pq.lang == "en"
+                else f"{label}：{m.year}年的报告{dated}[{len(cites)}]"
             )
         if not cites:
             return self.not_found(pq, "the reports do not state their year")
@@ -359,7 +413,7 @@ class Composer:
                 clause_cov = self.retriever.coverage(pq, -1, c.text)
                 sent_cov = self.retriever.coverage(pq, -1, p.text)
                 rel = 0.7 * clause_cov + 0.3 * sent_cov
-                if sent_cov < self.min_coverage or clause_cov < 0.5:
+                if sent_cov < self.min_coverage or clause_cov < 0.5 or not self.retriever.focal_in_text(pq, c.text):
                     continue
                 if best is None or rel > best[2]:
                     best = (c, p, rel)

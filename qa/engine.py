@@ -20,8 +20,8 @@ from embeddings.factory import make_embedder
 from qa.answering import Composer
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
-from qa.metadata import town_core
-from qa.question import ParsedQuestion, parse_question, resolve_followup
+from qa.metadata import town_aliases
+from qa.question import ParsedQuestion, parse_question, region_variants, resolve_followup
 from qa.retrieval import Retriever
 from qa.settings import Settings
 from qa.types import Answer, Document, Filters, Turn
@@ -57,7 +57,13 @@ class QAEngine:
         self.composer = Composer(index, self.retriever, min_coverage=a.min_coverage, max_citations=a.max_citations)
         from pypinyin import lazy_pinyin
 
-        self.pinyin = {t: "".join(lazy_pinyin(town_core(t))).lower() for t in index.towns}
+        self.pinyin = {t: "".join(lazy_pinyin(town_aliases(t)[-1])).lower() for t in index.towns}
+        self.regions: dict[str, str] = {}
+        for d in index.documents.values():
+            for name in (d.metadata.province, d.metadata.city, d.metadata.county):
+                if name:
+                    for v in region_variants(name):
+                        self.regions.setdefault(v, name)
 
     @classmethod
     def load(cls, settings: Settings, *, embedder: Embedder | None = None) -> QAEngine:
@@ -73,7 +79,7 @@ class QAEngine:
 
     def parse(self, question: str) -> ParsedQuestion:
         """The parsed form of a question (no conversation)."""
-        return parse_question(question, self.index.towns, self.pinyin, self.index.tokenizer)
+        return parse_question(question, self.index.towns, self.pinyin, self.index.tokenizer, self.regions)
 
     def ask(self, question: str, conversation: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
         """Answer one question; earlier turns resolve follow-ups such as 那西仓镇呢?"""

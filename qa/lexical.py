@@ -25,16 +25,27 @@ def stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def glossary() -> dict[str, tuple[str, ...]]:
-    """English term → Chinese terms, for this domain."""
-    out: dict[str, tuple[str, ...]] = {}
+def _glossary_rows() -> dict[str, tuple[tuple[str, ...], float]]:
+    out: dict[str, tuple[tuple[str, ...], float]] = {}
     text = resources.files("qa.data").joinpath("glossary.tsv").read_text(encoding="utf-8")
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        en, _, zh = line.partition("\t")
-        out[en.strip().lower()] = tuple(zh.split())
+        cols = line.split("\t")
+        weight = float(cols[2]) if len(cols) > 2 and cols[2].strip() else 1.0
+        out[cols[0].strip().lower()] = (tuple(cols[1].split()), weight)
     return out
+
+
+def glossary() -> dict[str, tuple[str, ...]]:
+    """English term → Chinese terms, for this domain."""
+    return {k: v[0] for k, v in _glossary_rows().items()}
+
+
+def glossary_weight(term: str) -> float:
+    """How much an English term says about a question's topic (generic verbs such as 'held' say little)."""
+    row = _glossary_rows().get(term)
+    return row[1] if row else 1.0
 
 
 def translate_english(question: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -54,7 +65,7 @@ def translate_english(question: str) -> list[tuple[str, tuple[str, ...]]]:
             stem = _fold(phrase, gl)
             if stem is None:
                 continue
-            out.append((phrase, gl[stem]))
+            out.append((stem, gl[stem]))
             i += n
             break
         else:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from qa.lexical import Tokenizer, stopwords, translate_english
+from qa.lexical import Tokenizer, glossary_weight, stopwords, translate_english
 from qa.metadata import TOWN_SUFFIXES, find_town_mentions, town_aliases
 
 Intent = Literal["fact", "list", "aggregate", "compare", "year", "region"]
@@ -25,6 +25,7 @@ _CONSTRAINT = re.compile(
 )
 _AGGREGATE = re.compile(
     r"哪些(?:镇|乡|街道|乡镇)|哪几个(?:镇|乡|街道|乡镇)?|有几个(?:镇|乡|街道)|多少个(?:镇|乡|街道)|各(?:镇|乡)|"
+    r"(?:列出|所有|全部|哪些)[^?？]{0,20}(?:镇|乡|街道)|"
     r"which (?:towns|townships|of the towns)|what towns|list (?:the|all) towns|all towns",
     re.IGNORECASE,
 )
@@ -34,9 +35,11 @@ _COMPARE_WORD = re.compile(
     r"\b(?:most|more|highest|higher|lowest|lower|least|fewer|fewest|largest|larger|biggest|smallest)\b",
     re.IGNORECASE,
 )
+_WHO_MORE = re.compile(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:多|少|高|低|大|小)")
+_COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名|排序", re.IGNORECASE)
 _MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest)\b", re.IGNORECASE)
 _WHO = re.compile(r"哪个|哪一个|哪|谁|\bwhich\b|\bwho\b|\bwhat town\b", re.IGNORECASE)
-_YEAR_Q = re.compile(r"哪一?年|什么年份|年份是|哪个年度|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
+_YEAR_Q = re.compile(r"哪一?年|什么年份|年份是|哪个年度|什么时候|何时|发布日期|发布时间|\bwhat date\b|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
 _REGION_Q = re.compile(
     r"属于哪|哪个(?:区|县|市|省)|哪(?:个)?地区|位于|在哪里|在哪儿|所在(?:区|县|市|省)|"
     r"\b(?:which|what) (?:county|district|city|province|region)\b|\bwhere is\b|\blocated\b",
@@ -101,6 +104,7 @@ class ParsedQuestion:
     soft_years: bool = False
     query_text: str = ""
     lexical_query: tuple[str, ...] = field(default=())
+    regions: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -141,13 +145,40 @@ def match_towns(text: str, towns: Sequence[str], pinyin: dict[str, str]) -> list
     return [t for t in names if not any(o != t and t in o for o in names)]
 
 
+def region_variants(name: str) -> tuple[str, ...]:
+    """重庆市 → 重庆市, 重庆, chongqing; 南昌县 → 南昌县, 南昌, nanchang."""
+    from pypinyin import lazy_pinyin
+
+    short = re.sub(r"(?:省|市|县|区|自治区|自治州|州|旗|盟)$", "", name)
+    out = [name]
+    if len(short) >= 2:
+        out += [short, "".join(lazy_pinyin(short)).lower()]
+    return tuple(dict.fromkeys(out))
+
+
+def match_regions(text: str, regions: dict[str, str]) -> list[str]:
+    """Regions (province, city, county) named in text, by Chinese name or pinyin."""
+    words = re.findall(r"[a-z]+", text.lower())
+    joined = {"".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    out = []
+    for variant, canonical in regions.items():
+        if (variant.isascii() and variant in joined) or (not variant.isascii() and variant in text):
+            out.append(canonical)
+    return list(dict.fromkeys(out))
+
+
 def parse_question(
-    text: str, towns: Sequence[str], pinyin: dict[str, str], tokenizer: Tokenizer
+    text: str,
+    towns: Sequence[str],
+    pinyin: dict[str, str],
+    tokenizer: Tokenizer,
+    regions: dict[str, str] | None = None,
 ) -> ParsedQuestion:
-    """Parse a question against the towns the corpus knows."""
+    """Parse a question against the towns (and regions) the corpus knows."""
     q = text.strip()
     lang = language_of(q)
     named = match_towns(q, towns, pinyin)
+    region_names = match_regions(q, regions or {})
     unknown = []
     for name, _, _ in find_town_mentions(q):
         if _NOT_A_NAME.search(name):
@@ -159,13 +190,13 @@ def parse_question(
     years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(q)))
     constraint = _constraint(q)
     superlative: Literal["max", "min"] | None = None
-    if _COMPARE_WORD.search(q):
-        superlative = "min" if _MIN_WORD.search(q) else "max"
+    if _COMPARE_WORD.search(q) or _WHO_MORE.search(q) or _COMPARE_VERB.search(q):
+        superlative = "min" if _MIN_WORD.search(q) or re.search(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:少|低|小)", q) else "max"
     if _REGION_Q.search(q) and named:
         intent: Intent = "region"
     elif _YEAR_Q.search(q) and not _COMPARE_WORD.search(q) and "多少" not in q:
         intent = "year"
-    elif superlative and (_WHO.search(q) or len(named) >= 2):
+    elif superlative and (_WHO.search(q) or len(named) >= 2 or _COMPARE_VERB.search(q)):
         intent = "compare"
     elif _AGGREGATE.search(q) or (not named and _WHICH.search(q) and ("镇" in q or "town" in q.lower() or lang == "zh")):
         intent = "aggregate"
@@ -174,7 +205,8 @@ def parse_question(
     else:
         intent = "fact"
     numeric = bool(_NUMERIC_Q.search(q)) or intent == "compare"
-    terms, lexical = key_terms(q, lang, named, unknown, tokenizer, pinyin)
+    region_words = [v for v, c in (regions or {}).items() if c in region_names]
+    terms, lexical = key_terms(q, lang, named, unknown, tokenizer, pinyin, region_words)
     return ParsedQuestion(
         text=q,
         lang=lang,
@@ -189,6 +221,7 @@ def parse_question(
         elliptical=bool(_ELLIPSIS.search(q)),
         query_text=q,
         lexical_query=tuple(lexical),
+        regions=tuple(region_names),
     )
 
 
@@ -214,6 +247,7 @@ def key_terms(
     unknown: Sequence[str],
     tokenizer: Tokenizer,
     pinyin: dict[str, str] | None = None,
+    region_words: Sequence[str] = (),
 ) -> tuple[tuple[TermGroup, ...], list[str]]:
     """The question's topic terms (town names, years, numbers and question words removed) and BM25 tokens."""
     syn = synonym_groups()
@@ -225,6 +259,8 @@ def key_terms(
     for t in list(towns) + list(unknown):
         for a in sorted(town_aliases(t), key=len, reverse=True):
             cleaned = cleaned.replace(a, " ")
+    for w in sorted(region_words, key=len, reverse=True):
+        cleaned = re.sub(re.escape(w), " ", cleaned, flags=re.IGNORECASE)
     cleaned = _CONSTRAINT.sub(" ", cleaned)
     cleaned = _QUANTITY_WORD.sub(" ", cleaned)
     cleaned = _YEAR.sub(" ", cleaned)
@@ -237,17 +273,18 @@ def key_terms(
     if lang == "en":
         matched = translate_english(cleaned)
         covered = {w for phrase, _ in matched for w in phrase.split()}
+        covered |= {w for w in re.findall(r"[a-z][a-z'\-]+", cleaned.lower()) if any(w.startswith(c) for c in covered)}
         for word in re.findall(r"[a-z][a-z'\-]+", cleaned.lower()):
             # An English content word the glossary cannot translate still counts against coverage,
             # lightly: a question made only of unknown words is not answered from a guess.
             if word not in covered and word not in stop and len(word) > 2 and not any(word in py for py in pinyin.values()):
                 groups.append(TermGroup((word,), UNKNOWN_ENGLISH_WEIGHT))
-        for _phrase, zh in matched:
+        for phrase, zh in matched:
             zh_terms = tuple(z for z in zh if z not in stop)
             if not zh_terms:
                 continue
             forms = tuple(dict.fromkeys(f for z in zh_terms for f in (z, *syn.get(z, ()))))
-            groups.append(TermGroup(forms))
+            groups.append(TermGroup(forms, glossary_weight(phrase)))
             for z in zh_terms:
                 lexical += tokenizer.tokens(z)
         cjk_part = "".join(_CJK.findall(cleaned))

@@ -63,3 +63,26 @@ def test_english_aggregate_does_not_count_unrelated_cases(engine: QAEngine) -> N
 )
 def test_unanswerable_questions(engine: QAEngine, question: str) -> None:
     assert engine.ask(question).kind == "not_found"
+
+
+def test_two_named_towns_each_answered_and_a_missing_one_said(engine: QAEngine) -> None:
+    a = engine.ask("和谦镇和西仓镇分别开展了多少次行政检查?")
+    assert a.towns == ("和谦镇",)
+    assert "全年开展行政检查107次" in a.citations[0].quote
+    assert "西仓镇：报告中没有找到相关内容" in a.answer
+
+
+def test_who_has_more_is_a_comparison(engine: QAEngine) -> None:
+    a = engine.ask("西仓镇和古龙镇谁发放的宣传资料多?")
+    assert a.kind == "compare" and a.towns == ("西仓镇", "古龙镇")
+
+
+def test_region_named_in_question_filters_towns(engine: QAEngine) -> None:
+    a = engine.ask("Which towns are in Chongqing?")
+    assert set(a.towns) == {"和谦镇", "古龙镇"}
+    assert any(c.quote == "重庆市大足区古龙镇人民政府" for c in a.citations)
+
+
+def test_generic_english_verbs_do_not_block_an_answer(engine: QAEngine) -> None:
+    a = engine.ask("Which town held the most special law study sessions?")
+    assert a.kind == "compare" and a.towns[0] == "莲塘镇"
