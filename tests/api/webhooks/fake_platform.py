@@ -44,7 +44,9 @@ class FakePlatform:
         self.requests: list[RecordedRequest] = []
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-platform", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-platform", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
