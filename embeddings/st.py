@@ -51,7 +51,10 @@ class SentenceTransformerEmbedder:
                         "give a local model directory or an installed model name in REPORTQA_EMBEDDING_MODEL"
                     ) from e
                 get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-                self._dim = int(get_dim())
+                dim = get_dim()
+                if dim is None:
+                    raise EmbeddingError(f"model {self._model_name!r} does not report its embedding size")
+                self._dim = int(dim)
                 self._model = model
             return self._model
 

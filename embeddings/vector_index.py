@@ -59,14 +59,16 @@ class VectorIndex:
         if self.size == 0:
             return np.full((len(q), 1), -np.inf, dtype=np.float32), np.full((len(q), 1), -1, dtype=np.int64)
         if allowed is None:
-            return self._index.search(q, k)  # type: ignore[no-any-return]
+            scores, ids = self._index.search(q, k)
+            return scores, ids
         ids = np.ascontiguousarray(allowed, dtype=np.int64)
         if len(ids) == 0:
             return np.full((len(q), 1), -np.inf, dtype=np.float32), np.full((len(q), 1), -1, dtype=np.int64)
         selector = faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids))
         params = faiss.SearchParametersHNSW(sel=selector) if self.kind == "hnsw" else faiss.SearchParameters(sel=selector)
         k = min(k, len(ids))
-        return self._index.search(q, k, params=params)  # type: ignore[no-any-return]
+        scores, ids = self._index.search(q, k, params=params)
+        return scores, ids
 
     def reconstruct(self, ids: list[int]) -> np.ndarray:
         """The stored vectors of the given ids."""

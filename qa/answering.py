@@ -186,7 +186,8 @@ class Composer:
     # ---- metadata questions -------------------------------------------------------------------------
 
     def region(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
-        parts, cites = [], []
+        parts: list[str] = []
+        cites: list[Citation] = []
         for doc_id in _one_per_town(self.index, doc_ids):
             m = self.doc(doc_id).metadata
             region = "".join(x for x in (m.province, m.city, m.county) if x)
@@ -206,7 +207,8 @@ class Composer:
         return Answer(pq.text, ("; ".join(parts) + ".") if pq.lang == "en" else "；".join(parts) + "。", "fact", towns, tuple(cites))
 
     def year(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
-        parts, cites = [], []
+        parts: list[str] = []
+        cites: list[Citation] = []
         for doc_id in doc_ids:
             d = self.doc(doc_id)
             m = d.metadata

@@ -79,7 +79,6 @@ def index_build(
         t_model = time.perf_counter()
         dim = embedder.dim
         model_s = time.perf_counter() - t_model
-        state = {"bar": None}
 
         def progress(done: int, total: int) -> None:
             if total == 0:
@@ -90,7 +89,6 @@ def index_build(
             if done >= total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
-            state["bar"] = True
 
         report = CorpusIndex.build(
             roots, s.index.path, embedder, max_file_bytes=s.index.max_file_bytes, progress=progress,
@@ -188,6 +186,7 @@ def serve(
     Example: reportqa serve --port 8000, then open http://127.0.0.1:8000/
     """
     import uvicorn
+
     from api.app import create_app  # the CLI is an entry point; it may start the HTTP edge
 
     s = _settings(index)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -60,16 +61,17 @@ class BuildReport:
     up_to_date: bool = False
 
 
-def read_jsonl(path: Path) -> list[dict]:  # type: ignore[type-arg]
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Rows of a JSON-lines file."""
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _metadata_from_dict(d: dict) -> Metadata:  # type: ignore[type-arg]
-    spans = {k: Span(**d[k]) if d.get(k) else None for k in ("town_span", "year_span", "region_span")}
-    plain = {k: v for k, v in d.items() if k not in spans}
-    return Metadata(**plain, **spans)
+def _metadata_from_dict(d: dict[str, Any]) -> Metadata:
+    row = dict(d)
+    for k in ("town_span", "year_span", "region_span"):
+        row[k] = Span(**row[k]) if row.get(k) else None
+    return Metadata(**row)
 
 
 class CorpusIndex:

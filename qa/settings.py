@@ -197,19 +197,19 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
-    index: IndexSettings = Field(default_factory=IndexSettings)
-    answer: AnswerSettings = Field(default_factory=AnswerSettings)
-    api: ApiSettings = Field(default_factory=ApiSettings)
-    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
-    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
-    feishu: FeishuSettings = Field(default_factory=FeishuSettings)
-    dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
-    wecom: WeComSettings = Field(default_factory=WeComSettings)
+    embedding: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
+    index: IndexSettings = Field(default_factory=lambda: IndexSettings())
+    answer: AnswerSettings = Field(default_factory=lambda: AnswerSettings())
+    api: ApiSettings = Field(default_factory=lambda: ApiSettings())
+    webhook: WebhookSettings = Field(default_factory=lambda: WebhookSettings())
+    telegram: TelegramSettings = Field(default_factory=lambda: TelegramSettings())
+    feishu: FeishuSettings = Field(default_factory=lambda: FeishuSettings())
+    dingtalk: DingTalkSettings = Field(default_factory=lambda: DingTalkSettings())
+    wecom: WeComSettings = Field(default_factory=lambda: WeComSettings())
 
     @field_validator("index", mode="before")
     @classmethod
     def _index_from_path(cls, v: object) -> object:
         if isinstance(v, str | Path):
-            return IndexSettings(path=Path(v))
+            return IndexSettings.model_validate({"path": Path(v)})
         return v
