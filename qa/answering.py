@@ -348,7 +348,7 @@ class Composer:
                 if ev:
                     found.append(ev)
         else:
-            hits = self.retriever.search(pq, doc_ids, k=max(self.retriever.candidates, 20 * len(doc_ids)))
+            hits = self.retriever.sweep(pq, doc_ids)
             best: dict[str, Hit] = {}
             for h in hits:
                 if h.coverage < self.min_coverage or not self.retriever.focal_in_text(pq, self.index.passages[h.row].text):

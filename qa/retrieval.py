@@ -111,6 +111,37 @@ class Retriever:
         parts = [self.index.doc_rows[d] for d in doc_ids if d in self.index.doc_rows]
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
+    def sweep(self, pq: ParsedQuestion, doc_ids: Iterable[str] | None = None, limit: int = 20_000) -> list[Hit]:
+        """Every passage with a lexical match (up to `limit`, best BM25 first) plus the dense top-k, scored.
+
+        Aggregates use this instead of a global top-k: a town qualifies on its own evidence, however many
+        other towns have stronger matches, and only passages sharing a term with the question are examined.
+        """
+        allowed = self.rows_of(doc_ids)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        rows: dict[int, float] = {}
+        if pq.lexical_query:
+            lex_all = self.index.bm25.scores(list(pq.lexical_query))
+            pool = lex_all if allowed is None else lex_all[allowed]
+            nz = np.flatnonzero(pool > 0)
+            if len(nz) > limit:
+                nz = nz[np.argsort(-pool[nz])[:limit]]
+            top = float(pool[nz].max()) if len(nz) else 1.0
+            for j in nz:
+                rows[int(j) if allowed is None else int(allowed[j])] = float(pool[j]) / top
+        qv = self.query_vector(pq.query_text or pq.text)
+        _, d_ids = self.index.vectors.search(qv, self.candidates * 2, allowed)
+        for i in d_ids[0]:
+            if i >= 0:
+                rows.setdefault(int(i), 0.0)
+        hits = []
+        for r, lex in rows.items():
+            cov = self.coverage(pq, r)
+            hits.append(Hit(r, cov + 0.3 * lex, 0.0, lex, cov))
+        hits.sort(key=lambda h: -h.score)
+        return hits
+
     def search(self, pq: ParsedQuestion, doc_ids: Iterable[str] | None = None, k: int | None = None) -> list[Hit]:
         """Fused hits, best first, among the given documents' passages."""
         k = k or self.candidates
