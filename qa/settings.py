@@ -5,6 +5,7 @@ Build it at an entry point (`Settings()`), then pass it down. Nothing here runs 
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Annotated
@@ -141,6 +142,13 @@ class DingTalkSettings(BaseSettings):
         return v
 
 
+def _decodes_to_32_bytes(text: str) -> bool:
+    try:
+        return len(base64.b64decode(text, validate=True)) == 32
+    except ValueError:
+        return False
+
+
 class WeComSettings(BaseSettings):
     model_config = _group("REPORTQA_WECOM_")
 
@@ -172,7 +180,8 @@ class WeComSettings(BaseSettings):
         if missing:
             raise ValueError("REPORTQA_WECOM_TOKEN is set; also set " + ", ".join(f"REPORTQA_WECOM_{m}" for m in missing))
         assert self.encoding_aes_key is not None
-        if len(self.encoding_aes_key.get_secret_value()) != 43:
+        key = self.encoding_aes_key.get_secret_value()
+        if len(key) != 43 or not _decodes_to_32_bytes(key + "="):
             raise ValueError("REPORTQA_WECOM_ENCODING_AES_KEY must be the 43-character key from the WeCom console")
         return self
 

@@ -133,7 +133,7 @@ class TelegramAdapter(WebhookAdapter[dict[str, Any]]):
         """Commands become help or a question; in groups, only messages addressed to the bot remain."""
         text = message.text
         entities = [e for e in message.extra.get("entities", []) if isinstance(e, dict)]
-        username = await self._bot_username() if (message.is_group or text.startswith("/")) else None
+        username = await self._bot_username()
         command = next((e for e in entities if e.get("type") == "bot_command" and e.get("offset") == 0), None)
         if command is not None:
             name, _, target = entity_text(text, command)[1:].partition("@")

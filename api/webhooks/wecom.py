@@ -143,9 +143,10 @@ class WeComAdapter(WebhookAdapter[WeComCallback]):
         if signature is None or timestamp is None or nonce is None:
             raise InvalidSignature("msg_signature, timestamp and nonce are required.")
         if request.method == "GET":
-            encrypted = query.get("echostr")
-            if encrypted is None:
+            echostr = query.get("echostr")
+            if echostr is None:
                 raise WebhookRejected("The URL verification request carries no echostr.")
+            encrypted = echostr.replace(" ", "+")
         else:
             encrypted = _field(parse_xml(body), "Encrypt")
         if not secrets_equal(signature, message_signature(token, timestamp, nonce, encrypted)):
