@@ -38,12 +38,13 @@ def _static(body: Any) -> Responder:
 class FakePlatform:
     """Routes are (method, path regex) → responder; `fail_next` queues error statuses ahead of a route."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self._routes: list[tuple[str, re.Pattern[str], Responder]] = []
         self._failures: dict[tuple[str, str], list[tuple[int, Any]]] = {}
         self.requests: list[RecordedRequest] = []
+        self.on_request: Callable[[RecordedRequest], None] | None = None
         self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-platform", daemon=True
         )
@@ -98,6 +99,8 @@ class FakePlatform:
 
     def dispatch(self, request: RecordedRequest) -> tuple[int, Any]:
         """Record a request and produce the platform's answer."""
+        if self.on_request is not None:
+            self.on_request(request)
         with self._changed:
             self.requests.append(request)
             self._changed.notify_all()
@@ -146,3 +149,40 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 20.0, what: str
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+def install_permissive_routes(api: FakePlatform) -> None:
+    """Success answers for every platform, whatever the bot token or message id."""
+    api.route("POST", r"/bot[^/]+/sendMessage", {"ok": True, "result": {"message_id": 1}})
+    api.route("POST", r"/bot[^/]+/getMe", {"ok": True, "result": {"id": 1, "is_bot": True, "username": "reportqa_bot"}})
+    api.route(
+        "POST",
+        "/open-apis/auth/v3/tenant_access_token/internal",
+        {"code": 0, "msg": "ok", "tenant_access_token": "t-local", "expire": 7200},
+    )
+    api.route("POST", r"/open-apis/im/v1/messages/[^/]+/reply", {"code": 0, "msg": "success", "data": {}})
+    api.route("POST", "/robot/sendBySession", {"errcode": 0, "errmsg": "ok"})
+    api.route("GET", "/cgi-bin/gettoken", {"errcode": 0, "errmsg": "ok", "access_token": "local", "expires_in": 7200})
+    api.route("POST", "/cgi-bin/message/send", {"errcode": 0, "errmsg": "ok"})
+
+
+def main() -> None:
+    """Serve a stand-in for all four platform APIs on 127.0.0.1 and print what the bot sends."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=8081)
+    port = parser.parse_args().port
+    api = FakePlatform(port=port)
+    install_permissive_routes(api)
+    api.on_request = lambda r: print(f"{r.method} {r.path} {r.body.decode('utf-8', 'replace')}", flush=True)
+    print(f"fake platform API on {api.base_url}; Ctrl-C stops it", flush=True)
+    api.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        api.stop()
+
+
+if __name__ == "__main__":
+    main()

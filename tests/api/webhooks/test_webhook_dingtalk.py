@@ -29,7 +29,9 @@ def independent_sign(timestamp: str, secret: str) -> str:
 
 
 def test_signature_matches_the_documented_algorithm() -> None:
-    assert request_signature("1577262236757", DINGTALK_APP_SECRET) == independent_sign("1577262236757", DINGTALK_APP_SECRET)
+    # Computed with OpenSSL: printf '1577262236757\n<secret>' | openssl dgst -sha256 -hmac '<secret>' -binary | base64
+    assert request_signature("1577262236757", DINGTALK_APP_SECRET) == "AZ9H/DDc47Wt8Ppxaej5YH21EAoHrV5qfOWs73TO9W8="
+    assert independent_sign("1577262236757", DINGTALK_APP_SECRET) == "AZ9H/DDc47Wt8Ppxaej5YH21EAoHrV5qfOWs73TO9W8="
     assert request_signature("1577262236757", "a") != request_signature("1577262236758", "a")
 
 

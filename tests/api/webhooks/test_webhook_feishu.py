@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi.testclient import TestClient
 
-from api.webhooks.feishu import UndecryptableEvent, decrypt_event
+from api.webhooks.feishu import UndecryptableEvent, decrypt_event, event_signature
 from qa.engine import QAEngine
 from qa.settings import FeishuSettings, Settings
 from tests.api.conftest import CARD_QUESTION_EN, CARD_QUESTION_ZH, HEQIAN, XICANG
@@ -38,6 +38,12 @@ _event_ids = count(1)
 def test_decrypts_the_example_from_the_feishu_documentation() -> None:
     # Feishu's "接收事件 / Encrypt Key" documentation: key "test key" decrypts this to "hello world".
     assert decrypt_event("test key", "P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=") == "hello world"
+
+
+def test_signature_is_sha256_of_timestamp_nonce_key_and_body() -> None:
+    # Computed with OpenSSL: printf '%s' '1628476548nonce-1<key>{"encrypt":"abc"}' | openssl dgst -sha256
+    expected = "5b961241645fce4d30e1bd25466601816aec21b59b60be66ec7629c3a6cf8efd"
+    assert event_signature("1628476548", "nonce-1", FEISHU_ENCRYPT_KEY, b'{"encrypt":"abc"}') == expected
 
 
 @pytest.mark.parametrize("encrypted", ["P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=", "not base64!", "AAAA"])
