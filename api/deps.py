@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, Protocol, TypeVar
@@ -135,10 +136,14 @@ def _load_engine(settings: Settings) -> Engine:
     from qa.engine import QAEngine
 
     engine: Engine = QAEngine.load(settings)
+    # The index is a few hundred thousand long-lived objects; keeping them out of the cyclic
+    # collector's full passes removes pauses of tens of milliseconds from the latency tail.
+    gc.collect()
+    gc.freeze()
     return engine
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """The app's shared services."""
     services: Services = request.app.state.services
     return services
@@ -146,17 +151,20 @@ def get_services(request: Request) -> Services:
 
 async def get_engine(request: Request) -> Engine:
     """The loaded engine, or a 503 saying how to build the index."""
-    return await get_services(request).engine()
+    services: Services = request.app.state.services
+    return await services.engine()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
-    return get_services(request).settings
+    services: Services = request.app.state.services
+    return services.settings
 
 
-def get_store(request: Request) -> ConversationStore:
+async def get_store(request: Request) -> ConversationStore:
     """The conversation store."""
-    return get_services(request).store
+    services: Services = request.app.state.services
+    return services.store
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
