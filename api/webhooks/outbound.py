@@ -59,13 +59,18 @@ class DeliveryFailed(Exception):
         self.body = body
 
 
-def platform_error(response: httpx.Response) -> str:
-    """The status and the platform's error code and message, read from the usual JSON fields."""
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
     try:
         body = response.json()
     except ValueError:
-        body = None
-    if isinstance(body, dict):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def platform_error(response: httpx.Response) -> str:
+    """The status and the platform's error code and message, read from the usual JSON fields."""
+    body = _json_object(response)
+    if body is not None:
         code = next((body[k] for k in ("error_code", "errcode", "code") if k in body), None)
         message = next((body[k] for k in ("description", "errmsg", "msg", "message") if k in body), None)
         detail = " ".join(str(p) for p in (code, message) if p not in (None, ""))
@@ -75,30 +80,17 @@ def platform_error(response: httpx.Response) -> str:
     return redact_secrets(text)[:_ERROR_TEXT_CHARS]
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
 def _retry_after_s(response: httpx.Response) -> float | None:
+    """The wait the platform asked for: a Retry-After header, or Telegram's parameters.retry_after."""
     header = response.headers.get("retry-after")
     if header is not None:
         try:
             return max(0.0, float(header))
         except ValueError:
             return None
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if isinstance(body, dict) and isinstance(body.get("parameters"), dict):
-        value = body["parameters"].get("retry_after")
-        if isinstance(value, int | float):
-            return float(value)
-    return None
+    parameters = (_json_object(response) or {}).get("parameters")
+    value = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _retryable(status: int) -> bool:
