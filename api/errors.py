@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -50,10 +51,10 @@ def error_payload(code: str, message: str) -> dict[str, dict[str, str]]:
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     """A JSON error response in the one shape."""
-    return JSONResponse(error_payload(code, message), status_code=status, headers=headers)
+    return JSONResponse(error_payload(code, message), status_code=status, headers=dict(headers or {}))
 
 
 def _location(loc: tuple[Any, ...]) -> str:

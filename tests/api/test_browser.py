@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,11 +22,14 @@ pytestmark = [
     ),
 ]
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the [test] extra")
 
 
 @pytest.fixture(scope="module")
-def page(live_server: LiveServer):  # type: ignore[no-untyped-def]
+def page(live_server: LiveServer) -> Iterator[Page]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -40,7 +45,7 @@ def page(live_server: LiveServer):  # type: ignore[no-untyped-def]
         browser.close()
 
 
-def test_card_question_with_citation_in_context(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_card_question_with_citation_in_context(page: Page, tmp_path: Path) -> None:
     page.wait_for_function("document.querySelectorAll('#town option').length > 1")
     towns = page.locator("#town option").all_inner_texts()
     assert HEQIAN in towns and XICANG in towns
@@ -71,7 +76,7 @@ def test_card_question_with_citation_in_context(page, tmp_path: Path) -> None:  
         shutil.copyfile(shot, ROOT / target)
 
 
-def test_compare_answer_draws_a_bar_chart(page) -> None:  # type: ignore[no-untyped-def]
+def test_compare_answer_draws_a_bar_chart(page: Page) -> None:
     page.fill("#message", "哪个镇发放的普法宣传资料最多?")
     page.click("#send")
     answer = page.locator(".msg.bot[data-kind]").nth(1)
@@ -82,7 +87,7 @@ def test_compare_answer_draws_a_bar_chart(page) -> None:  # type: ignore[no-unty
     assert "龙凤场镇" in labels and "2000份" in labels
 
 
-def test_error_is_shown_plainly(page) -> None:  # type: ignore[no-untyped-def]
+def test_error_is_shown_plainly(page: Page) -> None:
     page.fill("#message", "法" * 2001)
     page.evaluate("document.getElementById('message').removeAttribute('maxlength')")
     page.fill("#message", "法" * 2001)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,7 +22,7 @@ def with_api(settings: Settings, **api: object) -> Settings:
 
 
 @pytest.fixture
-def keyed(seed_engine: QAEngine, api_settings: Settings) -> TestClient:
+def keyed(seed_engine: QAEngine, api_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(with_api(api_settings, api_key=KEY), engine=seed_engine)) as c:
         yield c
 
