@@ -101,7 +101,13 @@ async def dingtalk_webhook(request: Request) -> Response:
     return await _handle("dingtalk", request)
 
 
-@router.api_route("/wecom", methods=["GET", "POST"])
+@router.get("/wecom")
+async def wecom_url_verification(request: Request) -> Response:
+    """WeCom's URL check when the callback is saved: answers the decrypted echostr."""
+    return await _handle("wecom", request)
+
+
+@router.post("/wecom")
 async def wecom_webhook(request: Request) -> Response:
-    """WeCom app callbacks: GET verifies the URL, POST delivers encrypted messages."""
+    """WeCom app callbacks: encrypted XML messages."""
     return await _handle("wecom", request)
