@@ -80,18 +80,8 @@ def index_build(
         dim = embedder.dim
         model_s = time.perf_counter() - t_model
 
-        def progress(done: int, total: int) -> None:
-            if total == 0:
-                return
-            width = 30
-            filled = int(width * done / total)
-            sys.stderr.write(f"\rembedding [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-            if done >= total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-
         report = CorpusIndex.build(
-            roots, s.index.path, embedder, max_file_bytes=s.index.max_file_bytes, progress=progress,
+            roots, s.index.path, embedder, max_file_bytes=s.index.max_file_bytes, progress=_progress,
             warn=lambda m: typer.echo(f"warning: {m}", err=True),
         )
     except ReportQAError as e:
@@ -100,12 +90,72 @@ def index_build(
     for source, enc in sorted(report.encodings.items()):
         if enc != "utf-8":
             typer.echo(f"  {source}: decoded as {enc}")
+    _summary(report, s.index.path, f" (model load {model_s:.1f}s, dim {dim})")
+
+
+def _summary(report: Any, path: Path, extra: str = "") -> None:
     typer.echo(
         f"indexed {report.documents} documents, {report.passages} passages, {report.claims} claims; "
-        f"{report.embedded} embedded, {report.reused} reused; {len(report.skipped)} skipped, "
-        f"{len(report.duplicates)} duplicates; {report.seconds:.1f}s (model load {model_s:.1f}s, dim {dim}) "
-        f"→ {s.index.path}"
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {report.removed} removed; "
+        f"{report.embedded} passages embedded, {report.reused} reused; {len(report.skipped)} skipped, "
+        f"{len(report.duplicates)} duplicates; {report.seconds:.1f}s{extra} → {path}"
     )
+
+
+def _progress(done: int, total: int) -> None:
+    if total == 0:
+        return
+    width = 30
+    filled = int(width * done / total)
+    sys.stderr.write(f"\rembedding [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+@index_app.command("add")
+def index_add(
+    paths: Annotated[list[Path], typer.Argument(help="Report files or folders to add or replace.")],
+    index: IndexOpt = None,
+) -> None:
+    """Add or replace documents in the index; only their new text is embedded.
+
+    Example: reportqa index add ~/reports/2025/新桥镇.docx
+    """
+    from qa.corpus_index import CorpusIndex
+    from qa.engine import embedder_from_settings
+
+    s = _settings(index)
+    try:
+        report = CorpusIndex.add(
+            paths, s.index.path, embedder_from_settings(s), max_file_bytes=s.index.max_file_bytes,
+            progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True),
+        )
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    _summary(report, s.index.path)
+
+
+@index_app.command("remove")
+def index_remove(
+    selectors: Annotated[list[str], typer.Argument(help="doc_id or source path of each document to remove.")],
+    index: IndexOpt = None,
+) -> None:
+    """Remove documents from the index by doc_id or path.
+
+    Example: reportqa index remove 004_8a58fc0ccff5796e.txt
+    """
+    from qa.corpus_index import CorpusIndex
+    from qa.engine import embedder_from_settings
+
+    s = _settings(index)
+    try:
+        report = CorpusIndex.remove(selectors, s.index.path, embedder_from_settings(s))
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    _summary(report, s.index.path)
 
 
 @index_app.command("status")

@@ -19,13 +19,19 @@ import numpy as np
 from embeddings.base import Embedder
 from embeddings.store import FORMAT_VERSION, Manifest, new_version_dir, publish, read_manifest, resolve
 from embeddings.vector_index import VectorIndex
-from qa.documents import ParsedDocument, iter_report_files, read_document
-from qa.errors import EmptyCorpus, IndexCorrupt, IndexMismatch, IndexNotFound, ReportQAError
+from qa.documents import ParsedDocument, iter_report_files, parse_text, read_document
+from qa.errors import DocumentNotFound, EmptyCorpus, IndexCorrupt, IndexMismatch, IndexNotFound, ReportQAError
 from qa.lexical import BM25Index, Tokenizer
 from qa.metadata import town_core
+from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
 from qa.types import Claim, Document, Metadata, Passage, Span, content_id
 
 Progress = Callable[[int, int], None]
+
+
+def current_ids(parsed: list[ParsedDocument]) -> list[str]:
+    """The doc ids of parsed documents."""
+    return [pd.document.doc_id for pd in parsed]
 
 
 def embed_text(p: Passage) -> str:
@@ -58,7 +64,10 @@ class BuildReport:
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     encodings: dict[str, str] = field(default_factory=dict)
     index_dir: str = ""
-    up_to_date: bool = False
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -120,15 +129,97 @@ class CorpusIndex:
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
     ) -> BuildReport:
-        """Read every report under `paths`, embed what changed, and publish a new index version atomically."""
+        """Read every report under `paths`, embed only what changed, and publish a new version atomically."""
         t0 = time.perf_counter()
-        report = BuildReport()
-        files = list(iter_report_files(paths))
         missing = [p for p in paths if not p.exists()]
         if missing:
             raise EmptyCorpus(f"{missing[0]}: no such file or folder; give a folder of reports to index")
+        files = [(f, s) for f, s in iter_report_files(paths) if f.name not in OVERRIDE_FILES]
+        report = BuildReport()
+        parsed = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths))
+        if not parsed:
+            raise EmptyCorpus(
+                f"no readable reports under {', '.join(map(str, paths))}"
+                + (f" ({len(report.skipped)} skipped)" if report.skipped else "")
+                + "; add reports (.txt, .md, .docx, .pdf, .html) and run `reportqa index build` again"
+            )
+        previous = {d.source: d.doc_id for d in cls._previous_documents(index_path)}
+        current = {pd.document.source: pd.document.doc_id for pd in parsed}
+        report.added = sum(1 for s in current if s not in previous)
+        report.updated = sum(1 for s, d in current.items() if s in previous and previous[s] != d)
+        report.unchanged = sum(1 for s, d in current.items() if previous.get(s) == d)
+        report.removed = sum(1 for s in previous if s not in current)
+        cls._write(parsed, index_path, embedder, report, files_fingerprint(files), progress)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    @classmethod
+    def add(
+        cls,
+        paths: list[Path],
+        index_path: Path,
+        embedder: Embedder,
+        *,
+        max_file_bytes: int = 50_000_000,
+        progress: Progress | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> BuildReport:
+        """Add or replace (same source) documents in an existing index; only new text is embedded."""
+        t0 = time.perf_counter()
+        existing = cls._previous_parsed(index_path)
+        if existing is None:
+            raise IndexNotFound(f"no index at {index_path}; run `reportqa index build` first")
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise EmptyCorpus(f"{missing[0]}: no such file or folder")
+        report = BuildReport()
+        files = [(f, s) for f, s in iter_report_files(paths) if f.name not in OVERRIDE_FILES]
+        new = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths))
+        by_source = {pd.document.source: pd for pd in existing}
+        for pd in new:
+            old = by_source.get(pd.document.source)
+            if old is None:
+                report.added += 1
+            elif old.document.doc_id == pd.document.doc_id:
+                report.unchanged += 1
+            else:
+                report.updated += 1
+            by_source[pd.document.source] = pd
+        merged = cls._dedupe(list(by_source.values()), report, warn)
+        cls._write(merged, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(merged))), progress)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    @classmethod
+    def remove(cls, selectors: list[str], index_path: Path, embedder: Embedder) -> BuildReport:
+        """Remove documents by doc_id or source path; the rest keep their vectors."""
+        t0 = time.perf_counter()
+        existing = cls._previous_parsed(index_path)
+        if existing is None:
+            raise IndexNotFound(f"no index at {index_path}; nothing to remove")
+        wanted = set(selectors) | {Path(s).name for s in selectors}
+        keep = [pd for pd in existing if not ({pd.document.doc_id, pd.document.source, Path(pd.document.source).name} & wanted)]
+        report = BuildReport(removed=len(existing) - len(keep), unchanged=len(keep))
+        if report.removed == 0:
+            raise DocumentNotFound(
+                f"no indexed document matches {', '.join(selectors)}; `reportqa index status` or GET /documents lists them"
+            )
+        if not keep:
+            raise EmptyCorpus("that would leave the index empty; build a new one with `reportqa index build FOLDER`")
+        cls._write(keep, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    @classmethod
+    def _collect(
+        cls,
+        files: list[tuple[Path, str]],
+        report: BuildReport,
+        max_file_bytes: int,
+        warn: Callable[[str], None] | None,
+        overrides: dict[str, dict[str, Any]],
+    ) -> list[ParsedDocument]:
         parsed: list[ParsedDocument] = []
-        seen: dict[str, str] = {}
         for f, source in files:
             try:
                 pd = read_document(f, source, max_bytes=max_file_bytes)
@@ -137,20 +228,39 @@ class CorpusIndex:
                 if warn:
                     warn(f"skipped {e.message}")
                 continue
-            if pd.document.doc_id in seen:
-                report.duplicates.append((source, seen[pd.document.doc_id]))
-                if warn:
-                    warn(f"skipped {source}: duplicate of {seen[pd.document.doc_id]}")
-                continue
-            seen[pd.document.doc_id] = source
+            pd = apply_override(pd, overrides)
             report.encodings[source] = pd.document.encoding
             parsed.append(pd)
-        if not parsed:
-            raise EmptyCorpus(
-                f"no readable reports under {', '.join(map(str, paths))}"
-                + (f" ({len(report.skipped)} skipped)" if report.skipped else "")
-                + "; add .txt reports (UTF-8, GB18030 or UTF-16) and run `reportqa index build` again"
-            )
+        return cls._dedupe(parsed, report, warn)
+
+    @staticmethod
+    def _dedupe(
+        parsed: list[ParsedDocument], report: BuildReport, warn: Callable[[str], None] | None
+    ) -> list[ParsedDocument]:
+        """The same text twice (or in two formats with identical text) is indexed once."""
+        seen: dict[str, str] = {}
+        out = []
+        for pd in parsed:
+            d = pd.document
+            if d.doc_id in seen:
+                report.duplicates.append((d.source, seen[d.doc_id]))
+                if warn:
+                    warn(f"skipped {d.source}: duplicate of {seen[d.doc_id]}")
+                continue
+            seen[d.doc_id] = d.source
+            out.append(pd)
+        return out
+
+    @classmethod
+    def _write(
+        cls,
+        parsed: list[ParsedDocument],
+        index_path: Path,
+        embedder: Embedder,
+        report: BuildReport,
+        fingerprint: str,
+        progress: Progress | None,
+    ) -> None:
         passages = [p for pd in parsed for p in pd.passages]
         claims = [c for pd in parsed for c in pd.claims]
         texts = [embed_text(p) for p in passages]
@@ -168,21 +278,18 @@ class CorpusIndex:
             matrix[ids] = embedder.embed([texts[i] for i in ids])
             if progress:
                 progress(min(b + batch, len(todo)), len(todo))
-        if progress and not todo:
-            progress(0, 0)
         vectors = VectorIndex.build(matrix)
         tokenizer = Tokenizer(
             extra_words=[pd.document.metadata.town for pd in parsed if pd.document.metadata.town]
         )
         bm25 = BM25Index.build([cls.lexical_tokens(tokenizer, p) for p in passages])
-        fingerprint = files_fingerprint([(f, s) for f, s in files])
         manifest = Manifest(
             embedder=embedder.name,
             dim=dim,
             fingerprint=fingerprint,
             format_version=FORMAT_VERSION,
             counts={"documents": len(parsed), "passages": len(passages), "claims": len(claims)},
-            extra={"skipped": report.skipped, "duplicates": report.duplicates, "keys": "passage-embed-text"},
+            extra={"skipped": report.skipped, "duplicates": report.duplicates, "index_kind": vectors.kind},
         )
         staging = new_version_dir(index_path)
         with open(staging / "documents.jsonl", "w", encoding="utf-8") as fh:
@@ -204,9 +311,33 @@ class CorpusIndex:
         final = publish(staging, index_path, manifest)
         report.documents, report.passages, report.claims = len(parsed), len(passages), len(claims)
         report.embedded, report.reused = len(todo), len(passages) - len(todo)
-        report.seconds = time.perf_counter() - t0
         report.index_dir = str(final)
-        return report
+
+    @staticmethod
+    def _previous_documents(index_path: Path) -> list[Document]:
+        """Documents of the current index version (none when there is no readable index)."""
+        try:
+            if not index_path.exists() or read_manifest(index_path) is None:
+                return []
+            out = []
+            for row in read_jsonl(resolve(index_path) / "documents.jsonl"):
+                row.pop("paragraphs", None)
+                row["metadata"] = _metadata_from_dict(row["metadata"])
+                out.append(Document(**row))
+            return out
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+
+    @classmethod
+    def _previous_parsed(cls, index_path: Path) -> list[ParsedDocument] | None:
+        """The current index's documents re-parsed from their stored text, metadata (and overrides) kept."""
+        if not index_path.exists():
+            return None
+        out = []
+        for d in cls._previous_documents(index_path):
+            pd = parse_text(d.text, d.source, d.encoding)
+            out.append(with_metadata(pd, d.metadata))
+        return out
 
     @staticmethod
     def lexical_tokens(tokenizer: Tokenizer, p: Passage) -> list[str]:
