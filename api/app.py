@@ -79,7 +79,7 @@ def create_app(
             CORSMiddleware,
             allow_origins=api.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "Accept"],
+            allow_headers=["*"],
         )
     app.add_middleware(AccessLogMiddleware, log_questions=api.log_questions)
     _ensure_access_log_handler()

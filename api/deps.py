@@ -63,6 +63,7 @@ class Services:
         self._engine_error: ReportQAError | None = None
         self._loading: asyncio.Future[Engine] | None = None
         self._store = store
+        self._owns_store = store is None
         self._executor: ThreadPoolExecutor | None = None
 
     @property
@@ -123,13 +124,16 @@ class Services:
         return "loading", None
 
     def close(self) -> None:
-        """Release the pool and the store."""
+        """Release the pool and the store this instance opened; a later start opens them afresh."""
+        if self._loading is not None and not self._loading.done():
+            self._loading.cancel()
+            self._loading = None
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
-        close = getattr(self._store, "close", None)
-        if callable(close):
-            close()
+        if self._owns_store and isinstance(self._store, SQLiteConversationStore):
+            self._store.close()
+            self._store = None
 
 
 def _load_engine(settings: Settings) -> Engine:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api.deps import ServicesDep
 from api.errors import error_payload
 from api.schemas import Health, Readiness
+from qa.errors import ReportQAError
 
 router = APIRouter(tags=["health"])
 
@@ -25,7 +27,7 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     if state == "ready":
         assert value is not None and not isinstance(value, Exception)
         stats = await services.run(value.stats)
-        return JSONResponse({"ready": True, "status": "ready", **_jsonable(stats)})
+        return JSONResponse({"ready": True, "status": "ready", **jsonable_encoder(stats)})
     if state == "loading":
         body = {
             "ready": False,
@@ -33,14 +35,6 @@ async def readyz(services: ServicesDep) -> JSONResponse:
             **error_payload("loading", "The index is still loading."),
         }
         return JSONResponse(body, status_code=503)
-    assert isinstance(value, Exception)
-    code = getattr(value, "code", "unavailable")
-    message = getattr(value, "message", str(value))
-    return JSONResponse({"ready": False, "status": "failed", **error_payload(code, message)}, status_code=503)
-
-
-def _jsonable(stats: dict[str, object]) -> dict[str, object]:
-    return {
-        k: (str(v) if not isinstance(v, str | int | float | bool | type(None) | list | dict) else v)
-        for k, v in stats.items()
-    }
+    assert isinstance(value, ReportQAError)
+    body = {"ready": False, "status": "failed", **error_payload(value.code, value.message)}
+    return JSONResponse(body, status_code=503)

@@ -6,7 +6,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from qa.conversations import (
     MemoryConversationStore,
     SQLiteConversationStore,
@@ -16,6 +18,8 @@ from qa.conversations import (
     ask_with_history,
     history_conversation_id,
 )
+from qa.engine import QAEngine
+from qa.settings import Settings
 from qa.types import Answer, Citation, Filters, Turn
 from tests.api.fakes import FakeEngine, citation
 
@@ -152,3 +156,19 @@ def test_ask_with_history_costs_one_ask_per_request_and_rebuilds_after_loss() ->
     assert engine.calls[-1][1] == ("q1", "q2")
     assert a3.answer == "echo: q3 (after 2 turns)[1]"
     assert history_conversation_id(["q1"], Filters(year=2021)) != history_conversation_id(["q1"])
+
+
+def test_conversations_survive_an_app_restart(seed_engine: QAEngine, api_settings: Settings) -> None:
+    app = create_app(api_settings, engine=seed_engine)
+    with TestClient(app) as c:
+        first = c.post("/chat", json={"message": "和谦镇办理了多少件行政处罚案件?"}).json()
+    with TestClient(create_app(api_settings, engine=seed_engine)) as c:
+        second = c.post(
+            "/chat", json={"message": "那西仓镇呢?", "conversation_id": first["conversation_id"]}
+        ).json()
+        assert second["conversation_id"] == first["conversation_id"]
+        assert second["towns"] == ["西仓镇"]
+        turns = c.get(f"/conversations/{first['conversation_id']}").json()["turns"]
+        assert [t["question"] for t in turns] == ["和谦镇办理了多少件行政处罚案件?", "那西仓镇呢?"]
+    with TestClient(app) as c:
+        assert len(c.get(f"/conversations/{first['conversation_id']}").json()["turns"]) == 2
