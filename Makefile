@@ -28,7 +28,7 @@ run: index
 
 # Debian's chromium for the browser tests; never a downloaded browser.
 browser:
-	@test -x /usr/bin/chromium || { (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium; browser tests will be skipped"; }
+	@{ test -x /usr/bin/chromium && fc-list :lang=zh | grep -q .; } || { (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) || echo "warning: could not install chromium; browser tests will be skipped"; }
 
 test: install browser
 	$(BIN)/python -m pytest -q

@@ -240,7 +240,8 @@ def serve(
     from api.app import create_app  # the CLI is an entry point; it may start the HTTP edge
 
     s = _settings(index)
-    uvicorn.run(create_app(s), host=host or s.api.host, port=port or s.api.port, log_level="info")
+    # The app writes its own structured access log; uvicorn's would print every request twice.
+    uvicorn.run(create_app(s), host=host or s.api.host, port=port or s.api.port, log_level="info", access_log=False)
 
 
 @app.command("eval")

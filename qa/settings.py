@@ -35,7 +35,8 @@ class IndexSettings(BaseSettings):
 
     path: Path = Field(
         Path(".reportqa/index"),
-        validation_alias=AliasChoices("REPORTQA_INDEX", "path"),
+        # Not the bare name "path": env lookup is case-insensitive, so it would read $PATH.
+        validation_alias=AliasChoices("REPORTQA_INDEX", "REPORTQA_INDEX_PATH"),
         description="Index directory (REPORTQA_INDEX).",
     )
     corpus: Path = Field(Path("seeds"), description="Default folder of reports for `index build`.")
