@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import Engine, Services
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, ApiKeyMiddleware, BodyLimitMiddleware
-from api.routes import chat, conversations, documents, health, openai_compat, web
+from api.routes import admin, chat, conversations, documents, health, openai_compat, web
 from api.webhooks.router import router as webhooks_router
 from qa.conversations import ConversationStore
 from qa.settings import Settings
@@ -41,9 +42,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.store  # noqa: B018 - open the database before the first request
         services.start_loading()
+        interval = settings.index.reload_interval_s
+        watcher = asyncio.create_task(services.watch_index(interval)) if interval > 0 and engine is None else None
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.cancel()
             services.close()
 
     app = FastAPI(
@@ -59,6 +64,7 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(conversations.router)
     app.include_router(documents.router)
+    app.include_router(admin.router)
     app.include_router(openai_compat.router)
     app.include_router(web.router)
     app.include_router(webhooks_router)
@@ -73,7 +79,11 @@ def create_app(
             open_paths=OPEN_PATHS + (PAGE_PATHS if page else ()),
             open_prefixes=WEBHOOK_PREFIXES + (PAGE_PREFIXES if page else ()),
         )
-    app.add_middleware(BodyLimitMiddleware, limit=api.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=api.max_body_bytes,
+        path_limits={("POST", "/documents"): settings.index.max_upload_bytes + 64_000},
+    )
     if api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import logging
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Request
 
 from qa.conversations import ConversationStore, SQLiteConversationStore
-from qa.errors import IndexNotFound, ReportQAError
+from qa.errors import IndexNotFound, ReportQAError, UnreadableDocument
 from qa.settings import Settings
 from qa.types import Answer, Document, Filters, Turn
 
 T = TypeVar("T")
+logger = logging.getLogger("reportqa.server")
 
 
 class Engine(Protocol):
@@ -65,6 +69,8 @@ class Services:
         self._store = store
         self._owns_store = store is None
         self._executor: ThreadPoolExecutor | None = None
+        self._reload_lock = asyncio.Lock()
+        self._ingest_lock = asyncio.Lock()
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -122,6 +128,59 @@ class Services:
         if self._engine_error is not None:
             return "failed", self._engine_error
         return "loading", None
+
+    async def reload(self) -> dict[str, Any]:
+        """Load the index version now on disk and swap it in; requests in flight finish on the old one."""
+        async with self._reload_lock:
+            engine = await self.run(_load_engine, self.settings)
+            self._engine, self._engine_error, self._loading = engine, None, None
+            stats: dict[str, Any] = engine.stats()
+            logger.info("index reloaded: %s (%s documents)", stats.get("version"), stats.get("documents"))
+            return stats
+
+    def loaded_version(self) -> str | None:
+        """The index version directory the engine serves, when known."""
+        engine = self._engine
+        path = getattr(getattr(engine, "index", None), "path", None)
+        return str(path) if path is not None else None
+
+    async def watch_index(self, interval_s: float) -> None:
+        """Hot-reload when the index path points at a new version (after `index build/add/remove`)."""
+        path = self.settings.index.path
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                if not path.exists():
+                    continue
+                current = os.path.realpath(path)
+                status, _ = self.status()
+                if status == "failed" or (status == "ready" and self.loaded_version() not in (None, current)):
+                    await self.reload()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a bad new version: keep serving the old one
+                logger.error("index reload failed, still serving %s: %s", self.loaded_version(), exc)
+
+    async def ingest(self, path: Path) -> dict[str, Any]:
+        """Add one uploaded report to the index, then reload; returns what was extracted."""
+        from qa.corpus_index import CorpusIndex
+
+        engine = await self.engine()
+        embedder = getattr(engine, "embedder", None)
+        if embedder is None:
+            raise ReportQAError("this server's engine cannot ingest documents")
+        async with self._ingest_lock:
+            report = await self.run(
+                CorpusIndex.add, [path], self.settings.index.path, embedder,
+                max_file_bytes=self.settings.index.max_upload_bytes,
+            )
+            if report.skipped:
+                raise UnreadableDocument(report.skipped[0][1])
+            await self.reload()
+        new_engine = await self.engine()
+        doc = next((d for d in new_engine.documents() if d["source"] == path.name), None)
+        return {"document": doc, "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+                "duplicates": [d for d, _ in report.duplicates]}
 
     def close(self) -> None:
         """Release the pool and the store this instance opened; a later start opens them afresh."""

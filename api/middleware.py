@@ -29,17 +29,19 @@ class BodyTooLarge(HTTPException):
 class BodyLimitMiddleware:
     """413 for a body over `limit` bytes: at once from Content-Length, or as a chunked body grows."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, path_limits: dict[tuple[str, str], int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get((scope.get("method", ""), scope.get("path", "")), self.limit)
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            too_large = BodyTooLarge(self.limit)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            too_large = BodyTooLarge(limit)
             await error_response(413, "payload_too_large", str(too_large.detail))(scope, receive, send)
             return
         received = 0
@@ -50,8 +52,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -131,9 +131,9 @@ def test_each_user_in_a_group_has_a_conversation_of_their_own(
     engine = FakeEngine()
     client = open_app(engine)
     mention = [{"type": "mention", "offset": 0, "length": len(TELEGRAM_USERNAME) + 1}]
-    for user in (1, 2, 1):
+    for n, user in enumerate((1, 2, 1), start=1):
         deliver(client, update(f"@{TELEGRAM_USERNAME} q{user}", chat_type="group", user_id=user, entities=mention))
-        platform_api.wait_for(TELEGRAM_SEND, len(engine.calls))
+        platform_api.wait_for(TELEGRAM_SEND, n)
     assert [(q, history) for q, history, _ in engine.calls] == [("q1", ()), ("q2", ()), ("q1", ("q1",))]
 
 
