@@ -56,7 +56,7 @@ class AnswerSettings(BaseSettings):
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense score in fusion.")
     candidates: int = Field(60, ge=5, le=2000, description="Passages each retriever contributes.")
     min_coverage: float = Field(
-        0.6, ge=0.0, le=1.0, description="Share of the question's key terms evidence must cover."
+        0.55, ge=0.0, le=1.0, description="Share of the question's key terms evidence must cover."
     )
 
 
