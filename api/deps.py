@@ -14,7 +14,7 @@ from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Request
 
-from qa.conversations import ConversationStore, SQLiteConversationStore
+from qa.conversations import ConversationStore, open_conversation_store
 from qa.errors import IndexNotFound, ReportQAError, UnreadableDocument
 from qa.settings import Settings
 from qa.types import Answer, Document, Filters, Turn
@@ -83,11 +83,9 @@ class Services:
 
     @property
     def store(self) -> ConversationStore:
-        """The conversation store (SQLite at `settings.api.state_db` unless one was injected)."""
+        """The conversation store (`settings.api.state_backend`: SQLite or Redis) unless one was injected."""
         if self._store is None:
-            self._store = SQLiteConversationStore(
-                self.settings.api.state_db, ttl_s=self.settings.api.conversation_ttl_s
-            )
+            self._store = open_conversation_store(self.settings.api)
         return self._store
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -190,8 +188,10 @@ class Services:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
-        if self._owns_store and isinstance(self._store, SQLiteConversationStore):
-            self._store.close()
+        if self._owns_store and self._store is not None:
+            close = getattr(self._store, "close", None)
+            if close is not None:
+                close()
             self._store = None
 
 

@@ -19,6 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from qa.errors import ConfigError
+from qa.settings import ApiSettings
 from qa.types import Answer, Citation, Filters, Turn
 
 # Earlier turns handed to the engine; follow-ups resolve against the recent past, not the whole log.
@@ -241,6 +243,76 @@ class SQLiteConversationStore:
     def new_id(self) -> str:
         """A fresh, unguessable conversation id."""
         return new_conversation_id()
+
+
+def redis_client(url: str) -> Any:
+    """A `redis.Redis` client for `url` (thread-safe pool); the error names the extra when redis is missing."""
+    try:
+        import redis
+    except ImportError as exc:
+        raise ConfigError(
+            "REPORTQA_STATE_BACKEND=redis needs the redis client: pip install 'reportqa[redis]'"
+        ) from exc
+    return redis.Redis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0, health_check_interval=30)
+
+
+class RedisConversationStore:
+    """Conversations in Redis, shared by any number of API replicas.
+
+    One list per conversation (`<prefix>conv:<id>`, one JSON turn per item) whose key expires
+    `ttl_s` after its last turn, so Redis itself forgets expired conversations.
+    """
+
+    def __init__(self, client: Any, ttl_s: float = 7 * 24 * 3600, *, prefix: str = "reportqa:") -> None:
+        self._redis = client
+        self._ttl_ms = max(1, int(ttl_s * 1000))
+        self._prefix = prefix
+
+    @classmethod
+    def from_url(cls, url: str, ttl_s: float = 7 * 24 * 3600, *, prefix: str = "reportqa:") -> RedisConversationStore:
+        """A store on the Redis server at `url`."""
+        return cls(redis_client(url), ttl_s, prefix=prefix)
+
+    def _key(self, conversation_id: str) -> str:
+        return f"{self._prefix}conv:{conversation_id}"
+
+    def turns(self, conversation_id: str) -> list[Turn] | None:
+        """The turns so far, oldest first; None when the id is unknown or expired."""
+        rows = self._redis.lrange(self._key(conversation_id), 0, -1)
+        if not rows:
+            return None
+        turns = []
+        for row in rows:
+            d = json.loads(row)
+            turns.append(Turn(question=d["q"], answer=answer_from_dict(d["a"])))
+        return turns
+
+    def append(self, conversation_id: str, turn: Turn) -> None:
+        """Add a turn, creating the conversation when it is new; the expiry restarts from now."""
+        row = json.dumps({"q": turn.question, "a": turn.answer.to_dict()}, ensure_ascii=False, separators=(",", ":"))
+        key = self._key(conversation_id)
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, row.encode("utf-8"))
+            pipe.pexpire(key, self._ttl_ms)
+            pipe.execute()
+
+    def new_id(self) -> str:
+        """A fresh, unguessable conversation id."""
+        return new_conversation_id()
+
+    def close(self) -> None:
+        """Release the client's connections."""
+        self._redis.close()
+
+
+def open_conversation_store(api: ApiSettings) -> ConversationStore:
+    """The store `api.state_backend` names: SQLite at `state_db`, or Redis at `redis_url`."""
+    if api.state_backend == "redis":
+        assert api.redis_url is not None
+        return RedisConversationStore.from_url(
+            api.redis_url.get_secret_value(), api.conversation_ttl_s, prefix=api.redis_prefix
+        )
+    return SQLiteConversationStore(api.state_db, ttl_s=api.conversation_ttl_s)
 
 
 def ask_in_conversation(

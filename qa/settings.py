@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -71,6 +71,17 @@ class ApiSettings(BaseSettings):
     state_db: Path = Field(
         Path(".reportqa/state.sqlite3"), description="SQLite file for conversations and webhook dedup."
     )
+    state_backend: Literal["sqlite", "redis"] = Field(
+        "sqlite",
+        description="Where conversations and webhook dedup live: 'sqlite' (REPORTQA_STATE_DB, one machine) or "
+        "'redis' (REPORTQA_REDIS_URL, shared by API replicas; needs pip install 'reportqa[redis]').",
+    )
+    redis_url: SecretStr | None = Field(
+        None, description="Redis URL for state_backend=redis, e.g. redis://127.0.0.1:6379/0 (may hold a password)."
+    )
+    redis_prefix: str = Field(
+        "reportqa:", min_length=1, max_length=64, description="Prefix of every Redis key this server writes."
+    )
     conversation_ttl_s: int = Field(7 * 24 * 3600, ge=60, description="Conversations expire after this.")
     log_questions: bool = Field(False, description="Include question text in access logs.")
     workers: int = Field(4, ge=1, le=64, description="Threads that answer questions off the event loop.")
@@ -79,6 +90,12 @@ class ApiSettings(BaseSettings):
         description="Serve the web page (/ and /static) without the API key; the page then asks for the key "
         "and sends it as a Bearer header. The data endpoints still need the key.",
     )
+
+    @model_validator(mode="after")
+    def _redis_complete(self) -> ApiSettings:
+        if self.state_backend == "redis" and self.redis_url is None:
+            raise ValueError("REPORTQA_STATE_BACKEND=redis needs REPORTQA_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+        return self
 
 
 class TelegramSettings(BaseSettings):

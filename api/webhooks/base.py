@@ -34,7 +34,7 @@ from api.webhooks.chat_format import (
     too_long_text,
     unavailable_text,
 )
-from api.webhooks.dedup import DeliveryLog
+from api.webhooks.dedup import Deliveries
 from api.webhooks.outbound import DeliveryFailed, OutboundClient
 from api.webhooks.ratelimit import PerUserRateLimiter
 from qa.errors import ReportQAError
@@ -187,7 +187,7 @@ class WebhookService:
         adapters: Mapping[str, WebhookAdapter[Any]],
         *,
         ask: Ask,
-        deliveries: DeliveryLog,
+        deliveries: Deliveries,
         outbound: OutboundClient,
     ) -> None:
         self.settings = settings

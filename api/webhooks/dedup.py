@@ -1,4 +1,4 @@
-"""Which platform deliveries were already accepted, in SQLite, so a retried delivery is never answered twice."""
+"""Which platform deliveries were already accepted (SQLite or Redis), so a retried delivery is never answered twice."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
+
+from qa.conversations import redis_client
+from qa.settings import ApiSettings
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
@@ -21,6 +25,18 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_received ON webhook_deliveries(rec
 # Platforms retry for hours at most (Feishu: up to about 6 h); a week is a wide margin.
 DEFAULT_RETENTION_S = 7 * 24 * 3600.0
 _PURGE_EVERY_S = 600.0
+
+
+class Deliveries(Protocol):
+    """A set of (platform, delivery id) pairs that admits each pair once."""
+
+    def claim(self, platform: str, delivery_id: str) -> bool:
+        """True the first time this delivery is seen; False for a retry or replay of it."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
 
 
 class DeliveryLog:
@@ -65,3 +81,29 @@ class DeliveryLog:
         """Close the database connection."""
         with self._lock:
             self._db.close()
+
+
+class RedisDeliveryLog:
+    """The delivery set in Redis (`SET NX` with an expiry), shared by every API replica."""
+
+    def __init__(self, client: Any, *, retention_s: float = DEFAULT_RETENTION_S, prefix: str = "reportqa:") -> None:
+        self._redis = client
+        self._retention_ms = max(1, int(retention_s * 1000))
+        self._prefix = prefix
+
+    def claim(self, platform: str, delivery_id: str) -> bool:
+        """True the first time this delivery is seen; False for a retry or replay of it."""
+        key = f"{self._prefix}delivery:{platform}:{delivery_id}"
+        return bool(self._redis.set(key, b"1", nx=True, px=self._retention_ms))
+
+    def close(self) -> None:
+        """Release the client's connections."""
+        self._redis.close()
+
+
+def open_delivery_log(api: ApiSettings) -> Deliveries:
+    """The delivery set `api.state_backend` names: SQLite at `state_db`, or Redis at `redis_url`."""
+    if api.state_backend == "redis":
+        assert api.redis_url is not None
+        return RedisDeliveryLog(redis_client(api.redis_url.get_secret_value()), prefix=api.redis_prefix)
+    return DeliveryLog(api.state_db)

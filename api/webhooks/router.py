@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from api.deps import Services
 from api.errors import error_response
 from api.webhooks.base import Ask, WebhookAdapter, WebhookService
-from api.webhooks.dedup import DeliveryLog
+from api.webhooks.dedup import open_delivery_log
 from api.webhooks.dingtalk import DingTalkAdapter
 from api.webhooks.feishu import FeishuAdapter
 from api.webhooks.outbound import OutboundClient
@@ -55,7 +55,7 @@ def build_webhook_service(services: Services) -> WebhookService | None:
         settings,
         adapters,
         ask=asker(services),
-        deliveries=DeliveryLog(settings.api.state_db),
+        deliveries=open_delivery_log(settings.api),
         outbound=outbound,
     )
 
