@@ -7,12 +7,13 @@ old index or the new one, never a half-written one, and a killed build leaves th
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ class Manifest:
     counts: dict[str, int] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
     extra: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True)
@@ -38,7 +40,7 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         d = json.loads(text)
-        known = {k: d[k] for k in ("embedder", "dim", "fingerprint", "format_version", "counts", "created", "extra") if k in d}
+        known = {k: d[k] for k in ("embedder", "dim", "fingerprint", "format_version", "counts", "created", "extra", "files") if k in d}
         return cls(**known)
 
 
@@ -50,6 +52,11 @@ def read_manifest(index_dir: Path) -> Manifest | None:
     return Manifest.from_json(p.read_text(encoding="utf-8"))
 
 
+def discard(staging: Path) -> None:
+    """Remove a staging directory after a failed build, so it does not hold disk space."""
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 def new_version_dir(path: Path) -> Path:
     """A fresh, empty staging directory beside `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,13 +65,36 @@ def new_version_dir(path: Path) -> Path:
     return staging
 
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def damaged_files(index_dir: Path, manifest: Manifest) -> list[str]:
+    """Files whose content no longer matches the checksum the manifest recorded (missing ones too)."""
+    bad = []
+    for rel, digest in sorted(manifest.files.items()):
+        f = index_dir / rel
+        if not f.is_file() or _sha256(f) != digest:
+            bad.append(rel)
+    return bad
+
+
 def publish(staging: Path, path: Path, manifest: Manifest) -> Path:
-    """Write the manifest last, fsync, and swap `path` to point at the new version atomically."""
-    (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
-    for f in staging.rglob("*"):
+    """Checksum and fsync every file, write the manifest last, and swap `path` to the new version atomically."""
+    files = {}
+    for f in sorted(staging.rglob("*")):
         if f.is_file():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
+            files[f.relative_to(staging).as_posix()] = _sha256(f)
+    manifest = replace(manifest, files=files)
+    (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    with open(staging / MANIFEST, "rb") as fh:
+        os.fsync(fh.fileno())
     final = path.parent / f"{path.name}.v-{uuid.uuid4().hex[:12]}"
     os.rename(staging, final)
     old_target = os.path.realpath(path) if path.is_symlink() else None

@@ -1,20 +1,57 @@
-"""FAISS nearest-neighbour search over unit vectors (inner product = cosine), with save and load."""
+"""FAISS nearest-neighbour search over unit vectors (inner product = cosine), with save and load.
+
+Kinds:
+    flat      exact; 4*dim bytes a row. The default below APPROX_ABOVE rows.
+    hnsw      HNSW graph over full vectors; about 4*dim + 8*M bytes a row.
+    ivf-sq8   inverted lists (k-means cells) over 8-bit scalar-quantised vectors; about dim + 16 bytes a row.
+              The default from APPROX_ABOVE rows: a quarter of flat's memory, a few cells scanned a query.
+    hnsw-sq8  HNSW graph over 8-bit vectors; about dim + 8*M bytes a row.
+
+Searches restricted to a few rows (`allowed`, e.g. one town's passages) are exact on every kind: an
+approximate index would miss rows that sit outside the cells or graph neighbourhood it visits.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
-IndexKind = Literal["auto", "flat", "hnsw"]
-HNSW_ABOVE = 200_000  # rows; below this exact search is fast enough and exact
+IndexKind = Literal["auto", "flat", "hnsw", "ivf-sq8", "hnsw-sq8"]
+INDEX_KINDS: tuple[str, ...] = get_args(IndexKind)
+APPROX_ABOVE = 100_000  # rows; below this an exact scan is fast enough (measured in BENCHMARKS.md)
+EXACT_SUBSET_MAX = 20_000  # restricted searches over at most this many rows score every allowed row
+HNSW_EF_SEARCH = 128
+IVF_PROBE_SHARE = 1 / 32  # share of the cells an unrestricted IVF search scans
+IVF_MIN_PROBES = 8
+TRAIN_ROWS_PER_CELL = 40  # k-means sample size per cell (FAISS warns below 39)
 
 
 def _faiss() -> Any:
     import faiss
 
     return faiss
+
+
+def ivf_cells(rows: int) -> int:
+    """Number of IVF cells for a corpus: about the square root of its rows, between 16 and 4096."""
+    return int(min(4096, max(16, round(math.sqrt(rows)))))
+
+
+def ivf_probes(cells: int) -> int:
+    """Cells an unrestricted IVF search scans: 1/32 of them, at least 8."""
+    return int(min(cells, max(IVF_MIN_PROBES, round(cells * IVF_PROBE_SHARE))))
+
+
+def choose_kind(kind: IndexKind | str, rows: int) -> str:
+    """The concrete kind for a requested one: 'auto' is exact below APPROX_ABOVE rows and ivf-sq8 above."""
+    if kind not in INDEX_KINDS:
+        raise ValueError(f"unknown index kind {kind!r}; choose one of {', '.join(INDEX_KINDS)}")
+    if kind == "auto":
+        return "ivf-sq8" if rows > APPROX_ABOVE else "flat"
+    return kind
 
 
 class VectorIndex:
@@ -25,21 +62,47 @@ class VectorIndex:
         self.kind = kind
 
     @classmethod
-    def build(cls, vectors: np.ndarray, kind: IndexKind = "auto", *, hnsw_m: int = 32) -> VectorIndex:
-        """Index unit rows; 'auto' is exact below HNSW_ABOVE rows and HNSW above."""
+    def build(
+        cls, vectors: np.ndarray, kind: IndexKind | str = "auto", *, hnsw_m: int = 32, seed: int = 0
+    ) -> VectorIndex:
+        """Index unit rows; see the module docstring for the kinds and what 'auto' picks."""
         faiss = _faiss()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        dim = vectors.shape[1]
-        chosen = kind if kind != "auto" else ("hnsw" if len(vectors) > HNSW_ABOVE else "flat")
+        rows, dim = vectors.shape
+        chosen = choose_kind(kind, rows)
+        if chosen == "ivf-sq8" and rows < 2 * ivf_cells(rows):
+            chosen = "flat"  # too few rows to train the cells; exact is better anyway
         if chosen == "hnsw":
             index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = 80
-            index.hnsw.efSearch = 128
+        elif chosen == "hnsw-sq8":
+            index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+            index.train(_training_sample(vectors, 100_000, seed))
+        elif chosen == "ivf-sq8":
+            cells = ivf_cells(rows)
+            quantizer = faiss.IndexFlatIP(dim)
+            index = faiss.IndexIVFScalarQuantizer(
+                quantizer, dim, cells, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+            )
+            index.cp.seed = seed
+            index.train(_training_sample(vectors, cells * TRAIN_ROWS_PER_CELL, seed))
         else:
             index = faiss.IndexFlatIP(dim)
-        if len(vectors):
+        if rows:
             index.add(vectors)
-        return cls(index, chosen)
+        if chosen == "ivf-sq8":
+            index.make_direct_map()
+        built = cls(index, chosen)
+        built._tune()
+        return built
+
+    def _tune(self) -> None:
+        """Search-time parameters, which FAISS does not keep in the saved file."""
+        if self.kind in ("hnsw", "hnsw-sq8"):
+            self._index.hnsw.efSearch = HNSW_EF_SEARCH
+        elif self.kind == "ivf-sq8":
+            self._index.nprobe = ivf_probes(int(self._index.nlist))
 
     @property
     def size(self) -> int:
@@ -50,32 +113,59 @@ class VectorIndex:
         return int(self._index.d)
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k by inner product; `allowed` (sorted int64 ids) restricts the candidates."""
-        faiss = _faiss()
+        """Top-k by inner product; `allowed` (sorted unique int64 ids) restricts the candidates."""
         q = np.ascontiguousarray(queries, dtype=np.float32)
         if q.ndim == 1:
             q = q[None, :]
-        k = max(1, min(k, self.size)) if self.size else 1
         if self.size == 0:
-            return np.full((len(q), 1), -np.inf, dtype=np.float32), np.full((len(q), 1), -1, dtype=np.int64)
+            return _no_hits(len(q))
+        k = max(1, min(k, self.size))
+        if allowed is not None and len(allowed) == self.size:
+            allowed = None  # every row allowed: a plain search, without building a selector over all rows
         if allowed is None:
             scores, ids = self._index.search(q, k)
             return scores, ids
         ids = np.ascontiguousarray(allowed, dtype=np.int64)
         if len(ids) == 0:
-            return np.full((len(q), 1), -np.inf, dtype=np.float32), np.full((len(q), 1), -1, dtype=np.int64)
-        selector = faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids))
-        params = faiss.SearchParametersHNSW(sel=selector) if self.kind == "hnsw" else faiss.SearchParameters(sel=selector)
+            return _no_hits(len(q))
         k = min(k, len(ids))
-        scores, ids = self._index.search(q, k, params=params)
-        return scores, ids
+        if self.kind != "flat" and len(ids) <= EXACT_SUBSET_MAX:
+            return self._search_subset(q, k, ids)
+        return self._search_selected(q, k, ids)
+
+    def _search_subset(self, q: np.ndarray, k: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Score every allowed row (decoded from the index), best first; ties keep id order."""
+        vecs = self._index.reconstruct_batch(ids)
+        scores = q @ vecs.T
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(scores, order, axis=1).astype(np.float32), ids[order]
+
+    def _search_selected(self, q: np.ndarray, k: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Search through a bitmap of allowed rows; approximate kinds look wider the fewer rows are allowed."""
+        faiss = _faiss()
+        mask = np.zeros(self.size, dtype=bool)
+        mask[ids] = True
+        bitmap = np.packbits(mask, bitorder="little")
+        selector = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bitmap))
+        widen = self.size / len(ids)
+        params: Any
+        if self.kind in ("hnsw", "hnsw-sq8"):
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=int(min(4096, HNSW_EF_SEARCH * widen)))
+        elif self.kind == "ivf-sq8":
+            nlist = int(self._index.nlist)
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=int(min(nlist, math.ceil(self._index.nprobe * widen))))
+        else:
+            params = faiss.SearchParameters(sel=selector)
+        scores, found = self._index.search(q, k, params=params)
+        del bitmap  # kept alive until the search is done: the selector only points at it
+        return scores, found
 
     def reconstruct(self, ids: list[int]) -> np.ndarray:
-        """The stored vectors of the given ids."""
-        return np.vstack([self._index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+        """The stored vectors of the given ids (decoded, so approximate on the -sq8 kinds)."""
+        return np.asarray(self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64)), dtype=np.float32)
 
     def reconstruct_all(self) -> np.ndarray:
-        """All stored vectors (exact indexes only), e.g. to reuse them in an incremental build."""
+        """All stored vectors, e.g. to reuse them in an incremental build."""
         return np.asarray(self._index.reconstruct_n(0, self.size), dtype=np.float32)
 
     def save(self, path: Path) -> None:
@@ -87,7 +177,26 @@ class VectorIndex:
         """Read a FAISS file written by `save`."""
         faiss = _faiss()
         index = faiss.read_index(str(path))
-        kind = "hnsw" if isinstance(index, faiss.IndexHNSWFlat) else "flat"
-        if kind == "hnsw":
-            index.hnsw.efSearch = 128
-        return cls(index, kind)
+        if isinstance(index, faiss.IndexHNSWFlat):
+            kind = "hnsw"
+        elif isinstance(index, faiss.IndexHNSWSQ):
+            kind = "hnsw-sq8"
+        elif isinstance(index, faiss.IndexIVFScalarQuantizer):
+            kind = "ivf-sq8"
+        else:
+            kind = "flat"
+        loaded = cls(index, kind)
+        loaded._tune()
+        return loaded
+
+
+def _training_sample(vectors: np.ndarray, rows: int, seed: int) -> np.ndarray:
+    """At most `rows` rows picked at random (all of them when there are fewer)."""
+    if len(vectors) <= rows:
+        return vectors
+    pick = np.sort(np.random.default_rng(seed).choice(len(vectors), rows, replace=False))
+    return np.ascontiguousarray(vectors[pick])
+
+
+def _no_hits(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.full((n, 1), -np.inf, dtype=np.float32), np.full((n, 1), -1, dtype=np.int64)

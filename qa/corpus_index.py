@@ -6,8 +6,10 @@ Layout of a version directory (see embeddings/store.py for the atomic swap):
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -17,10 +19,27 @@ from typing import Any
 import numpy as np
 
 from embeddings.base import Embedder
-from embeddings.store import FORMAT_VERSION, Manifest, new_version_dir, publish, read_manifest, resolve
+from embeddings.store import (
+    FORMAT_VERSION,
+    Manifest,
+    damaged_files,
+    discard,
+    new_version_dir,
+    publish,
+    read_manifest,
+    resolve,
+)
 from embeddings.vector_index import VectorIndex
 from qa.documents import ParsedDocument, iter_report_files, parse_text, read_document
-from qa.errors import DocumentNotFound, EmptyCorpus, IndexCorrupt, IndexMismatch, IndexNotFound, ReportQAError
+from qa.errors import (
+    DocumentNotFound,
+    EmptyCorpus,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexNotFound,
+    IndexWriteError,
+    ReportQAError,
+)
 from qa.lexical import BM25Index, Tokenizer
 from qa.metadata import town_core
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
@@ -48,6 +67,15 @@ def files_fingerprint(files: list[tuple[Path, str]]) -> str:
         h.update(source.encode("utf-8"))
         h.update(hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()[:24]
+
+
+def _disk_full(folder: Path, e: BaseException) -> bool:
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return True
+    try:
+        return "No space left" in str(e) or shutil.disk_usage(folder).free < 1 << 20
+    except OSError:
+        return False
 
 
 def report_files(paths: list[Path]) -> list[tuple[Path, str]]:
@@ -298,7 +326,36 @@ class CorpusIndex:
             counts={"documents": len(parsed), "passages": len(passages), "claims": len(claims)},
             extra={"skipped": report.skipped, "duplicates": report.duplicates, "index_kind": vectors.kind},
         )
-        staging = new_version_dir(index_path)
+        try:
+            staging = new_version_dir(index_path)
+        except OSError as e:
+            raise IndexWriteError(f"cannot create the index at {index_path.parent} ({e.strerror or e}); check the path and permissions") from e
+        try:
+            cls._write_files(staging, parsed, passages, keys, claims, vectors, bm25)
+            final = publish(staging, index_path, manifest)
+        except (OSError, RuntimeError) as e:
+            discard(staging)
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e).strip().splitlines()[-1]
+            if _disk_full(index_path.parent, e):
+                reason = "No space left on device"
+            raise IndexWriteError(
+                f"writing the index to {index_path.parent} failed: {reason}; the previous index is untouched. "
+                "Free some space (or choose another --index) and run the build again"
+            ) from e
+        report.documents, report.passages, report.claims = len(parsed), len(passages), len(claims)
+        report.embedded, report.reused = len(todo), len(passages) - len(todo)
+        report.index_dir = str(final)
+
+    @staticmethod
+    def _write_files(
+        staging: Path,
+        parsed: list[ParsedDocument],
+        passages: list[Passage],
+        keys: list[str],
+        claims: list[Claim],
+        vectors: VectorIndex,
+        bm25: BM25Index,
+    ) -> None:
         with open(staging / "documents.jsonl", "w", encoding="utf-8") as fh:
             for pd in parsed:
                 row = asdict(pd.document)
@@ -315,10 +372,6 @@ class CorpusIndex:
                 fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
         vectors.save(staging / "vectors.faiss")
         bm25.save(staging / "bm25")
-        final = publish(staging, index_path, manifest)
-        report.documents, report.passages, report.claims = len(parsed), len(passages), len(claims)
-        report.embedded, report.reused = len(todo), len(passages) - len(todo)
-        report.index_dir = str(final)
 
     @staticmethod
     def _previous_documents(index_path: Path) -> list[Document]:
@@ -394,6 +447,12 @@ class CorpusIndex:
             raise IndexMismatch(
                 f"index format {manifest.format_version} at {index_path}, this reportqa reads {FORMAT_VERSION}; "
                 "run `reportqa index build` to rebuild it"
+            )
+        bad = damaged_files(d, manifest)
+        if bad:
+            raise IndexCorrupt(
+                f"the index at {index_path} is damaged ({', '.join(bad)} changed or missing since it was built); "
+                "rebuild it with `reportqa index build`"
             )
         if embedder is not None and (manifest.embedder != embedder.name or manifest.dim != embedder.dim):
             raise IndexMismatch(

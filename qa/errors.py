@@ -32,6 +32,11 @@ class IndexCorrupt(ReportQAError):
     status = 503
 
 
+class IndexWriteError(ReportQAError):
+    code = "index_write_failed"
+    status = 507
+
+
 class BadQuestion(ReportQAError):
     code = "bad_question"
     status = 422
