@@ -29,7 +29,11 @@ class ChatRequest(BaseModel):
     """A question, optionally inside an earlier conversation."""
 
     message: str = Field(
-        ..., description="The question, in Chinese or English.", examples=["哪些镇的行政执法合规率达到100%?"]
+        ...,
+        description="The question, in Chinese or English; empty or whitespace-only is refused (422 bad_question).",
+        examples=["哪些镇的行政执法合规率达到100%?"],
+        # Checked by the route, so that the refusal keeps its own error code; stated here for clients.
+        json_schema_extra={"minLength": 1, "pattern": r"\S"},
     )
     conversation_id: str | None = Field(
         None, max_length=200, description="Continue this conversation; an unknown id starts a new one."

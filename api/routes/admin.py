@@ -19,7 +19,7 @@ from qa.errors import ReportQAError, UnreadableDocument
 router = APIRouter(tags=["admin"])
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".shtml")
-_ERRORS: dict[int | str, dict[str, Any]] = {403: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+_ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
 class Forbidden(ReportQAError):

@@ -93,6 +93,8 @@ def json_object(body: bytes) -> dict[str, Any]:
         data = json.loads(body)
     except ValueError:
         raise WebhookRejected("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise WebhookRejected("The request body is JSON nested too deeply.") from None
     if not isinstance(data, dict):
         raise WebhookRejected("The request body is not a JSON object.")
     return data
@@ -246,7 +248,8 @@ class WebhookService:
 
     async def _reply_blocks(self, adapter: WebhookAdapter[Any], message: IncomingMessage) -> list[str]:
         markup = adapter.markup
-        question = message.text.strip()
+        # JSON may carry unpaired surrogates ("\ud800") that no store or platform API can encode.
+        question = message.text.strip().encode("utf-8", "replace").decode("utf-8")
         chinese = is_chinese(question)
         wait_s = self._limiter.try_acquire(message.user_key)
         if wait_s > 0:

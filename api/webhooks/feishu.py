@@ -141,7 +141,7 @@ class FeishuAdapter(WebhookAdapter[dict[str, Any]]):
         if message.get("message_type") == "text":
             try:
                 text = str(json.loads(message.get("content") or "{}").get("text", ""))
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 raise WebhookRejected("The message content is not the JSON Feishu sends.") from None
         for key in (m.get("key") for m in mentions):
             if isinstance(key, str) and key:

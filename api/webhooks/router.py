@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from api.deps import Services
 from api.errors import error_response
+from api.schemas import ErrorResponse
 from api.webhooks.base import Ask, WebhookAdapter, WebhookService
 from api.webhooks.dedup import open_delivery_log
 from api.webhooks.dingtalk import DingTalkAdapter
@@ -73,7 +74,11 @@ async def webhook_lifespan(app: FastAPI) -> AsyncIterator[None]:
             await service.aclose()
 
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"], lifespan=webhook_lifespan)
+# Refusals every platform route may answer, in the one error shape (404: the platform is not configured).
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413)
+}
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], lifespan=webhook_lifespan, responses=_REFUSALS)
 
 
 async def _handle(platform: str, request: Request) -> Response:
