@@ -28,7 +28,16 @@ from pathlib import Path
 
 import httpx
 
-from bench.http_load import QUESTIONS, Connection, Question, Tally, _client, _free_port, _wait_ready, load_questions
+from bench.http_load import (
+    QUESTIONS,
+    Connection,
+    Question,
+    Tally,
+    _client,
+    _free_port,
+    _wait_ready,
+    load_questions,
+)
 from bench.http_load import percentile as pct
 from tests.api.webhooks.fake_platform import FakePlatform, install_permissive_routes
 
