@@ -355,13 +355,12 @@ class WordReader:
                 self.lines.append(" | ".join(" ".join(cell) for cell in cells))
 
     def title(self) -> str | None:
-        """The first Title-style paragraph, or the run of short centered lines that opens the document."""
-        for text, is_title, _ in self.title_candidates:
-            if is_title and len(text) <= MAX_TITLE_CHARS:
-                return text
+        """The opening Title-style paragraphs, else the run of short centered lines that opens the document."""
+        has_title_style = any(is_title for _, is_title, _ in self.title_candidates)
         run: list[str] = []
-        for text, _, centered in self.title_candidates:
-            if centered and len(text) <= MAX_TITLE_CHARS and heading_level(text) is None:
+        for text, is_title, centered in self.title_candidates:
+            looks_like_title = is_title if has_title_style else centered
+            if looks_like_title and len(text) <= MAX_TITLE_CHARS and heading_level(text) is None:
                 if _DOC_NUMBER.search(text):
                     run = []
                     continue
