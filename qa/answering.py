@@ -343,12 +343,15 @@ class Composer:
         """Every document is checked; each qualifying town is named once with its best quote."""
         found: list[tuple[float, Evidence]] = []
         if pq.constraint is not None:
+            # The claims index hands over only the claims in the asked unit that meet the condition.
+            meeting = self.index.claims_meeting(pq.constraint.unit, pq.constraint.holds)
             for doc_id in doc_ids:
-                ev = self._best_constrained_claim(pq, doc_id)
+                claims = meeting.get(doc_id)
+                ev = self._best_constrained_claim(pq, doc_id, claims) if claims else None
                 if ev:
                     found.append(ev)
         else:
-            hits = self.retriever.sweep(pq, doc_ids)
+            hits = self.retriever.sweep(pq, doc_ids, require_any=self.retriever.focal_forms(pq))
             best: dict[str, Hit] = {}
             for h in hits:
                 if h.coverage < self.min_coverage or not self.retriever.focal_in_text(pq, self.index.passages[h.row].text):
@@ -356,14 +359,16 @@ class Composer:
                 doc_id = self.index.passages[h.row].doc_id
                 if doc_id not in best or h.score > best[doc_id].score:
                     best[doc_id] = h
+            # The quote's clause and number are worked out below, for the cited passages only.
             for h in best.values():
-                p = self.index.passages[h.row]
-                found.append((h.score, Evidence(p, self._display_clause(pq, p), self._claim_for(pq, p))))
+                found.append((h.score, Evidence(self.index.passages[h.row])))
         found = _one_per_town_ev(self.index, found)
         if not found:
             return self.not_found(pq, "no report meets the question's condition" if pq.constraint else None)
         found.sort(key=lambda x: -x[0])
         chosen = [e for _, e in found][: self.max_citations]
+        if pq.constraint is None:
+            chosen = [Evidence(e.passage, self._display_clause(pq, e.passage), self._claim_for(pq, e.passage)) for e in chosen]
         cites = [self.citation(i + 1, e.passage) for i, e in enumerate(chosen)]
         towns = tuple(c.town for c in cites if c.town)
         sep = "; " if pq.lang == "en" else "；"
@@ -381,12 +386,15 @@ class Composer:
             return None
         return max(claims, key=lambda c: self.retriever.coverage(pq, -1, c.text))
 
-    def _best_constrained_claim(self, pq: ParsedQuestion, doc_id: str) -> tuple[float, Evidence] | None:
+    def _best_constrained_claim(
+        self, pq: ParsedQuestion, doc_id: str, claims: Sequence[Claim] | None = None
+    ) -> tuple[float, Evidence] | None:
+        """The document's best claim meeting the numeric condition; `claims` narrows the ones looked at."""
         assert pq.constraint is not None
         rate_groups = [g for g in pq.terms if any(f.endswith("率") for f in g.forms)]
         asks_training = any(_TRAINING.search(f) for g in pq.terms for f in g.forms)
         best: tuple[float, Evidence] | None = None
-        for c in self.index.claims_by_doc.get(doc_id, []):
+        for c in self.index.claims_by_doc.get(doc_id, []) if claims is None else claims:
             if c.unit != pq.constraint.unit or not pq.constraint.holds(c.value):
                 continue
             p = self.index.passages[self.index.passage_row[c.passage_id]]
@@ -408,9 +416,12 @@ class Composer:
     def compare(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
         """Rank towns by the parsed number that best matches the question's measure."""
         per_doc: list[tuple[Claim, Passage, float]] = []
+        # A claim must name the question's focal term; the claims index finds those without a scan.
+        focal = self.retriever.focal_forms(pq)
+        by_doc = self.index.claims_by_doc if focal is None else self.index.claims_containing(focal)
         for doc_id in doc_ids:
             best: tuple[Claim, Passage, float] | None = None
-            for c in self.index.claims_by_doc.get(doc_id, []):
+            for c in by_doc.get(doc_id, []):
                 p = self.index.passages[self.index.passage_row[c.passage_id]]
                 clause_cov = self.retriever.coverage(pq, -1, c.text)
                 sent_cov = self.retriever.coverage(pq, -1, p.text)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,17 @@ class BuildReport:
     removed: int = 0
 
 
+def _claims_by_unit(claims: list[Claim]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """unit → (values, positions in `claims`), positions ascending."""
+    positions: dict[str, list[int]] = {}
+    for i, c in enumerate(claims):
+        positions.setdefault(c.unit, []).append(i)
+    return {
+        unit: (np.asarray([claims[i].value for i in ix], dtype=np.float64), np.asarray(ix, dtype=np.int64))
+        for unit, ix in positions.items()
+    }
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Rows of a JSON-lines file."""
     with open(path, encoding="utf-8") as fh:
@@ -154,8 +165,48 @@ class CorpusIndex:
         self.claims_by_doc: dict[str, list[Claim]] = {}
         for c in claims:
             self.claims_by_doc.setdefault(c.doc_id, []).append(c)
+        self._claims_by_unit = _claims_by_unit(claims)
+        self._claim_text = "\x00".join(c.text for c in claims)
+        self._claim_text_ends = np.cumsum(np.fromiter((len(c.text) + 1 for c in claims), dtype=np.int64, count=len(claims)))
         self.towns = sorted({d.metadata.town for d in documents if d.metadata.town})
         self.tokenizer = Tokenizer(extra_words=self.towns + [town_core(t) for t in self.towns])
+
+    # ---- the claims index -------------------------------------------------------------------------------
+
+    def claims_meeting(self, unit: str, holds: Callable[[float], bool]) -> dict[str, list[Claim]]:
+        """Claims in `unit` whose value satisfies `holds`, by document, each list in the document's order.
+
+        `holds` runs once per distinct value of the unit, not once per claim, and an aggregate such as "which
+        towns reach 100%" then looks only at the claims returned, not at every claim of every report.
+        """
+        entry = self._claims_by_unit.get(unit)
+        if entry is None:
+            return {}
+        values, positions = entry
+        distinct = np.unique(values)
+        meeting = distinct[np.fromiter((bool(holds(float(v))) for v in distinct), dtype=bool, count=len(distinct))]
+        out: dict[str, list[Claim]] = {}
+        for i in positions[np.isin(values, meeting)]:
+            c = self.claims[int(i)]
+            out.setdefault(c.doc_id, []).append(c)
+        return out
+
+    def claims_containing(self, forms: Iterable[str]) -> dict[str, list[Claim]]:
+        """Claims whose text contains any of the forms, by document, each list in the document's order."""
+        found: set[int] = set()
+        for form in forms:
+            if not form:
+                found = set(range(len(self.claims)))
+                break
+            at = self._claim_text.find(form)
+            while at >= 0:
+                found.add(int(np.searchsorted(self._claim_text_ends, at, side="right")))
+                at = self._claim_text.find(form, at + 1)
+        out: dict[str, list[Claim]] = {}
+        for i in sorted(found):
+            c = self.claims[i]
+            out.setdefault(c.doc_id, []).append(c)
+        return out
 
     # ---- building -------------------------------------------------------------------------------------
 

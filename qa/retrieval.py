@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +38,7 @@ class Retriever:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._idf_cache: dict[str, float] = {}
+        self._parts_cache: dict[str, tuple[str, ...]] = {}
 
     def query_vector(self, text: str) -> np.ndarray:
         """The question's embedding, cached for repeated questions."""
@@ -69,6 +70,17 @@ class Retriever:
         generic = 0.25 if len(key) == 1 and "\u4e00" <= key <= "\u9fff" else 1.0
         return self._idf_cache[key] * group.weight * generic * (1.5 if group.quoted else 1.0)
 
+    def term_parts(self, term: str) -> tuple[str, ...]:
+        """The words (two characters or more) of a long term, segmented once and remembered."""
+        parts = self._parts_cache.get(term)
+        if parts is None:
+            parts = tuple(t for t in self.index.tokenizer.words(term) if len(t) > 1)
+            with self._lock:
+                if len(self._parts_cache) > 4096:
+                    self._parts_cache.clear()
+                self._parts_cache[term] = parts
+        return parts
+
     def coverage(self, pq: ParsedQuestion, row: int, text: str | None = None) -> float:
         """IDF-weighted share of the question's term groups that the passage contains.
 
@@ -92,30 +104,45 @@ class Retriever:
             elif heading and any(f in heading for f in g.forms):
                 got += 0.5 * w
             elif len(g.forms[0]) >= 4:
-                parts = [t for t in self.index.tokenizer.words(g.forms[0]) if len(t) > 1]
+                parts = self.term_parts(g.forms[0])
                 if len(parts) > 1:
                     got += 0.5 * w * sum(1 for t in parts if t in text) / len(parts)
         return got / total if total else 1.0
 
+    def focal_forms(self, pq: ParsedQuestion) -> tuple[str, ...] | None:
+        """The forms of the question's rarest (heaviest) term; None when it has no terms."""
+        if not pq.terms:
+            return None
+        return max(pq.terms, key=self.term_weight).forms
+
     def focal_in_text(self, pq: ParsedQuestion, text: str) -> bool:
         """Whether the question's rarest (heaviest) term appears in the text itself."""
-        if not pq.terms:
-            return True
-        focal = max(pq.terms, key=self.term_weight)
-        return any(f in text for f in focal.forms)
+        forms = self.focal_forms(pq)
+        return forms is None or any(f in text for f in forms)
 
     def rows_of(self, doc_ids: Iterable[str] | None) -> np.ndarray | None:
-        """Passage rows of the given documents (None = all)."""
+        """Passage rows of the given documents (None = all, also when they are every document)."""
         if doc_ids is None:
             return None
-        parts = [self.index.doc_rows[d] for d in doc_ids if d in self.index.doc_rows]
+        wanted = doc_ids if isinstance(doc_ids, (set, frozenset)) else set(doc_ids)
+        if len(wanted) >= len(self.index.doc_rows) and wanted.issuperset(self.index.doc_rows):
+            return None
+        parts = [self.index.doc_rows[d] for d in wanted if d in self.index.doc_rows]
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
-    def sweep(self, pq: ParsedQuestion, doc_ids: Iterable[str] | None = None, limit: int = 20_000) -> list[Hit]:
+    def sweep(
+        self,
+        pq: ParsedQuestion,
+        doc_ids: Iterable[str] | None = None,
+        limit: int = 20_000,
+        require_any: Sequence[str] | None = None,
+    ) -> list[Hit]:
         """Every passage with a lexical match (up to `limit`, best BM25 first) plus the dense top-k, scored.
 
         Aggregates use this instead of a global top-k: a town qualifies on its own evidence, however many
         other towns have stronger matches, and only passages sharing a term with the question are examined.
+        With `require_any`, passages containing none of those forms are left out before they are scored
+        (the aggregate discards them anyway), which keeps an aggregate over 10,000 reports cheap.
         """
         allowed = self.rows_of(doc_ids)
         if allowed is not None and len(allowed) == 0:
@@ -136,7 +163,10 @@ class Retriever:
             if i >= 0:
                 rows.setdefault(int(i), 0.0)
         hits = []
+        passages = self.index.passages
         for r, lex in rows.items():
+            if require_any is not None and not any(f in passages[r].text for f in require_any):
+                continue
             cov = self.coverage(pq, r)
             hits.append(Hit(r, cov + 0.3 * lex, 0.0, lex, cov))
         hits.sort(key=lambda h: -h.score)
