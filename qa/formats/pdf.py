@@ -195,7 +195,8 @@ class PageLayout:
         return line.x0 > self.left + line.size
 
     def is_centered(self, line: PdfLine) -> bool:
-        return self.is_indented(line) and abs((line.x0 - self.left) - (self.right - line.x1)) < 2.0 * line.size
+        left_gap, right_gap = line.x0 - self.left, self.right - line.x1
+        return min(left_gap, right_gap) > line.size and abs(left_gap - right_gap) < line.size
 
     def spaced_apart(self, line: PdfLine, nxt: PdfLine) -> bool:
         """True when nxt sits lower than a wrapped line would (paragraph spacing)."""

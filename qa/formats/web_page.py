@@ -49,10 +49,13 @@ CHROME_LINE = re.compile(
 BLOCK_TAGS = frozenset(
     ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "table", "tbody", "thead", "tfoot", "tr", "section", "article", "main", "blockquote", "pre", "center", "hr", "address", "figure", "figcaption", "caption", "body", "html"]
 )
-TITLE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+\s*[^-_|｜—–]{2,40})+$")
+TITLE_SUFFIX = re.compile(
+    r"(?:\s*[-_|｜—–]+\s*[^-_|｜—–\d]{0,30}(?:政府|网|网站|门户|平台|公开|局|委|办|镇|乡|街道|县|区|市|州|省|Portal))+\s*$"
+)
 TITLE_META = ("ArticleTitle", "og:title", "title", "Title")
 DATE_META = ("PubDate", "pubdate", "publishdate", "firstpublishedtime", "article:published_time", "Date", "date")
-DATE_LINE = re.compile(r"(?:发布日期|发布时间|成文日期|日期|时间)\s*[:：]\s*(\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})")
+DATE_LABELS = ("发布日期|发布时间", "成文日期", "日期|时间")
+DATE_VALUE = r"\s*[:：]\s*(\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})"
 NEAR_ALL = 0.8
 
 
@@ -266,8 +269,11 @@ def page_date(root: Any, page_text: str) -> str | None:
     meta = _meta(root, DATE_META)
     if meta and iso_date(meta):
         return iso_date(meta)
-    m = DATE_LINE.search(page_text)
-    return iso_date(m.group(1)) if m else None
+    for labels in DATE_LABELS:
+        m = re.search(f"(?:{labels}){DATE_VALUE}", page_text)
+        if m:
+            return iso_date(m.group(1))
+    return None
 
 
 def _visible_heading(root: Any, title: str | None) -> str | None:

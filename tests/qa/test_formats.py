@@ -92,6 +92,45 @@ def add_page_furniture(document: object) -> None:
     footer.add_run(" -")
 
 
+def use_official_layout(document: object) -> None:
+    """The printed-document look of government reports: 16pt 仿宋, exact 28pt lines, no paragraph spacing."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    normal = document.styles["Normal"]  # type: ignore[attr-defined]
+    normal.font.size = Pt(16)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "仿宋_GB2312")
+    layout = normal.paragraph_format
+    layout.space_before = layout.space_after = Pt(0)
+    layout.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    layout.line_spacing = Pt(28)
+
+
+def build_official_docx(seed: Path, out: Path) -> Path:
+    """The seed laid out as an official document: centered 22pt title, justified body with a 2-character indent."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    lines = seed_lines(seed)
+    titles = title_lines(lines)
+    document = docx.Document()
+    add_page_furniture(document)
+    use_official_layout(document)
+    for i, line in enumerate(lines):
+        paragraph = document.add_paragraph(line)
+        if i < len(titles):
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            paragraph.runs[0].font.size = Pt(22)
+            paragraph.paragraph_format.line_spacing = Pt(36)
+        else:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            paragraph.paragraph_format.first_line_indent = Pt(32)
+    path = out / f"{seed.stem}.docx"
+    document.save(str(path))
+    return path
+
+
 def build_docx(seed: Path, out: Path, numbered: bool) -> Path:
     """The seed as Word would have it: Title and Heading styles, optionally Word numbering for 一、/（一）."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -195,19 +234,30 @@ def word_files(tmp_path_factory: pytest.TempPathFactory) -> list[Built]:
     return [Built(s, build_docx(s, out, numbered=s.stem[:3] in NUMBERED_SEEDS)) for s in SEED_FILES]
 
 
-@pytest.fixture(scope="module")
-def pdf_files(word_files: list[Built], tmp_path_factory: pytest.TempPathFactory) -> list[Built]:
+def convert_to_pdf(word_files: list[Built], out: Path, profile: Path) -> list[Built]:
+    """PDFs printed by LibreOffice headless from the Word files (skips the test when it is missing)."""
     binary = soffice()
     if binary is None:
         pytest.skip("LibreOffice is not installed: apt-get install -y libreoffice-writer-nogui")
-    out = tmp_path_factory.mktemp("pdf")
-    profile = tmp_path_factory.mktemp("lo-profile")
     subprocess.run(
         [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir", str(out),
          *(str(b.path) for b in word_files)],
         check=True, capture_output=True, timeout=300,
     )
     return [Built(b.seed, out / f"{b.seed.stem}.pdf") for b in word_files]
+
+
+@pytest.fixture(scope="module")
+def pdf_files(word_files: list[Built], tmp_path_factory: pytest.TempPathFactory) -> list[Built]:
+    return convert_to_pdf(word_files, tmp_path_factory.mktemp("pdf"), tmp_path_factory.mktemp("lo-profile"))
+
+
+@pytest.fixture(scope="module")
+def official_pdf_files(tmp_path_factory: pytest.TempPathFactory) -> list[Built]:
+    """The seeds printed as official documents: indented paragraphs, no paragraph spacing, justified."""
+    out = tmp_path_factory.mktemp("official")
+    word = [Built(s, build_official_docx(s, out)) for s in SEED_FILES]
+    return convert_to_pdf(word, out, tmp_path_factory.mktemp("lo-profile"))
 
 
 @pytest.fixture(scope="module")
@@ -323,6 +373,14 @@ def test_pdf_rejoins_wrapped_lines_into_the_seed_paragraphs(pdf_files: list[Buil
         assert [squeeze(line) for line in extracted] == [squeeze(line) for line in seed_lines(built.seed)]
 
 
+def test_official_layout_pdf_rejoins_on_indentation_alone(official_pdf_files: list[Built]) -> None:
+    for built in official_pdf_files:
+        extracted = extract(built.path)
+        assert [squeeze(line) for line in extracted.text.split("\n")] == [squeeze(line) for line in seed_lines(built.seed)]
+        assert heading_texts(extracted.text) == heading_texts(built.seed.read_text(encoding="utf-8"))
+        check_same_metadata(built, extracted)
+
+
 def test_pdf_headings_survive(pdf_files: list[Built]) -> None:
     for built in pdf_files:
         expected = [squeeze(h) for h in heading_texts(built.seed.read_text(encoding="utf-8"))]
@@ -386,3 +444,24 @@ def test_unsupported_types_say_how_to_convert(tmp_path: Path, name: str) -> None
 
 def test_supported_suffixes() -> None:
     assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".text", ".docx", ".pdf", ".html", ".htm", ".shtml"}
+
+
+def test_old_table_layout_page_without_charset_or_class_names(tmp_path: Path) -> None:
+    seed = next(s for s in SEED_FILES if s.stem.startswith("003"))
+    lines = seed_lines(seed)
+    nav = "".join(f'<td><a href="/c{i}">{name}</a></td>' for i, name in enumerate(["首页", "政务公开", "政策文件", "互动交流"]))
+    body = "<br>\n".join(f"<font size=3>　　{html.escape(line)}</font>" for line in lines)
+    page = (
+        "<html><head><title>西仓镇2025年法治政府建设情况报告 - 县人民政府</title></head><body>"
+        f"<table width=1000><tr>{nav}</tr></table>"
+        "<table><tr><td>您现在的位置：<a href='/'>首页</a> &gt;&gt; <a href='/z'>政务公开</a></td></tr></table>"
+        "<table><tr><td width=200><a href='/a'>通知公告</a><br><a href='/b'>政策解读</a><br><a href='/c'>政府文件</a></td>"
+        f"<td>{body}<p>【<a href='javascript:window.print()'>打印</a>】【<a href='javascript:window.close()'>关闭</a>】</p></td>"
+        "</tr></table><table><tr><td>版权所有：县人民政府办公室 ICP备12345678号</td></tr></table></body></html>"
+    )
+    path = tmp_path / "old.htm"
+    path.write_bytes(page.encode("gb18030"))
+    extracted = extract(path)
+    assert extracted.encoding == "html:gb18030"
+    assert extracted.title == "西仓镇2025年法治政府建设情况报告"
+    assert extracted.text.split("\n") == lines
