@@ -8,7 +8,8 @@ the Telegram Bot API (tests/api/webhooks/fake_platform.py) and `reportqa serve` 
 run: the chat clients post the seed questions (follow-ups with their conversation id) as fast as answers
 come back, while the webhook clients each deliver one Telegram update every `--webhook-interval` seconds
 (a new update id and one of 500 users each time). A webhook must be acknowledged with 200 and answered
-with exactly one sendMessage. RSS is read from /proc after the replies of the run have arrived.
+with exactly one sendMessage. RSS is read from /proc after the replies of the run have arrived; the server's CPU time per request
+(chat + webhook, from /proc) tells a slower server from a busier machine.
 Errors must be 0; RSS growth across runs beyond a few MB would be a leak.
 """
 
@@ -126,6 +127,12 @@ async def one_run(url: str, questions: list[Question], clients: int, webhook_cli
     return tally, deliveries, time.perf_counter() - t0
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """Resident set size of a process, in MB."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -167,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
             rss: list[float] = []
             for run in range(1, args.runs + 1):
                 replies_before = len(platform.received(SEND))
+                cpu_before = cpu_s(proc.pid)
                 tally, hooks, wall = asyncio.run(one_run(
                     url, questions, args.clients, args.webhook_clients, args.webhook_interval, args.seconds,
                     first_update=run * 10_000_000))
@@ -174,6 +182,8 @@ def main(argv: list[str] | None = None) -> None:
                 while len(platform.received(SEND)) - replies_before < hooks.sent and time.monotonic() < deadline:
                     time.sleep(0.2)
                 replies = len(platform.received(SEND)) - replies_before
+                served = len(tally.latencies_ms) + hooks.sent
+                cpu_ms = (cpu_s(proc.pid) - cpu_before) * 1000 / max(1, served)
                 time.sleep(2)
                 rss.append(rss_mb(proc.pid))
                 lat = tally.latencies_ms
@@ -185,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"webhooks {hooks.sent} delivered ({hooks.sent / wall:.0f}/s), ack p50 "
                     f"{statistics.median(hooks.latencies_ms):.0f} ms p99 {pct(hooks.latencies_ms, 99):.0f} ms, "
                     f"{replies} replies; errors {n_err} {tally.errors or ''}{hooks.errors or ''}; "
+                    f"server CPU {cpu_ms:.2f} ms per request; load average {os.getloadavg()[0]:.2f}; "
                     f"server RSS {rss[-1]:.1f} MB", flush=True)
             growth = rss[-1] - rss[0]
             print(f"RSS after runs: {', '.join(f'{r:.1f}' for r in rss)} MB; growth from run 1 to run {args.runs}: "
