@@ -73,7 +73,7 @@ def page_chars(textpage: Any) -> list[PdfChar]:
     chars: list[PdfChar] = []
     for i in range(pdfium_c.FPDFText_CountChars(raw)):
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
-        if code in (0, 0xA, 0xD, 0xFFFE) or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+        if code in (0, 0xA, 0xD, 0xFFFE) or (code == 0x20 and pdfium_c.FPDFText_IsGenerated(raw, i) == 1):
             continue
         angle = pdfium_c.FPDFText_GetCharAngle(raw, i)
         if angle > 0.05 and abs(angle - 2 * math.pi) > 0.05:

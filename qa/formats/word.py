@@ -194,10 +194,10 @@ class ParagraphStyleFacts:
     ilvl: int | None
 
 
-def _style_chain(paragraph: Any) -> tuple[list[str], list[Any]]:
-    """Style names and pPr elements from the paragraph itself outwards through its based-on styles."""
+def style_chain(paragraph: Any) -> tuple[list[str], list[Any]]:
+    """Names and pPr elements of the paragraph's style and the styles it is based on, innermost first."""
     names: list[str] = []
-    properties: list[Any] = [_child(paragraph._p, "pPr")]
+    properties: list[Any] = []
     style = paragraph.style
     while style is not None and len(names) < 10:
         names.append((style.name or "").strip())
@@ -217,9 +217,11 @@ def _first_val(properties: list[Any], *path: str) -> str | None:
     return None
 
 
-def _style_facts(paragraph: Any) -> ParagraphStyleFacts:
+def _style_facts(paragraph: Any, chain: tuple[list[str], list[Any]]) -> ParagraphStyleFacts:
     """Heading depth (0 = top), title style, centering and numbering from the paragraph and its style chain."""
-    names, properties = _style_chain(paragraph)
+    names, style_properties = chain
+    own = _child(paragraph._p, "pPr")
+    properties = ([own] if own is not None else []) + style_properties
     heading_depth: int | None = None
     for name in names:
         m = _HEADING_STYLE.match(name)
@@ -285,6 +287,7 @@ class WordReader:
     title_candidates: list[tuple[str, bool, bool]] = field(default_factory=list)
     unnumbered_headings: int = 0
     text_boxes: int = 0
+    style_chains: dict[str | None, tuple[list[str], list[Any]]] = field(default_factory=dict)
 
     def read_blocks(self, container: Any, parent: Any) -> None:
         """Paragraphs and tables under container (body, cell, text box, content control) in order."""
@@ -305,7 +308,10 @@ class WordReader:
         """One paragraph: its text, a numbering marker when Word draws one, then any text boxes in it."""
         boxes: list[Any] = []
         text = trim(paragraph_text(paragraph._p, boxes))
-        facts = _style_facts(paragraph)
+        style_id = paragraph._p.style
+        if style_id not in self.style_chains:
+            self.style_chains[style_id] = style_chain(paragraph)
+        facts = _style_facts(paragraph, self.style_chains[style_id])
         if text:
             text = self.with_marker(text, facts)
             if len(self.lines) < 8:
@@ -344,7 +350,7 @@ class WordReader:
         for tr in table._tbl.findall(f"{_W}tr"):
             cells = []
             for tc in tr.findall(f"{_W}tc"):
-                cell_reader = WordReader(self.document, self.numbering)
+                cell_reader = WordReader(self.document, self.numbering, style_chains=self.style_chains)
                 cell_reader.read_blocks(tc, _Cell(tc, table))
                 self.text_boxes += cell_reader.text_boxes
                 if cell_reader.lines:
