@@ -465,3 +465,21 @@ def test_old_table_layout_page_without_charset_or_class_names(tmp_path: Path) ->
     assert extracted.encoding == "html:gb18030"
     assert extracted.title == "西仓镇2025年法治政府建设情况报告"
     assert extracted.text.split("\n") == lines
+
+
+def test_damaged_pdf_is_refused_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 100)
+    with pytest.raises(UnreadableDocument, match="not a readable PDF"):
+        extract(path)
+
+
+def test_heading_style_without_marker_is_reported(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("工作开展情况", style="Heading 1")
+    document.add_paragraph("全年办理行政处罚案件15件。")
+    path = tmp_path / "plain-headings.docx"
+    document.save(str(path))
+    extracted = extract(path)
+    assert extracted.text == "工作开展情况\n全年办理行政处罚案件15件。"
+    assert any("no 一、/（一） marker" in w for w in extracted.warnings)
