@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.claims import find_claims
 from qa.errors import UnreadableDocument
+from qa.formats import extract
 from qa.metadata import extract_metadata
-from qa.reading import read_text_file
 from qa.structure import Structure, parse_structure
 from qa.types import Claim, Document, Passage, content_id
-
-SUPPORTED_SUFFIXES = (".txt", ".md", ".text")
-CONVERT_HINT = "convert it first: libreoffice --headless --convert-to docx FILE (or save it as UTF-8 .txt)"
 
 
 @dataclass(frozen=True)
@@ -60,13 +57,16 @@ def parse_text(text: str, source: str, encoding: str) -> ParsedDocument:
 
 
 def read_document(path: Path, source: str, max_bytes: int = 50_000_000) -> ParsedDocument:
-    """Read one report file; UnreadableDocument says why it cannot be used."""
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise UnreadableDocument(f"{source}: {path.suffix or 'this'} files are not supported yet; {CONVERT_HINT}")
-    decoded = read_text_file(path, max_bytes=max_bytes)
-    parsed = parse_text(decoded.text, source, decoded.encoding)
+    """Read one report file (.txt .md .docx .pdf .html); UnreadableDocument says why it cannot be used."""
+    extracted = extract(path, max_bytes=max_bytes)
+    parsed = parse_text(extracted.text, source, extracted.encoding)
     if not parsed.passages:
         raise UnreadableDocument(f"{source}: no report text found (only page furniture or blank lines)")
+    m = parsed.document.metadata
+    # The page's own title and date (HTML meta, Word properties) fill what the text did not say.
+    if (extracted.title and not m.title) or (extracted.date and not m.date):
+        meta = replace(m, title=m.title or extracted.title, date=m.date or extracted.date)
+        parsed = replace(parsed, document=replace(parsed.document, metadata=meta))
     return parsed
 
 
