@@ -30,7 +30,11 @@ run: index
 browser:
 	@{ test -x /usr/bin/chromium && fc-list :lang=zh | grep -q .; } || { (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) || echo "warning: could not install chromium; browser tests will be skipped"; }
 
-test: install browser
+# Debian tools the tests drive for real: LibreOffice (PDFs of the seeds) and redis-server (the Redis store).
+tools:
+	@{ command -v soffice >/dev/null && command -v redis-server >/dev/null; } || { (apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui redis-server >/dev/null) || echo "warning: could not install libreoffice/redis-server; those tests will be skipped"; }
+
+test: install browser tools
 	$(BIN)/python -m pytest -q
 
 test-fast: install
