@@ -45,6 +45,7 @@ lint: install
 	$(BIN)/mypy qa embeddings api
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run
 
 clean:
