@@ -14,6 +14,8 @@ approximate index would miss rows that sit outside the cells or graph neighbourh
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -70,8 +72,8 @@ class VectorIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         rows, dim = vectors.shape
         chosen = choose_kind(kind, rows)
-        if chosen == "ivf-sq8" and rows < 2 * ivf_cells(rows):
-            chosen = "flat"  # too few rows to train the cells; exact is better anyway
+        if chosen == "ivf-sq8" and rows < TRAIN_ROWS_PER_CELL * ivf_cells(rows):
+            chosen = "flat"  # too few rows to train the cells (under ~1,600); exact is better anyway
         if chosen == "hnsw":
             index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = 80
@@ -122,16 +124,17 @@ class VectorIndex:
         k = max(1, min(k, self.size))
         if allowed is not None and len(allowed) == self.size:
             allowed = None  # every row allowed: a plain search, without building a selector over all rows
-        if allowed is None:
-            scores, ids = self._index.search(q, k)
-            return scores, ids
-        ids = np.ascontiguousarray(allowed, dtype=np.int64)
-        if len(ids) == 0:
-            return _no_hits(len(q))
-        k = min(k, len(ids))
-        if self.kind != "flat" and len(ids) <= EXACT_SUBSET_MAX:
-            return self._search_subset(q, k, ids)
-        return self._search_selected(q, k, ids)
+        with _one_thread_for(len(q)):
+            if allowed is None:
+                scores, ids = self._index.search(q, k)
+                return scores, ids
+            ids = np.ascontiguousarray(allowed, dtype=np.int64)
+            if len(ids) == 0:
+                return _no_hits(len(q))
+            k = min(k, len(ids))
+            if self.kind != "flat" and len(ids) <= EXACT_SUBSET_MAX:
+                return self._search_subset(q, k, ids)
+            return self._search_selected(q, k, ids)
 
     def _search_subset(self, q: np.ndarray, k: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Score every allowed row (decoded from the index), best first; ties keep id order."""
@@ -188,6 +191,26 @@ class VectorIndex:
         loaded = cls(index, kind)
         loaded._tune()
         return loaded
+
+
+@contextmanager
+def _one_thread_for(queries: int) -> Iterator[None]:
+    """One OpenMP thread for a single query (this thread only; OpenMP keeps the setting per thread).
+
+    FAISS parallelises over queries, so a second thread has nothing to do for one query, yet the parallel
+    region waits for it: on this 2-core machine under load (load average 4) a one-query flat search over
+    15k rows took 16 ms with two threads and 1.7 ms with one. Batches and index builds keep every thread.
+    """
+    if queries != 1:
+        yield
+        return
+    faiss = _faiss()
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _training_sample(vectors: np.ndarray, rows: int, seed: int) -> np.ndarray:

@@ -82,7 +82,7 @@ def index_build(
 
         report = CorpusIndex.build(
             roots, s.index.path, embedder, max_file_bytes=s.index.max_file_bytes, progress=_progress,
-            warn=lambda m: typer.echo(f"warning: {m}", err=True),
+            warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
         )
     except ReportQAError as e:
         _fail(e.message)
@@ -129,7 +129,7 @@ def index_add(
     try:
         report = CorpusIndex.add(
             paths, s.index.path, embedder_from_settings(s), max_file_bytes=s.index.max_file_bytes,
-            progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True),
+            progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
         )
     except ReportQAError as e:
         _fail(e.message)
@@ -151,7 +151,7 @@ def index_remove(
 
     s = _settings(index)
     try:
-        report = CorpusIndex.remove(selectors, s.index.path, embedder_from_settings(s))
+        report = CorpusIndex.remove(selectors, s.index.path, embedder_from_settings(s), index_kind=s.index.kind)
     except ReportQAError as e:
         _fail(e.message)
         return

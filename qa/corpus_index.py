@@ -29,7 +29,7 @@ from embeddings.store import (
     read_manifest,
     resolve,
 )
-from embeddings.vector_index import VectorIndex
+from embeddings.vector_index import IndexKind, VectorIndex
 from qa.documents import ParsedDocument, iter_report_files, parse_text, read_document
 from qa.errors import (
     DocumentNotFound,
@@ -220,8 +220,12 @@ class CorpusIndex:
         max_file_bytes: int = 50_000_000,
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
+        index_kind: IndexKind = "auto",
     ) -> BuildReport:
-        """Read every report under `paths`, embed only what changed, and publish a new version atomically."""
+        """Read every report under `paths`, embed only what changed, and publish a new version atomically.
+
+        `index_kind` chooses the vector index (REPORTQA_INDEX_KIND); 'auto' picks by the number of passages.
+        """
         t0 = time.perf_counter()
         files = report_files(paths)
         report = BuildReport()
@@ -238,7 +242,7 @@ class CorpusIndex:
         report.updated = sum(1 for s, d in current.items() if s in previous and previous[s] != d)
         report.unchanged = sum(1 for s, d in current.items() if previous.get(s) == d)
         report.removed = sum(1 for s in previous if s not in current)
-        cls._write(parsed, index_path, embedder, report, corpus_fingerprint(paths), progress)
+        cls._write(parsed, index_path, embedder, report, corpus_fingerprint(paths), progress, index_kind)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -252,6 +256,7 @@ class CorpusIndex:
         max_file_bytes: int = 50_000_000,
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
+        index_kind: IndexKind = "auto",
     ) -> BuildReport:
         """Add or replace (same source) documents in an existing index; only new text is embedded."""
         t0 = time.perf_counter()
@@ -272,12 +277,16 @@ class CorpusIndex:
                 report.updated += 1
             by_source[pd.document.source] = pd
         merged = cls._dedupe(list(by_source.values()), report, warn)
-        cls._write(merged, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(merged))), progress)
+        cls._write(
+            merged, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(merged))), progress, index_kind
+        )
         report.seconds = time.perf_counter() - t0
         return report
 
     @classmethod
-    def remove(cls, selectors: list[str], index_path: Path, embedder: Embedder) -> BuildReport:
+    def remove(
+        cls, selectors: list[str], index_path: Path, embedder: Embedder, *, index_kind: IndexKind = "auto"
+    ) -> BuildReport:
         """Remove documents by doc_id or source path; the rest keep their vectors."""
         t0 = time.perf_counter()
         existing = cls._previous_parsed(index_path)
@@ -292,7 +301,7 @@ class CorpusIndex:
             )
         if not keep:
             raise EmptyCorpus("that would leave the index empty; build a new one with `reportqa index build FOLDER`")
-        cls._write(keep, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None)
+        cls._write(keep, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None, index_kind)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -346,6 +355,7 @@ class CorpusIndex:
         report: BuildReport,
         fingerprint: str,
         progress: Progress | None,
+        index_kind: IndexKind = "auto",
     ) -> None:
         passages = [p for pd in parsed for p in pd.passages]
         claims = [c for pd in parsed for c in pd.claims]
@@ -364,7 +374,7 @@ class CorpusIndex:
             matrix[ids] = embedder.embed([texts[i] for i in ids])
             if progress:
                 progress(min(b + batch, len(todo)), len(todo))
-        vectors = VectorIndex.build(matrix)
+        vectors = VectorIndex.build(matrix, index_kind)
         tokenizer = Tokenizer(
             extra_words=[pd.document.metadata.town for pd in parsed if pd.document.metadata.town]
         )

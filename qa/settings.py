@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from embeddings.vector_index import IndexKind
+
 
 def _group(prefix: str) -> SettingsConfigDict:
     return SettingsConfigDict(env_prefix=prefix, extra="ignore", populate_by_name=True)
@@ -41,6 +43,12 @@ class IndexSettings(BaseSettings):
     )
     corpus: Path = Field(Path("seeds"), description="Default folder of reports for `index build`.")
     max_file_bytes: int = Field(50_000_000, ge=1, description="Files larger than this are skipped.")
+    kind: IndexKind = Field(
+        "auto",
+        description="Vector index built by `index build`/`add`/`remove`: 'auto' (exact 'flat' up to 100,000 "
+        "passages, 'ivf-sq8' above), 'flat', 'ivf-sq8' (8-bit vectors in k-means cells, ~1/4 of flat's memory), "
+        "'hnsw-sq8' or 'hnsw'. Measured in BENCHMARKS.md.",
+    )
     reload_interval_s: float = Field(
         2.0, ge=0, description="How often `serve` checks for a new index version to hot-reload (0 = never)."
     )
