@@ -537,15 +537,41 @@ def write_corpus(n: int, out: Path, seed: int = 0, progress: bool = False) -> di
     return {"reports": n, "bytes": size, "seconds": time.perf_counter() - t0}
 
 
+def check_corpus(out: Path, limit: int | None = None) -> dict[str, float]:
+    """Parse the written reports with qa and count those read with their intended town and year."""
+    from qa.documents import read_document
+
+    n = town_year = region = passages = claims = 0
+    texts: set[str] = set()
+    with open(out / "corpus.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            parsed = read_document(out / row["source"], row["source"])
+            m = parsed.document.metadata
+            n += 1
+            town_year += m.town == row["town"] and m.year == row["year"]
+            region += m.county == row["county"]
+            passages += len(parsed.passages)
+            claims += len(parsed.claims)
+            texts.update(p.text for p in parsed.passages)
+            if limit and n >= limit:
+                break
+    return {"reports": n, "town_and_year_read": town_year / n, "county_read": region / n,
+            "passages_per_report": passages / n, "claims_per_report": claims / n, "unique_passages": len(texts) / passages}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, required=True, help="number of reports")
     ap.add_argument("--out", type=Path, required=True, help="output folder (created)")
     ap.add_argument("--seed", type=int, default=0, help="random seed (same seed, same corpus)")
+    ap.add_argument("--check", type=int, default=0, metavar="K", help="then parse the first K reports and report what was read")
     args = ap.parse_args(argv)
     stats = write_corpus(args.n, args.out, args.seed, progress=True)
     print(f"wrote {stats['reports']:.0f} reports, {stats['bytes'] / 1e6:.1f} MB, in {stats['seconds']:.1f} s → {args.out}")
+    if args.check:
+        print(json.dumps(check_corpus(args.out, args.check)))
 
 
 if __name__ == "__main__":
