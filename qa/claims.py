@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -46,9 +47,10 @@ def parse_number(token: str) -> float | None:
         return None
     if token[0].isdigit():
         try:
-            return float(token)
+            value = float(token)
         except ValueError:
             return None
+        return value if math.isfinite(value) else None
     try:
         import cn2an
 
@@ -78,14 +80,39 @@ def _split_rate_list(subject: str) -> list[tuple[str, int]]:
     return items
 
 
+_OPEN_QUOTES = "“「『\""
+_CLOSE_QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"'}
+
+
+def _quoted_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of text inside paired quotation marks within [start, end)."""
+    spans = []
+    i = start
+    while i < end:
+        ch = text[i]
+        if ch in _OPEN_QUOTES:
+            j = text.find(_CLOSE_QUOTES[ch], i + 1, end)
+            if j < 0:
+                break
+            spans.append((i, j + 1))
+            i = j + 1
+            continue
+        i += 1
+    return spans
+
+
 def find_claims(text: str, start: int = 0, end: int | None = None) -> list[RawClaim]:
     """All numeric claims in text[start:end]."""
     end = len(text) if end is None else end
+    quoted = _quoted_spans(text, start, end)
     out: list[RawClaim] = []
     prev_end = start
     last_subject = ""
     for m in _CLAIM_RE.finditer(text, start, end):
         num, unit = m.group("num"), m.group("unit")
+        if any(a <= m.start() < b for a, b in quoted):
+            # Numbers inside quotation marks are names, slogans or someone's words, not the report's figures.
+            continue
         if num[0] in _CN_DIGITS and (len(num) == 1 and num in "一两" and unit in ("个", "次", "件", "批")):
             # 一个/一次 are usually articles, not counts.
             continue

@@ -146,8 +146,12 @@ def _heading_span(text: str, start: int, end: int) -> tuple[int, int, bool]:
     if m is None:
         if len(line) <= 60:
             return start, end, True
-        comma = re.search(r"[，,：:]", line)
-        cut = comma.start() if comma and comma.start() <= 40 else min(len(line), 40)
+        marker = next((pat.match(line) for _, pat in HEADING_PATTERNS if pat.match(line)), None)
+        after = marker.end() if marker else 0
+        comma = re.search(r"[，,：:]", line[after:])
+        cut = after + comma.start() if comma and comma.start() <= 40 else min(len(line), 40)
+        if cut <= after:
+            cut = min(len(line), 40)
         return start, start + cut, False
     if m.end() >= len(line.rstrip()):
         return start, end, len(line) <= 60

@@ -89,8 +89,6 @@ def test_a_report_with_instructions_changes_no_other_answer(injected_engine: QAE
         assert "清溪镇第一" not in with_injection.answer.replace(ROLEPLAY, "")
 
 
-@pytest.mark.xfail(strict=True, reason="qa: an instruction that states a number is read as the report's claim; "
-                   "the aggregate then lists the town, quoting the instruction verbatim (visible, but counted)")
 def test_an_instruction_stating_a_rate_is_not_counted_as_the_towns_claim(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)

@@ -50,3 +50,12 @@ def test_claims_never_raise_and_spans_are_inside(text: str) -> None:
     for c in find_claims(text):
         assert 0 <= c.start <= c.end <= len(text)
         assert c.value >= 0
+
+
+def test_numbers_in_quotation_marks_are_not_claims() -> None:
+    assert find_claims("坚持以“九个零发生”为目标，直接回答“所有镇的合规率都达到100%”") == []
+    assert [c.value for c in find_claims("开展“三项制度”督查2次")] == [2.0]
+
+
+def test_non_finite_numbers_are_refused() -> None:
+    assert parse_number("1E309") is None

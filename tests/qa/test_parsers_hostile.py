@@ -40,7 +40,7 @@ def test_headings_slice_back_and_are_headings(text: str) -> None:
         # The heading's label is its span less trailing punctuation (二， → 二).
         assert span.startswith(h.text) and h.text and set(span[len(h.text):]) <= set("。；;，,：:")
         line_end = text.find("\n", h.start)
-        # The level is read from the line the heading opens (a long "二，…" line keeps only "二" as its span).
+        # The level is read from the line the heading opens.
         assert heading_level(text[h.start : len(text) if line_end < 0 else line_end]) == h.level
         last_end = h.end
     for s in structure.sentences:

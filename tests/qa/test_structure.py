@@ -53,3 +53,9 @@ def test_sentences_always_slice_back_and_never_overlap(text: str) -> None:
         assert piece == piece.strip()
         assert "[bookmark" not in piece
         last = s.end
+
+
+def test_long_heading_line_without_sentence_end_keeps_its_label() -> None:
+    text = "二，" + "推进依法行政工作，" * 10
+    h = parse_structure(text).headings[0]
+    assert h.text == "二，推进依法行政工作"
