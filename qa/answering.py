@@ -97,6 +97,13 @@ class Composer:
                 have_txt = "、".join(f"{t} {y}年" for t, y in have)
                 return [], f"the index has no {'/'.join(map(str, years))} report for this question (it has: {have_txt})"
             docs = by_year
+        if pq.year_scope == "latest" and docs:
+            newest: dict[str | None, Document] = {}
+            for d in docs:
+                t = d.metadata.town
+                if t not in newest or (d.metadata.year or 0) > (newest[t].metadata.year or 0):
+                    newest[t] = d
+            docs = list(newest.values())
         return [d.doc_id for d in docs], None
 
     def _passages(self, doc_id: str) -> list[Passage]:
@@ -248,7 +255,7 @@ class Composer:
             chosen = self.list_items(pq, good)
         if not chosen:
             per_town = 3 if len({self.doc(self.index.passages[h.row].doc_id).metadata.town for h in good[:6]}) == 1 else 2
-            chosen = self._diverse(pq, good, per_town)
+            chosen = self._diverse(pq, good, per_town, by_year=pq.year_scope == "all")
         return self._fact_answer(pq, chosen)
 
     def _claim_passages(self) -> set[str]:
@@ -256,16 +263,17 @@ class Composer:
             self._claim_pids = {c.passage_id for c in self.index.claims}
         return self._claim_pids
 
-    def _diverse(self, pq: ParsedQuestion, hits: Sequence[Hit], per_town: int) -> list[Evidence]:
-        """The best hits, at most `per_town` per town, towns named in the question all represented."""
+    def _diverse(self, pq: ParsedQuestion, hits: Sequence[Hit], per_town: int, by_year: bool = False) -> list[Evidence]:
+        """The best hits, at most `per_town` per town (per town and year for 历年 questions)."""
         out: list[Evidence] = []
-        counts: dict[str | None, int] = {}
+        counts: dict[object, int] = {}
         top = hits[0].score
         for h in hits:
             if h.score < top - 0.35 and len(out) >= 1:
                 break
             p = self.index.passages[h.row]
-            town = self.doc(p.doc_id).metadata.town
+            meta = self.doc(p.doc_id).metadata
+            town: object = (meta.town, meta.year) if by_year else meta.town
             if counts.get(town, 0) >= per_town:
                 continue
             counts[town] = counts.get(town, 0) + 1

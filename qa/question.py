@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -105,6 +106,7 @@ class ParsedQuestion:
     query_text: str = ""
     lexical_query: tuple[str, ...] = field(default=())
     regions: tuple[str, ...] = ()
+    year_scope: Literal["latest", "all"] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +147,23 @@ def match_towns(text: str, towns: Sequence[str], pinyin: dict[str, str]) -> list
     return [t for t in names if not any(o != t and t in o for o in names)]
 
 
+_RELATIVE_YEAR = (
+    (re.compile(r"前年|\bthe year before last\b", re.IGNORECASE), -2),
+    (re.compile(r"去年|上一年|上年度|\blast year\b|\bprevious year\b", re.IGNORECASE), -1),
+    (re.compile(r"今年|本年度|\bthis year\b", re.IGNORECASE), 0),
+)
+_LATEST = re.compile(r"最新|最近一年|最近的|\blatest\b|\bmost recent\b|\bnewest\b", re.IGNORECASE)
+_ALL_YEARS = re.compile(r"历年|每年|各年|逐年|历史|\bevery year\b|\beach year\b|\ball years\b|\bover the years\b", re.IGNORECASE)
+
+
+def relative_years(q: str, today: date) -> tuple[int, ...]:
+    """去年 / last year and friends, as calendar years relative to today."""
+    for pattern, delta in _RELATIVE_YEAR:
+        if pattern.search(q):
+            return (today.year + delta,)
+    return ()
+
+
 def region_variants(name: str) -> tuple[str, ...]:
     """重庆市 → 重庆市, 重庆, chongqing; 南昌县 → 南昌县, 南昌, nanchang."""
     from pypinyin import lazy_pinyin
@@ -173,6 +192,7 @@ def parse_question(
     pinyin: dict[str, str],
     tokenizer: Tokenizer,
     regions: dict[str, str] | None = None,
+    today: date | None = None,
 ) -> ParsedQuestion:
     """Parse a question against the towns (and regions) the corpus knows."""
     q = text.strip()
@@ -187,7 +207,12 @@ def parse_question(
             unknown.append(name)
     unknown = [u for u in dict.fromkeys(unknown) if not any(u != o and u.endswith(o) for o in unknown)]
     unknown = [u for u in unknown if not any(o != u and o.endswith(u) for o in unknown)]
-    years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(q)))
+    years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(q))) or relative_years(q, today or date.today())
+    year_scope: Literal["latest", "all"] | None = None
+    if not years and _LATEST.search(q):
+        year_scope = "latest"
+    elif _ALL_YEARS.search(q):
+        year_scope, years = "all", ()
     constraint = _constraint(q)
     superlative: Literal["max", "min"] | None = None
     if _COMPARE_WORD.search(q) or _WHO_MORE.search(q) or _COMPARE_VERB.search(q):
@@ -222,6 +247,7 @@ def parse_question(
         query_text=q,
         lexical_query=tuple(lexical),
         regions=tuple(region_names),
+        year_scope=year_scope,
     )
 
 
