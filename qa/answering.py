@@ -78,7 +78,9 @@ class Composer:
             if not match:
                 return [], f"no report for {ft} in the index"
             towns = [t for t in towns if t in match] or match
-        if towns:
+        if len(towns) == 1:
+            docs = list(self.index.documents_by_town.get(towns[0], ()))
+        elif towns:
             docs = [d for d in docs if d.metadata.town in towns]
         if pq.regions and not towns:
             docs = [d for d in docs if {d.metadata.province, d.metadata.city, d.metadata.county} & set(pq.regions)]
@@ -359,10 +361,13 @@ class Composer:
                 if ev:
                     found.append(ev)
         else:
-            hits = self.retriever.sweep(pq, doc_ids, require_any=self.retriever.focal_forms(pq))
+            focal = self.retriever.focal_forms(pq)
+            hits = self.retriever.sweep(pq, doc_ids, require_any=focal)
             best: dict[str, Hit] = {}
             for h in hits:
-                if h.coverage < self.min_coverage or not self.retriever.focal_in_text(pq, self.index.passages[h.row].text):
+                if h.coverage < self.min_coverage or (
+                    focal is not None and not any(f in self.index.passages[h.row].text for f in focal)
+                ):
                     continue
                 doc_id = self.index.passages[h.row].doc_id
                 if doc_id not in best or h.score > best[doc_id].score:
@@ -427,14 +432,23 @@ class Composer:
         # A claim must name the question's focal term; the claims index finds those without a scan.
         focal = self.retriever.focal_forms(pq)
         by_doc = self.index.claims_by_doc if focal is None else self.index.claims_containing(focal)
+        sentence_coverage: dict[int, float] = {}  # several claims often share one sentence
         for doc_id in doc_ids:
             best: tuple[Claim, Passage, float] | None = None
             for c in by_doc.get(doc_id, []):
-                p = self.index.passages[self.index.passage_row[c.passage_id]]
+                # The cheap tests first: the focal term in the clause, then the clause's coverage.
+                if focal is not None and not any(f in c.text for f in focal):
+                    continue
                 clause_cov = self.retriever.coverage(pq, -1, c.text)
-                sent_cov = self.retriever.coverage(pq, -1, p.text)
+                if clause_cov < 0.5:
+                    continue
+                row = self.index.passage_row[c.passage_id]
+                p = self.index.passages[row]
+                if row not in sentence_coverage:
+                    sentence_coverage[row] = self.retriever.coverage(pq, -1, p.text)
+                sent_cov = sentence_coverage[row]
                 rel = 0.7 * clause_cov + 0.3 * sent_cov
-                if sent_cov < self.min_coverage or clause_cov < 0.5 or not self.retriever.focal_in_text(pq, c.text):
+                if sent_cov < self.min_coverage:
                     continue
                 if best is None or rel > best[2]:
                     best = (c, p, rel)

@@ -158,6 +158,10 @@ class CorpusIndex:
         path: Path | None = None,
     ) -> None:
         self.documents = {d.doc_id: d for d in documents}
+        self.documents_by_town: dict[str, list[Document]] = {}
+        for d in documents:
+            if d.metadata.town:
+                self.documents_by_town.setdefault(d.metadata.town, []).append(d)
         self.paragraphs = paragraphs
         self.passages = passages
         self.claims = claims
@@ -201,17 +205,20 @@ class CorpusIndex:
 
     def claims_containing(self, forms: Iterable[str]) -> dict[str, list[Claim]]:
         """Claims whose text contains any of the forms, by document, each list in the document's order."""
-        found: set[int] = set()
+        starts: list[int] = []
         for form in forms:
             if not form:
-                found = set(range(len(self.claims)))
+                starts = []
+                found = np.arange(len(self.claims))
                 break
             at = self._claim_text.find(form)
             while at >= 0:
-                found.add(int(np.searchsorted(self._claim_text_ends, at, side="right")))
+                starts.append(at)
                 at = self._claim_text.find(form, at + 1)
+        else:
+            found = np.unique(np.searchsorted(self._claim_text_ends, np.asarray(starts, dtype=np.int64), side="right"))
         out: dict[str, list[Claim]] = {}
-        for i in sorted(found):
+        for i in found.tolist():
             c = self.claims[i]
             out.setdefault(c.doc_id, []).append(c)
         return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from qa.structure import Structure, is_furniture_line
 from qa.types import Metadata, Span
@@ -44,6 +45,7 @@ def town_core(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=65536)
 def town_aliases(name: str) -> tuple[str, ...]:
     """Ways a question may name a town: 大坪瑶族乡 → 大坪瑶族乡, 大坪瑶族, 大坪乡, 大坪."""
     core = town_core(name)

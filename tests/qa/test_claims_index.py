@@ -65,3 +65,12 @@ def test_term_parts_are_remembered(seed_engine: QAEngine) -> None:
     first = r.term_parts("行政执法合规")
     assert first == tuple(t for t in seed_engine.index.tokenizer.words("行政执法合规") if len(t) > 1)
     assert r.term_parts("行政执法合规") is first
+
+
+def test_documents_by_town_keeps_index_order(seed_engine: QAEngine) -> None:
+    docs = list(seed_engine.index.documents.values())
+    for town, listed in seed_engine.index.documents_by_town.items():
+        assert listed == [d for d in docs if d.metadata.town == town]
+    assert seed_engine.composer.candidate_docs(seed_engine.parse("西仓镇办理了多少件案件?"), None)[0] == [
+        d.doc_id for d in docs if d.metadata.town == "西仓镇"
+    ]
