@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from qa.engine import QAEngine
 from qa.question import Constraint
+from qa.types import Claim
 
 
-def _scan(engine: QAEngine, keep: object) -> dict[str, list[object]]:
-    out: dict[str, list[object]] = {}
+def _scan(engine: QAEngine, keep: Callable[[Claim], bool]) -> dict[str, list[Claim]]:
+    out: dict[str, list[Claim]] = {}
     for doc_id, claims in engine.index.claims_by_doc.items():
-        picked = [c for c in claims if keep(c)]  # type: ignore[operator]
+        picked = [c for c in claims if keep(c)]
         if picked:
             out[doc_id] = picked
     return out
