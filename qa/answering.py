@@ -40,11 +40,20 @@ class Evidence:
 class Composer:
     """Turns a parsed question into an Answer using the index and the retriever."""
 
-    def __init__(self, index: CorpusIndex, retriever: Retriever, *, min_coverage: float = 0.6, max_citations: int = 8):
+    def __init__(
+        self,
+        index: CorpusIndex,
+        retriever: Retriever,
+        *,
+        min_coverage: float = 0.6,
+        max_citations: int = 8,
+        max_listed: int = 200,
+    ):
         self.index = index
         self.retriever = retriever
         self.min_coverage = min_coverage
         self.max_citations = max_citations
+        self.max_listed = max_listed
 
     # ---- shared pieces ------------------------------------------------------------------------------
 
@@ -354,7 +363,10 @@ class Composer:
         found: list[tuple[float, Evidence]] = []
         if pq.constraint is not None:
             # The claims index hands over only the claims in the asked unit that meet the condition.
-            meeting = self.index.claims_meeting(pq.constraint.unit, pq.constraint.holds)
+            meeting: dict[str, list[Claim]] = {}
+            for unit in pq.constraint.all_units:
+                for doc_id, cl in self.index.claims_meeting(unit, pq.constraint.holds).items():
+                    meeting.setdefault(doc_id, []).extend(cl)
             for doc_id in doc_ids:
                 claims = meeting.get(doc_id)
                 ev = self._best_constrained_claim(pq, doc_id, claims) if claims else None
@@ -363,33 +375,42 @@ class Composer:
         else:
             focal = self.retriever.focal_forms(pq)
             hits = self.retriever.sweep(pq, doc_ids, require_any=focal)
-            best: dict[str, Hit] = {}
+            best: dict[str, tuple[float, Hit]] = {}
             for h in hits:
                 if h.coverage < self.min_coverage or (
                     focal is not None and not any(f in self.index.passages[h.row].text for f in focal)
                 ):
                     continue
-                doc_id = self.index.passages[h.row].doc_id
-                if doc_id not in best or h.score > best[doc_id].score:
-                    best[doc_id] = h
+                p = self.index.passages[h.row]
+                # A heading only announces a topic; a body sentence saying the same is the better proof.
+                score = h.score - (_HEADING_PENALTY if p.is_heading else 0.0)
+                if p.doc_id not in best or score > best[p.doc_id][0]:
+                    best[p.doc_id] = (score, h)
             # The quote's clause and number are worked out below, for the cited passages only.
-            for h in best.values():
-                found.append((h.score, Evidence(self.index.passages[h.row])))
+            for score, h in best.values():
+                found.append((score, Evidence(self.index.passages[h.row])))
         found = _one_per_town_ev(self.index, found)
         if not found:
             return self.not_found(pq, "no report meets the question's condition" if pq.constraint else None)
         found.sort(key=lambda x: -x[0])
-        chosen = [e for _, e in found][: self.max_citations]
+        # Every qualifying town is named and counted; only a very long list stops citing at `max_listed`.
+        qualifying = [e for _, e in found]
+        chosen = qualifying[: self.max_listed]
         if pq.constraint is None:
             chosen = [Evidence(e.passage, self._display_clause(pq, e.passage), self._claim_for(pq, e.passage)) for e in chosen]
         cites = [self.citation(i + 1, e.passage) for i, e in enumerate(chosen)]
-        towns = tuple(c.town for c in cites if c.town)
+        towns = tuple(t for t in (self.doc(e.passage.doc_id).metadata.town for e in qualifying) if t)
         sep = "; " if pq.lang == "en" else "；"
         parts = [f"{self.town_label(c.town, pq.lang)} “{_short(e.display or c.quote)}”[{c.n}]" for c, e in zip(cites, chosen, strict=True)]
+        n = len(qualifying)
         if pq.lang == "en":
-            text = f"{len(cites)} town{'s' if len(cites) != 1 else ''}: " + sep.join(parts) + "."
+            text = f"{n} town{'s' if n != 1 else ''}: " + sep.join(parts) + "."
+            if n > len(chosen):
+                text += f" The first {len(chosen)} are cited; ask about a region or year to narrow the list."
         else:
-            text = f"共{len(cites)}个：" + sep.join(parts) + "。"
+            text = f"共{n}个：" + sep.join(parts) + "。"
+            if n > len(chosen):
+                text += f"（以上引用前{len(chosen)}个；可按地区或年份缩小范围。）"
         values = tuple((c.town or "", e.claim.value, e.claim.unit) for c, e in zip(cites, chosen, strict=True) if e.claim)
         return Answer(pq.text, text, "aggregate", towns, tuple(cites), values=values if len(values) >= 2 else ())
 
@@ -408,7 +429,7 @@ class Composer:
         asks_training = any(_TRAINING.search(f) for g in pq.terms for f in g.forms)
         best: tuple[float, Evidence] | None = None
         for c in self.index.claims_by_doc.get(doc_id, []) if claims is None else claims:
-            if c.unit != pq.constraint.unit or not pq.constraint.holds(c.value):
+            if c.unit not in pq.constraint.all_units or not pq.constraint.holds(c.value):
                 continue
             p = self.index.passages[self.index.passage_row[c.passage_id]]
             if rate_groups and not any(f in c.subject for g in rate_groups for f in g.forms):
@@ -484,6 +505,8 @@ class Composer:
         values = tuple((c.town or "", cl.value, cl.unit) for c, (cl, _, _) in zip(cites, per_doc, strict=True))
         return Answer(pq.text, text, "compare", towns, tuple(cites), values=values)
 
+
+_HEADING_PENALTY = 0.15
 
 _UNIT_FAMILIES = ({"件", "起", "宗"}, {"次", "场", "场次", "期", "轮"}, {"人", "名", "人次", "位"}, {"份", "册", "本", "张"})
 

@@ -54,7 +54,9 @@ class QAEngine:
         self.settings = settings
         a = settings.answer
         self.retriever = Retriever(index, embedder, dense_weight=a.dense_weight, candidates=a.candidates)
-        self.composer = Composer(index, self.retriever, min_coverage=a.min_coverage, max_citations=a.max_citations)
+        self.composer = Composer(
+            index, self.retriever, min_coverage=a.min_coverage, max_citations=a.max_citations, max_listed=a.max_listed
+        )
         from pypinyin import lazy_pinyin
 
         self.pinyin = {t: "".join(lazy_pinyin(town_aliases(t)[-1])).lower() for t in index.towns}

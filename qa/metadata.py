@@ -16,9 +16,12 @@ _CJK = "\u4e00-\u9fff"
 TOWN_SUFFIXES = ("民族乡", "街道", "镇", "乡")
 # Words ending in 镇/乡/街道 that are not place names.
 _NOT_TOWN = re.compile(
-    r"(?:乡镇|城镇|村镇|集镇|全镇|本镇|我镇|各镇|该镇|治镇|强镇|兴镇|名镇|重镇|小镇|美镇|城乡|下乡|返乡|家乡|回乡|"
-    r"故乡|异乡|老乡|全乡|本乡|我乡|该乡|各乡|乡乡|镇乡|街道办|各街道|全街道|本街道|该街道|法治镇|平安镇)$"
+    r"(?:乡镇|全镇|本镇|我镇|各镇|该镇|城乡|下乡|返乡|家乡|回乡|"
+    r"故乡|异乡|老乡|全乡|本乡|我乡|该乡|各乡|乡乡|镇乡|街道办|各街道|全街道|本街道|该街道)$"
 )
+# Generic words that are also the tail of real names (石城镇, 新集镇, 古城镇): a candidate ending in one counts
+# as the document's town only when the title names it or 人民政府/党委… follows it.
+SOFT_NOT_TOWN = re.compile(r"(?:城镇|村镇|集镇|治镇|强镇|兴镇|名镇|重镇|小镇|美镇|法治镇|平安镇)$")
 _FUNCTION_CHARS = set("对由在和与及到向为全各本我该等给从把被让将于以其之了的是")
 _TOWN_RE = re.compile(rf"[{_CJK}]{{1,8}}?(?:[{_CJK}]族)?(?:民族乡|街道|镇|乡)")
 _REGION_CUT = re.compile(r".*(?:省|自治区|市|区|县|州|旗|盟)")
@@ -94,6 +97,10 @@ def best_town_name(mentions: list[tuple[str, int, int]], text: str, title: str |
         scores[name] += c
         if title and name in title:
             scores[name] += 5
+        elif SOFT_NOT_TOWN.search(name) and not any(
+            n == name and _ANCHOR_AFTER.match(text[e : e + 4]) for n, _, e in mentions
+        ):
+            scores[name] = 0
     # Prefer the longest candidate that recurs nearly as often as its own suffix (龙凤场镇 over 凤场镇).
     for name in sorted(counts, key=len):
         for other in counts:

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Literal
 
 from qa.lexical import Tokenizer, glossary_weight, stopwords, translate_english
-from qa.metadata import TOWN_SUFFIXES, find_town_mentions, town_aliases
+from qa.metadata import SOFT_NOT_TOWN, TOWN_SUFFIXES, find_town_mentions, town_aliases
 
 Intent = Literal["fact", "list", "aggregate", "compare", "year", "region"]
 
@@ -19,15 +19,37 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,30})[”\"」』’']")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _CONSTRAINT = re.compile(
-    r"(?P<op>达到|达|超过|高于|不低于|低于|少于|不足|大于|小于|at least|over|above|below|under|reach(?:ed|es)?|of)?\s*"
+    r"(?P<op>达到|达|做到|实现|超过|高于|不低于|低于|少于|不足|不到|未达到|未达|没有达到|大于|小于|"
+    r"at least|over|above|below|under|less than|lower than|more than|higher than|reach(?:ed|es)?|of)?"
+    r"\s*(?:了|均|都|均为|为)?\s*"
     r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|％|percent)"
-    r"(?P<after>以上|以下)?",
+    r"(?P<after>以上|以下|及以上)?",
     re.IGNORECASE,
+)
+_COUNT_UNIT_FAMILIES = (
+    ("件", "起", "宗", "个"),
+    ("次", "场", "场次", "期", "轮", "回"),
+    ("人", "名", "位", "人次"),
+    ("份", "册", "本", "张"),
+    ("项", "条", "个"),
+    ("家", "户", "所", "个"),
+)
+# "聘了两名法律顾问", "超过100件", "more than 50 cases": a count condition on an aggregate.
+_COUNT_CONSTRAINT = re.compile(
+    r"(?P<op>超过|多于|高于|大于|不少于|至少|不低于|少于|低于|不足|不到|达到|达)?\s*(?:了)?\s*"
+    r"(?P<num>\d+|[一二两三四五六七八九十百千]+)\s*"
+    r"(?P<unit>人次|场次|件|起|宗|名|人|位|次|场|期|份|册|项|条|家|户|所)"
+    r"(?P<after>以上|以下|及以上|及以下)?(?![\u4e00-\u9fff]*率)",
+)
+_EN_COUNT_CONSTRAINT = re.compile(
+    r"(?P<op>more than|over|at least|fewer than|less than|under|exactly)\s+(?P<num>\d+)\b", re.IGNORECASE
 )
 _AGGREGATE = re.compile(
     r"哪些(?:镇|乡|街道|乡镇)|哪几个(?:镇|乡|街道|乡镇)?|有几个(?:镇|乡|街道)|多少个(?:镇|乡|街道)|各(?:镇|乡)|"
     r"(?:列出|所有|全部|哪些)[^?？]{0,20}(?:镇|乡|街道)|"
-    r"which (?:towns|townships|of the towns)|what towns|list (?:the|all) towns|all towns",
+    r"哪些地方|哪几个地方|哪些单位|哪些报告|"
+    r"\b(?:which|what)\s+(?:of\s+the\s+)?(?:\w+\s+){0,2}(?:towns|townships|places|subdistricts|streets|localities|"
+    r"units|reports|areas|communities|ones)\b|which of the\b|list (?:the|all) towns|all towns",
     re.IGNORECASE,
 )
 _WHICH = re.compile(r"哪些|哪几|\bwhich\b|\bwhat\b", re.IGNORECASE)
@@ -54,11 +76,18 @@ _LIST_Q = re.compile(
 )
 _NUMERIC_Q = re.compile(r"多少|几(?:次|件|个|名|人|场|份|条|起|项|批)|是多少|how many|how much|what (?:is|was) the .*rate|\brate\b|\bnumber of\b|率", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?？]?$|它们|他们|其|这些镇|这两个镇|这几个镇|两镇|\bthey\b|\bthem\b|\btheir\b|\bthose\b|\bit\b|\bits\b", re.IGNORECASE)
-_NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少")
+_NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少|或|和|与|及|、|乡镇|镇街|^[乡镇街]")
 _QUANTITY_WORD = re.compile(
     r"(?:几|多少|若干)(?:个|件|次|名|人次|人|份|场次|场|条|起|项|批次|批|户|家|位|所|座|天|期|万元|元)?"
 )
 _ONLY_FUNCTION = re.compile(r"^[\W\d_]*$")
+# Question scaffolding that names no topic: "哪几个镇", "哪些地方", "谁…多一些", "一共", "结果怎么样".
+_FILLER = re.compile(
+    r"(?:有|是)?哪(?:些|几个|几|个|一个)?(?:乡镇街道|乡镇|镇街|街道|镇|乡|地方|单位|地区|村)?|谁|"
+    r"(?:更|最|较|比较)?(?:多|少|高|低|大|小)(?:一些|一点|些|得多)|"
+    r"(?:相比|相较|比较)(?:而言|来看|之下)?|(?:结果|情况|效果)?(?:怎么样|怎样|如何)|"
+    r"一共|总共|总计|共计|合计|累计|到底|究竟|大概|大约|具体"
+)
 
 
 @dataclass(frozen=True)
@@ -72,11 +101,17 @@ class TermGroup:
 
 @dataclass(frozen=True)
 class Constraint:
-    """A numeric condition from the question, e.g. 达到100% → (>=, 100, %)."""
+    """A numeric condition from the question, e.g. 达到100% → (>=, 100, %); 两名 → (==, 2, 名 and kin)."""
 
     op: str
     value: float
     unit: str
+    units: tuple[str, ...] = ()
+
+    @property
+    def all_units(self) -> tuple[str, ...]:
+        """The claim units that measure the same thing (名 also counts 人 and 位)."""
+        return self.units or (self.unit,)
 
     def holds(self, value: float) -> bool:
         """Whether a claimed value meets the condition."""
@@ -201,7 +236,7 @@ def parse_question(
     region_names = match_regions(q, regions or {})
     unknown = []
     for name, _, _ in find_town_mentions(q):
-        if _NOT_A_NAME.search(name):
+        if _NOT_A_NAME.search(name) or SOFT_NOT_TOWN.search(name):
             continue
         if not any(name.endswith(t) or t.endswith(name) or any(a in name for a in town_aliases(t)) for t in towns):
             unknown.append(name)
@@ -213,7 +248,7 @@ def parse_question(
         year_scope = "latest"
     elif _ALL_YEARS.search(q):
         year_scope, years = "all", ()
-    constraint = _constraint(q)
+    constraint = _constraint(q, aggregate=bool(_AGGREGATE.search(q) or _WHICH.search(q)))
     superlative: Literal["max", "min"] | None = None
     if _COMPARE_WORD.search(q) or _WHO_MORE.search(q) or _COMPARE_VERB.search(q):
         superlative = "min" if _MIN_WORD.search(q) or re.search(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:少|低|小)", q) else "max"
@@ -231,7 +266,7 @@ def parse_question(
         intent = "fact"
     numeric = bool(_NUMERIC_Q.search(q)) or intent == "compare"
     region_words = [v for v, c in (regions or {}).items() if c in region_names]
-    terms, lexical = key_terms(q, lang, named, unknown, tokenizer, pinyin, region_words)
+    terms, lexical = key_terms(q, lang, named, unknown, tokenizer, pinyin, region_words, constraint)
     return ParsedQuestion(
         text=q,
         lang=lang,
@@ -251,19 +286,46 @@ def parse_question(
     )
 
 
-def _constraint(q: str) -> Constraint | None:
+_BELOW_WORDS = ("低于", "少于", "不足", "不到", "未达到", "未达", "没有达到", "小于", "below", "under", "less than", "lower than", "fewer than")
+_ABOVE_WORDS = ("超过", "高于", "大于", "多于", "over", "above", "more than", "higher than")
+
+
+def _op(op_word: str, after: str, default: str) -> str:
+    if after in ("以下", "及以下"):
+        return "<=" if after == "及以下" else "<"
+    if op_word in _BELOW_WORDS:
+        return "<"
+    if after == "以上" or op_word in _ABOVE_WORDS:
+        return ">" if op_word in _ABOVE_WORDS else ">="
+    if after == "及以上" or op_word in ("不少于", "至少", "不低于", "at least"):
+        return ">="
+    if op_word in ("达到", "达", "做到", "实现", "reach", "reached", "reaches", "of"):
+        return ">="
+    return default
+
+
+def _constraint(q: str, aggregate: bool = False) -> Constraint | None:
     m = _CONSTRAINT.search(q)
-    if not m:
+    if m:
+        return Constraint(_op((m.group("op") or "").lower(), m.group("after") or "", ">="), float(m.group("num")), "%")
+    if not aggregate:
         return None
-    op_word = (m.group("op") or "").lower()
-    after = m.group("after") or ""
-    if after == "以下" or op_word in ("低于", "少于", "不足", "小于", "below", "under"):
-        op = "<=" if after == "以下" else "<"
-    elif op_word in ("超过", "高于", "大于", "over", "above"):
-        op = ">"
-    else:
-        op = ">="
-    return Constraint(op, float(m.group("num")), "%")
+    # Count conditions only make sense when the question asks which towns meet them.
+    m = _COUNT_CONSTRAINT.search(q)
+    if m:
+        from qa.claims import parse_number
+
+        value = parse_number(m.group("num"))
+        if value is None:
+            return None
+        unit = m.group("unit")
+        family = tuple(dict.fromkeys(u for f in _COUNT_UNIT_FAMILIES if unit in f for u in f)) or (unit,)
+        return Constraint(_op(m.group("op") or "", m.group("after") or "", "=="), value, unit, family)
+    m = _EN_COUNT_CONSTRAINT.search(q)
+    if m:
+        units = tuple(dict.fromkeys(u for f in _COUNT_UNIT_FAMILIES for u in f))
+        return Constraint(_op(m.group("op").lower(), "", "=="), float(m.group("num")), units[0], units)
+    return None
 
 
 def key_terms(
@@ -274,6 +336,7 @@ def key_terms(
     tokenizer: Tokenizer,
     pinyin: dict[str, str] | None = None,
     region_words: Sequence[str] = (),
+    constraint: Constraint | None = None,
 ) -> tuple[tuple[TermGroup, ...], list[str]]:
     """The question's topic terms (town names, years, numbers and question words removed) and BM25 tokens."""
     syn = synonym_groups()
@@ -288,6 +351,10 @@ def key_terms(
     for w in sorted(region_words, key=len, reverse=True):
         cleaned = re.sub(re.escape(w), " ", cleaned, flags=re.IGNORECASE)
     cleaned = _CONSTRAINT.sub(" ", cleaned)
+    if constraint is not None and constraint.unit != "%":
+        cleaned = _COUNT_CONSTRAINT.sub(" ", cleaned)
+        cleaned = _EN_COUNT_CONSTRAINT.sub(" ", cleaned)
+    cleaned = _FILLER.sub(" ", cleaned)
     cleaned = _QUANTITY_WORD.sub(" ", cleaned)
     cleaned = _YEAR.sub(" ", cleaned)
     for m in _QUOTED.finditer(cleaned):

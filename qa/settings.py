@@ -60,7 +60,10 @@ class AnswerSettings(BaseSettings):
     model_config = _group("REPORTQA_ANSWER_")
 
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
-    max_citations: int = Field(8, ge=1, le=50, description="Citations per answer at most.")
+    max_citations: int = Field(8, ge=1, le=50, description="Citations per fact answer at most.")
+    max_listed: int = Field(
+        200, ge=1, le=100_000, description="Towns a list (aggregate) answer cites at most; the count names them all."
+    )
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense score in fusion.")
     candidates: int = Field(60, ge=5, le=2000, description="Passages each retriever contributes.")
     min_coverage: float = Field(
