@@ -5,12 +5,12 @@ metadata questions, and a plain "the reports do not say" when the evidence is no
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from qa.corpus_index import CorpusIndex
-from qa.question import ParsedQuestion
+from qa.question import PLAN_Q, ParsedQuestion
 from qa.retrieval import Hit, Retriever
 from qa.types import Answer, Citation, Claim, Document, Filters, Passage
 
@@ -101,6 +101,9 @@ class Composer:
             if not by_year:
                 # A report may speak of a later year (2025年工作思路 in a 2024 report).
                 by_year = [d for d in docs if any(f"{y}年" in (p.section or "") for y in years for p in self._passages(d.doc_id))]
+            if not by_year and PLAN_Q.search(pq.text):
+                # "2025年的计划" is in the 2024 report's 下一步 section.
+                by_year = [d for d in docs if d.metadata.year is not None and d.metadata.year + 1 in years]
             if not by_year and pq.soft_years:
                 by_year = docs
             if not by_year:
@@ -257,7 +260,9 @@ class Composer:
         if not good:
             return self.not_found(pq, None, [self.index.passages[h.row] for h in hits[:2]])
         if pq.numeric:
-            with_numbers = [h for h in good if self.index.passages[h.row].passage_id in self._claim_passages()]
+            wanted = self._wanted_units(pq)
+            units = self._claim_units()
+            with_numbers = [h for h in good if wanted(units.get(self.index.passages[h.row].passage_id, ()))]
             if not with_numbers:
                 return self.not_found(pq, "no figure for this in the reports", [self.index.passages[h.row] for h in good[:2]])
             good = with_numbers + [h for h in good if h not in with_numbers]
@@ -268,6 +273,25 @@ class Composer:
             per_town = 3 if len({self.doc(self.index.passages[h.row].doc_id).metadata.town for h in good[:6]}) == 1 else 2
             chosen = self._diverse(pq, good, per_town, by_year=pq.year_scope == "all")
         return self._fact_answer(pq, chosen)
+
+    def _claim_units(self) -> dict[str, tuple[str, ...]]:
+        """passage id → the units of its claims."""
+        if not hasattr(self, "_units_by_passage"):
+            out: dict[str, set[str]] = {}
+            for c in self.index.claims:
+                out.setdefault(c.passage_id, set()).add(c.unit)
+            self._units_by_passage = {k: tuple(v) for k, v in out.items()}
+        return self._units_by_passage
+
+    @staticmethod
+    def _wanted_units(pq: ParsedQuestion) -> Callable[[Sequence[str]], bool]:
+        """Which claims answer a "how many" question: 几名 wants a head count, an open 多少 any figure but a rate."""
+        if pq.asked_units:
+            asked = set(pq.asked_units)
+            return lambda units: any(u in asked for u in units)
+        if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
+            return lambda units: bool(units)
+        return lambda units: any(u != "%" for u in units)
 
     def _claim_passages(self) -> set[str]:
         if not hasattr(self, "_claim_pids"):
@@ -337,7 +361,8 @@ class Composer:
         if not items:
             # Items written inline (一是…；二是…) are the sentences of the section itself.
             items = [p for p in self._passages(doc_id) if not p.is_heading and p.section and p.section.split(" > ")[-1] == head]
-            items = items[:5]
+            enumerated = [p for p in items if _INLINE_ITEM.match(p.text)]
+            items = enumerated or items[:5]
         if not items:
             return []
         return [Evidence(p, p.text.rstrip("。；;")) for p in items[: self.max_citations]]
@@ -374,6 +399,8 @@ class Composer:
                     found.append(ev)
         else:
             focal = self.retriever.focal_forms(pq)
+            # "哪些镇的报告提到X" counts a mention anywhere, plans included; "哪些镇开展了X" does not count a plan.
+            asks_plan = bool(PLAN_Q.search(pq.text) or _MENTION_Q.search(pq.text))
             hits = self.retriever.sweep(pq, doc_ids, require_any=focal)
             best: dict[str, tuple[float, Hit]] = {}
             for h in hits:
@@ -382,6 +409,14 @@ class Composer:
                 ):
                     continue
                 p = self.index.passages[h.row]
+                if not asks_plan and not p.is_heading and p.section and _PLAN_SECTION.search(p.section):
+                    continue  # "下一步将开展X" is not having done X
+                affirmed = _affirmed_text(p.text)
+                if affirmed is not p.text and (
+                    self.retriever.coverage(pq, h.row, affirmed) < self.min_coverage
+                    or (focal is not None and not any(f in affirmed for f in focal))
+                ):
+                    continue
                 # A heading only announces a topic; a body sentence saying the same is the better proof.
                 score = h.score - (_HEADING_PENALTY if p.is_heading else 0.0)
                 if p.doc_id not in best or score > best[p.doc_id][0]:
@@ -427,6 +462,7 @@ class Composer:
         assert pq.constraint is not None
         rate_groups = [g for g in pq.terms if any(f.endswith("率") for f in g.forms)]
         asks_training = any(_TRAINING.search(f) for g in pq.terms for f in g.forms)
+        asks_plan = bool(PLAN_Q.search(pq.text))
         best: tuple[float, Evidence] | None = None
         for c in self.index.claims_by_doc.get(doc_id, []) if claims is None else claims:
             if c.unit not in pq.constraint.all_units or not pq.constraint.holds(c.value):
@@ -436,6 +472,8 @@ class Composer:
                 continue
             local = p.text[max(0, c.start - p.start - 20) : c.end - p.start]
             if _TRAINING.search(c.subject + local) and not asks_training:
+                continue
+            if not asks_plan and _is_target(p, _clause_around(p, c)):
                 continue
             cov = self.retriever.coverage(pq, self.index.passage_row[c.passage_id])
             if cov < self.min_coverage:
@@ -454,6 +492,7 @@ class Composer:
         focal = self.retriever.focal_forms(pq)
         by_doc = self.index.claims_by_doc if focal is None else self.index.claims_containing(focal)
         sentence_coverage: dict[int, float] = {}  # several claims often share one sentence
+        asks_plan = bool(PLAN_Q.search(pq.text))
         for doc_id in doc_ids:
             best: tuple[Claim, Passage, float] | None = None
             for c in by_doc.get(doc_id, []):
@@ -465,6 +504,11 @@ class Composer:
                     continue
                 row = self.index.passage_row[c.passage_id]
                 p = self.index.passages[row]
+                clause = _clause_around(p, c)
+                if not asks_plan and _is_target(p, clause):
+                    continue
+                if clause.startswith("其中"):
+                    clause_cov -= 0.2  # a breakdown of a larger figure, not the figure itself
                 if row not in sentence_coverage:
                     sentence_coverage[row] = self.retriever.coverage(pq, -1, p.text)
                 sent_cov = sentence_coverage[row]
@@ -497,16 +541,40 @@ class Composer:
                 else f"只有{head}报告了相关数字：{ranked[0]}。"
             )
         elif pq.lang == "en":
-            word = "most" if reverse else "least"
+            word = ("highest" if reverse else "lowest") if lead_unit == "%" else ("most" if reverse else "least")
             text = f"{head} has the {word}: " + "; ".join(ranked) + "."
         else:
-            word = "最多" if reverse else "最少"
+            word = ("最高" if reverse else "最低") if lead_unit == "%" else ("最多" if reverse else "最少")
             text = f"{head}{word}：" + "；".join(ranked) + "。"
         values = tuple((c.town or "", cl.value, cl.unit) for c, (cl, _, _) in zip(cites, per_doc, strict=True))
         return Answer(pq.text, text, "compare", towns, tuple(cites), values=values)
 
 
 _HEADING_PENALTY = 0.15
+# A clause that denies what it names: 未发生行政诉讼案件, 没有…, 败诉0件.
+_NEGATION = re.compile(r"(?<![尚])未(?!成年|来|满|达)|尚未|没有|并无|无一|不存在|零(?:发生|起|件|次)")
+_ZERO_COUNT = re.compile(r"(?<![\d.])0\s*(?:件|起|次|人|名|个|宗|例)")
+# A figure that is a goal, not a result: 力争…达到100%, 确保…, a 下一步/工作计划 section.
+_TARGET = re.compile(r"力争|争取|确保|目标|预计|计划|拟|将要|努力实现|不少于|不低于")
+_PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
+_INLINE_ITEM = re.compile(r"^[一二三四五六七八九十]+是")
+_MENTION_Q = re.compile(r"提到|提及|涉及|谈到|写到|\bmention|\brefer", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(r"[^，,；;。！？!?：:\n]+[，,；;。！？!?：:\n]?")
+
+
+def _negated(clause: str) -> bool:
+    return bool(_NEGATION.search(clause) or _ZERO_COUNT.search(clause))
+
+
+def _affirmed_text(text: str) -> str:
+    """The passage with its negated clauses blanked, so 未发生X does not count as X."""
+    if not (_NEGATION.search(text) or _ZERO_COUNT.search(text)):
+        return text
+    return "".join(" " * len(c) if _negated(c) else c for c in _CLAUSE_SPLIT.findall(text))
+
+
+def _is_target(p: Passage, clause: str) -> bool:
+    return bool(_TARGET.search(clause) or (p.section and _PLAN_SECTION.search(p.section)))
 
 _UNIT_FAMILIES = ({"件", "起", "宗"}, {"次", "场", "场次", "期", "轮"}, {"人", "名", "人次", "位"}, {"份", "册", "本", "张"})
 

@@ -69,7 +69,7 @@ _REGION_Q = re.compile(
     re.IGNORECASE,
 )
 _LIST_Q = re.compile(
-    r"哪些|有什么|有何|哪几|列举|\blist\b|"
+    r"哪些|有什么|有何|哪几|列举|\blist\b|什么(?:问题|不足|困难|短板|措施|举措|做法|经验|计划|打算|安排|思路)|"
     r"\b(?:what|which)\b.*\b(?:problems|measures|plans|steps|issues|shortcomings|weaknesses|priorities|ideas|"
     r"achievements|difficulties|tasks|arrangements)\b",
     re.IGNORECASE,
@@ -81,12 +81,32 @@ _QUANTITY_WORD = re.compile(
     r"(?:几|多少|若干)(?:个|件|次|名|人次|人|份|场次|场|条|起|项|批次|批|户|家|位|所|座|天|期|万元|元)?"
 )
 _ONLY_FUNCTION = re.compile(r"^[\W\d_]*$")
+_ASKED_UNIT = re.compile(r"(?:几|多少)(人次|场次|批次|件|次|名|人|份|场|条|起|项|批|户|家|位|所|期|宗|万元|元|%)")
+_EN_ASKED_UNIT = (
+    (re.compile(r"how many (?:\w+ ){0,3}?(?:cases|disputes|lawsuits|complaints|petitions|violations)", re.I), "件"),
+    (re.compile(r"how many (?:\w+ ){0,3}?(?:people|persons|staff|officers|advisers|advisors|lawyers|members|residents|mediators|cadres)", re.I), "人"),
+    (re.compile(r"how many (?:\w+ ){0,3}?(?:times|sessions|meetings|lectures|events|activities|trainings|campaigns)", re.I), "次"),
+    (re.compile(r"how many (?:\w+ ){0,3}?(?:copies|leaflets|materials|brochures|booklets)", re.I), "份"),
+)
+
+
+def asked_units(q: str) -> tuple[str, ...]:
+    """The unit a 几/多少/how many question counts in, with its kin (几名 → 名, 人, 位, 人次); () when open."""
+    m = _ASKED_UNIT.search(q)
+    unit = m.group(1) if m else next((u for pattern, u in _EN_ASKED_UNIT if pattern.search(q)), None)
+    if unit is None:
+        return ()
+    return tuple(dict.fromkeys(u for f in _COUNT_UNIT_FAMILIES if unit in f for u in f)) or (unit,)
+PLAN_Q = re.compile(r"计划|打算|下一步|下步|明年|目标|力争|思路|展望|\bplan|\bnext year\b|\btarget|\bgoal|\baim", re.IGNORECASE)
+_PAREN = re.compile(r"[（(]([^（()）]{2,80})[)）]")
+_QUOTE_MARKS = re.compile(r"[“”\"「」『』‘’']")
 # Question scaffolding that names no topic: "哪几个镇", "哪些地方", "谁…多一些", "一共", "结果怎么样".
 _FILLER = re.compile(
     r"(?:有|是)?哪(?:些|几个|几|个|一个)?(?:乡镇街道|乡镇|镇街|街道|镇|乡|地方|单位|地区|村)?|谁|"
     r"(?:更|最|较|比较)?(?:多|少|高|低|大|小)(?:一些|一点|些|得多)|"
     r"(?:相比|相较|比较)(?:而言|来看|之下)?|(?:结果|情况|效果)?(?:怎么样|怎样|如何)|"
-    r"一共|总共|总计|共计|合计|累计|到底|究竟|大概|大约|具体"
+    r"一共|总共|总计|共计|合计|累计|到底|究竟|大概|大约|具体|各有|各自|分别有|"
+    r"次数|数量|数目|人数|件数|场次数|指标|(?:更|最|较)(?:高|低|多|少|大|小)"
 )
 
 
@@ -142,6 +162,7 @@ class ParsedQuestion:
     lexical_query: tuple[str, ...] = field(default=())
     regions: tuple[str, ...] = ()
     year_scope: Literal["latest", "all"] | None = None
+    asked_units: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -189,6 +210,44 @@ _RELATIVE_YEAR = (
 )
 _LATEST = re.compile(r"最新|最近一年|最近的|\blatest\b|\bmost recent\b|\bnewest\b", re.IGNORECASE)
 _ALL_YEARS = re.compile(r"历年|每年|各年|逐年|历史|\bevery year\b|\beach year\b|\ball years\b|\bover the years\b", re.IGNORECASE)
+
+
+_EN_PLACE = re.compile(
+    r"\b((?:[A-Z][a-z]+)(?:[ -][A-Z][a-z]+){0,2})\s+(?:[Tt]own(?:ship)?|[Ss]ubdistrict|[Ss]treet|[Ee]thnic [Tt]ownship|"
+    r"(?:[A-Z][a-z]+ )?[Ee]thnic [Tt]ownship|[Vv]illage)\b"
+)
+_EN_NOT_PLACE = {"which", "what", "the", "each", "every", "this", "that", "any", "all", "a", "one", "no", "other", "another"}
+
+
+def _english_place_names(q: str) -> list[str]:
+    """'Liuduzhai town', 'Baiyun Miao Ethnic Township' → ['Liuduzhai', 'Baiyun Miao'] (capitalised names only)."""
+    out = []
+    for m in _EN_PLACE.finditer(q):
+        name = m.group(1)
+        if name.split()[0].lower() in _EN_NOT_PLACE or (m.start() == 0 and name.lower() in _EN_NOT_PLACE):
+            continue
+        out.append(name)
+    return out
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _nearest_pinyin(name: str, pinyin: dict[str, str]) -> str | None:
+    """A town whose pinyin is one slip away from a typed name (Liuduzhai → Liudouzhai 六都寨镇), if exactly one is."""
+    typed = re.sub(r"[^a-z]", "", name.lower())
+    if len(typed) < 5:
+        return None
+    words = typed
+    hits = {t for t, py in pinyin.items() if py and (words.startswith(py) or _edit_distance(words[: len(py) + 1], py) <= 1 or _edit_distance(words, py) <= 1)}
+    return next(iter(hits)) if len(hits) == 1 else None
 
 
 def relative_years(q: str, today: date) -> tuple[int, ...]:
@@ -240,6 +299,15 @@ def parse_question(
             continue
         if not any(name.endswith(t) or t.endswith(name) or any(a in name for a in town_aliases(t)) for t in towns):
             unknown.append(name)
+    q_topic = q
+    if not named:
+        for name in _english_place_names(q):
+            q_topic = q_topic.replace(name, " ")
+            near = _nearest_pinyin(name, pinyin)
+            if near:
+                named.append(near)
+            else:
+                unknown.append(name)
     unknown = [u for u in dict.fromkeys(unknown) if not any(u != o and u.endswith(o) for o in unknown)]
     unknown = [u for u in unknown if not any(o != u and o.endswith(u) for o in unknown)]
     years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(q))) or relative_years(q, today or date.today())
@@ -260,13 +328,13 @@ def parse_question(
         intent = "compare"
     elif _AGGREGATE.search(q) or (not named and _WHICH.search(q) and ("镇" in q or "town" in q.lower() or lang == "zh")):
         intent = "aggregate"
-    elif _LIST_Q.search(q) and not _NUMERIC_Q.search(q):
+    elif (_LIST_Q.search(q) or PLAN_Q.search(q)) and not _NUMERIC_Q.search(q):
         intent = "list"
     else:
         intent = "fact"
     numeric = bool(_NUMERIC_Q.search(q)) or intent == "compare"
     region_words = [v for v, c in (regions or {}).items() if c in region_names]
-    terms, lexical = key_terms(q, lang, named, unknown, tokenizer, pinyin, region_words, constraint)
+    terms, lexical = key_terms(q_topic, lang, named, unknown, tokenizer, pinyin, region_words, constraint)
     return ParsedQuestion(
         text=q,
         lang=lang,
@@ -283,6 +351,7 @@ def parse_question(
         lexical_query=tuple(lexical),
         regions=tuple(region_names),
         year_scope=year_scope,
+        asked_units=asked_units(q),
     )
 
 
@@ -357,12 +426,22 @@ def key_terms(
     cleaned = _FILLER.sub(" ", cleaned)
     cleaned = _QUANTITY_WORD.sub(" ", cleaned)
     cleaned = _YEAR.sub(" ", cleaned)
+    # "(A率、B率、“C”落实率等)": examples, any one of which will do.
+    examples: list[str] = []
+    for m in _PAREN.finditer(cleaned):
+        for w in tokenizer.words(_QUOTE_MARKS.sub("", m.group(1))):
+            if w not in stop and len(w) > 1 and not _ONLY_FUNCTION.match(w) and w != "等":
+                examples.append(w)
+                lexical += tokenizer.tokens(w)
+    if examples:
+        cleaned = _PAREN.sub(" ", cleaned)
     for m in _QUOTED.finditer(cleaned):
         phrase = m.group(1).strip()
         if phrase and _CJK.search(phrase):
             groups.append(TermGroup(syn.get(phrase, (phrase,)), 1.0, quoted=True))
             lexical += tokenizer.tokens(phrase)
-    cleaned = _QUOTED.sub(" ", cleaned)
+    # A quoted English phrase ("Fengqiao experience") is read by the glossary like the rest.
+    cleaned = _QUOTED.sub(lambda m: " " if _CJK.search(m.group(1)) else f" {m.group(1)} ", cleaned)
     if lang == "en":
         matched = translate_english(cleaned)
         covered = {w for phrase, _ in matched for w in phrase.split()}
@@ -385,7 +464,7 @@ def key_terms(
             cleaned = cjk_part
         else:
             return _merge(groups), lexical
-    alternatives = re.split(r"或者|或是|或|以及|还是|/", cleaned) if re.search(r"或|还是|/", cleaned) else [cleaned]
+    alternatives = re.split(r"或者|或是|或|以及|还是|/|、", cleaned) if re.search(r"或|还是|/|、", cleaned) else [cleaned]
     alt_groups: list[list[str]] = []
     for part in alternatives:
         words = [w for w in tokenizer.words(part) if w not in stop and not _ONLY_FUNCTION.match(w) and len(w) > 1]
@@ -393,11 +472,26 @@ def key_terms(
         alt_groups.append(words)
         lexical += [t for t in tokenizer.tokens(part) if t not in stop]
     if len(alt_groups) > 1 and all(alt_groups):
-        # "A或B": the distinguishing word of each alternative forms one group; shared words stay required.
+        # "发生过行政复议或行政诉讼案件": the words on either side of 或/、 are the alternatives (行政复议 | 行政诉讼);
+        # the words further out (发生, 案件) and words every part shares stay required.
         shared = set(alt_groups[0]).intersection(*map(set, alt_groups[1:]))
-        for w in shared:
+        required = list(shared)
+        heads: list[str] = []
+        last = len(alt_groups) - 1
+        for i, g in enumerate(alt_groups):
+            own = [w for w in g if w not in shared]
+            if not own:
+                continue
+            if i == 0:
+                heads.append(own[-1])
+                required += own[:-1]
+            elif i == last:
+                heads.append(own[0])
+                required += own[1:]
+            else:
+                heads += own
+        for w in dict.fromkeys(required):
             groups.append(TermGroup(syn.get(w, (w,))))
-        heads = tuple(dict.fromkeys(w for g in alt_groups for w in g if w not in shared))
         if heads:
             forms = tuple(dict.fromkeys(f for h in heads for f in (h, *syn.get(h, ()))))
             groups.append(TermGroup(forms))
@@ -405,6 +499,12 @@ def key_terms(
         for g in alt_groups:
             for w in g:
                 groups.append(TermGroup(syn.get(w, (w,))))
+    if examples:
+        # The examples' own words (案卷, 落实率 …), not those the question already requires (执法).
+        taken = {f for g in groups for f in g.forms}
+        forms = tuple(dict.fromkeys(f for w in examples if w not in taken for f in (w, *syn.get(w, ())) if f not in taken))
+        if forms:
+            groups.append(TermGroup(forms))
     return _merge(groups), lexical
 
 

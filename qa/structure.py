@@ -99,7 +99,8 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     s = start
     i = start
     while i < end:
-        if text[i] in SENTENCE_END:
+        # "…存在一些问题：一是…" — an enumeration opening after a colon starts a new sentence.
+        if text[i] in SENTENCE_END or (text[i] in "：:" and _INLINE_ITEM.match(text, i + 1, min(end, i + 4))):
             j = i + 1
             while j < end and text[j] in CLOSERS:
                 j += 1
