@@ -8,7 +8,7 @@ CORPUS ?= seeds
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run index test test-fast lint bench clean browser
+.PHONY: install run index test test-fast lint bench eval clean browser
 
 install: $(STAMP)
 
@@ -47,6 +47,13 @@ lint: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run
+
+# The shared dev set plus two more sets written by a teammate who did not read the code (tests/data/eval).
+SCORER ?= ../shared/eval/score.py
+eval: install
+	$(PY) $(SCORER) --corpus seeds --questions ../shared/eval/seed_questions.jsonl
+	$(PY) $(SCORER) --corpus tests/data/eval/A --questions tests/data/eval/A/questions.jsonl
+	$(PY) $(SCORER) --corpus tests/data/eval/B --questions tests/data/eval/B/questions.jsonl
 
 clean:
 	rm -rf .reportqa $(VENV)

@@ -299,10 +299,11 @@ def parse_question(
             continue
         if not any(name.endswith(t) or t.endswith(name) or any(a in name for a in town_aliases(t)) for t in towns):
             unknown.append(name)
-    q_topic = q
+    # "Baiyun Miao Ethnic Township's": the whole English designation is the town, not the topic.
+    q_topic = _EN_PLACE.sub(lambda m: m.group(0) if m.group(1).split()[0].lower() in _EN_NOT_PLACE else " ", q)
+    q_topic = re.sub(r"(?<=[A-Za-z])'s\b", "", q_topic)
     if not named:
         for name in _english_place_names(q):
-            q_topic = q_topic.replace(name, " ")
             near = _nearest_pinyin(name, pinyin)
             if near:
                 named.append(near)
@@ -429,12 +430,14 @@ def key_terms(
     # "(A率、B率、“C”落实率等)": examples, any one of which will do.
     examples: list[str] = []
     for m in _PAREN.finditer(cleaned):
+        if not re.search(r"[、，,/]|或|等$", m.group(1).strip()):
+            continue  # "(法律明白人)": a single term in brackets is a gloss, and required like any other
         for w in tokenizer.words(_QUOTE_MARKS.sub("", m.group(1))):
             if w not in stop and len(w) > 1 and not _ONLY_FUNCTION.match(w) and w != "等":
                 examples.append(w)
                 lexical += tokenizer.tokens(w)
     if examples:
-        cleaned = _PAREN.sub(" ", cleaned)
+        cleaned = _PAREN.sub(lambda m: m.group(0) if not re.search(r"[、，,/]|或|等$", m.group(1).strip()) else " ", cleaned)
     for m in _QUOTED.finditer(cleaned):
         phrase = m.group(1).strip()
         if phrase and _CJK.search(phrase):
