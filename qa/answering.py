@@ -286,7 +286,8 @@ class Composer:
     @staticmethod
     def _wanted_units(pq: ParsedQuestion) -> Callable[[Sequence[str]], bool]:
         """Which claims answer a "how many" question: 几名 wants a head count, an open 多少 any figure but a rate."""
-        if pq.asked_units:
+        if "人" in pq.asked_units:
+            # A head count (几名/多少人) is not answered by a count of cases or sessions.
             asked = set(pq.asked_units)
             return lambda units: any(u in asked for u in units)
         if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
