@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
 from qa.retrieval import Hit, Retriever
+from qa.structure import INLINE_ITEM
 from qa.types import Answer, Citation, Claim, Document, Filters, Passage
 
 COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}
@@ -261,8 +262,8 @@ class Composer:
             return self.not_found(pq, None, [self.index.passages[h.row] for h in hits[:2]])
         if pq.numeric:
             wanted = self._wanted_units(pq)
-            units = self._claim_units()
-            with_numbers = [h for h in good if wanted(units.get(self.index.passages[h.row].passage_id, ()))]
+            units = self._claim_units
+            with_numbers = [h for h in good if wanted(units.get(self.index.passages[h.row].passage_id, frozenset()))]
             if not with_numbers:
                 return self.not_found(pq, "no figure for this in the reports", [self.index.passages[h.row] for h in good[:2]])
             good = with_numbers + [h for h in good if h not in with_numbers]
@@ -274,17 +275,16 @@ class Composer:
             chosen = self._diverse(pq, good, per_town, by_year=pq.year_scope == "all")
         return self._fact_answer(pq, chosen)
 
-    def _claim_units(self) -> dict[str, tuple[str, ...]]:
+    @cached_property
+    def _claim_units(self) -> dict[str, frozenset[str]]:
         """passage id → the units of its claims."""
-        if not hasattr(self, "_units_by_passage"):
-            out: dict[str, set[str]] = {}
-            for c in self.index.claims:
-                out.setdefault(c.passage_id, set()).add(c.unit)
-            self._units_by_passage = {k: tuple(v) for k, v in out.items()}
-        return self._units_by_passage
+        out: dict[str, set[str]] = {}
+        for c in self.index.claims:
+            out.setdefault(c.passage_id, set()).add(c.unit)
+        return {k: frozenset(v) for k, v in out.items()}
 
     @staticmethod
-    def _wanted_units(pq: ParsedQuestion) -> Callable[[Sequence[str]], bool]:
+    def _wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
         """Which claims answer a "how many" question: 几名 wants a head count, an open 多少 any figure but a rate."""
         if "人" in pq.asked_units:
             # A head count (几名/多少人) is not answered by a count of cases or sessions.
@@ -294,10 +294,6 @@ class Composer:
             return lambda units: bool(units)
         return lambda units: any(u != "%" for u in units)
 
-    def _claim_passages(self) -> set[str]:
-        if not hasattr(self, "_claim_pids"):
-            self._claim_pids = {c.passage_id for c in self.index.claims}
-        return self._claim_pids
 
     def _diverse(self, pq: ParsedQuestion, hits: Sequence[Hit], per_town: int, by_year: bool = False) -> list[Evidence]:
         """The best hits, at most `per_town` per town (per town and year for 历年 questions)."""
@@ -362,7 +358,7 @@ class Composer:
         if not items:
             # Items written inline (一是…；二是…) are the sentences of the section itself.
             items = [p for p in self._passages(doc_id) if not p.is_heading and p.section and p.section.split(" > ")[-1] == head]
-            enumerated = [p for p in items if _INLINE_ITEM.match(p.text)]
+            enumerated = [p for p in items if INLINE_ITEM.match(p.text)]
             items = enumerated or items[:5]
         if not items:
             return []
@@ -393,9 +389,10 @@ class Composer:
             for unit in pq.constraint.all_units:
                 for doc_id, cl in self.index.claims_meeting(unit, pq.constraint.holds).items():
                     meeting.setdefault(doc_id, []).extend(cl)
+            asks_plan = bool(PLAN_Q.search(pq.text))
             for doc_id in doc_ids:
                 claims = meeting.get(doc_id)
-                ev = self._best_constrained_claim(pq, doc_id, claims) if claims else None
+                ev = self._best_constrained_claim(pq, doc_id, claims, asks_plan) if claims else None
                 if ev:
                     found.append(ev)
         else:
@@ -457,13 +454,12 @@ class Composer:
         return max(claims, key=lambda c: self.retriever.coverage(pq, -1, c.text))
 
     def _best_constrained_claim(
-        self, pq: ParsedQuestion, doc_id: str, claims: Sequence[Claim] | None = None
+        self, pq: ParsedQuestion, doc_id: str, claims: Sequence[Claim] | None = None, asks_plan: bool = False
     ) -> tuple[float, Evidence] | None:
         """The document's best claim meeting the numeric condition; `claims` narrows the ones looked at."""
         assert pq.constraint is not None
         rate_groups = [g for g in pq.terms if any(f.endswith("率") for f in g.forms)]
         asks_training = any(_TRAINING.search(f) for g in pq.terms for f in g.forms)
-        asks_plan = bool(PLAN_Q.search(pq.text))
         best: tuple[float, Evidence] | None = None
         for c in self.index.claims_by_doc.get(doc_id, []) if claims is None else claims:
             if c.unit not in pq.constraint.all_units or not pq.constraint.holds(c.value):
@@ -558,7 +554,6 @@ _ZERO_COUNT = re.compile(r"(?<![\d.])0\s*(?:件|起|次|人|名|个|宗|例)")
 # A figure that is a goal, not a result: 力争…达到100%, 确保…, a 下一步/工作计划 section.
 _TARGET = re.compile(r"力争|争取|确保|目标|预计|计划|拟|将要|努力实现|不少于|不低于")
 _PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
-_INLINE_ITEM = re.compile(r"^[一二三四五六七八九十]+是")
 _MENTION_Q = re.compile(r"提到|提及|涉及|谈到|写到|\bmention|\brefer", re.IGNORECASE)
 _CLAUSE_SPLIT = re.compile(r"[^，,；;。！？!?：:\n]+[，,；;。！？!?：:\n]?")
 

@@ -94,11 +94,24 @@ def asked_units(q: str) -> tuple[str, ...]:
     """The unit a 几/多少/how many question counts in, with its kin (几名 → 名, 人, 位, 人次); () when open."""
     m = _ASKED_UNIT.search(q)
     unit = m.group(1) if m else next((u for pattern, u in _EN_ASKED_UNIT if pattern.search(q)), None)
-    if unit is None:
-        return ()
+    return unit_family(unit) if unit else ()
+
+
+def unit_family(unit: str) -> tuple[str, ...]:
+    """A count unit with the units that count the same thing: 名 → 人, 名, 位, 人次."""
     return tuple(dict.fromkeys(u for f in _COUNT_UNIT_FAMILIES if unit in f for u in f)) or (unit,)
+
+
 PLAN_Q = re.compile(r"计划|打算|下一步|下步|明年|目标|力争|思路|展望|\bplan|\bnext year\b|\btarget|\bgoal|\baim", re.IGNORECASE)
 _PAREN = re.compile(r"[（(]([^（()）]{2,80})[)）]")
+_EXAMPLE_LIST = re.compile(r"[、，,/]|或|等$")
+
+
+def _is_example_list(bracketed: str) -> bool:
+    """"A率、B率等" lists examples; a single bracketed term is a gloss."""
+    return bool(_EXAMPLE_LIST.search(bracketed.strip()))
+
+
 _QUOTE_MARKS = re.compile(r"[“”\"「」『』‘’']")
 # Question scaffolding that names no topic: "哪几个镇", "哪些地方", "谁…多一些", "一共", "结果怎么样".
 _FILLER = re.compile(
@@ -224,9 +237,8 @@ def _english_place_names(q: str) -> list[str]:
     out = []
     for m in _EN_PLACE.finditer(q):
         name = m.group(1)
-        if name.split()[0].lower() in _EN_NOT_PLACE or (m.start() == 0 and name.lower() in _EN_NOT_PLACE):
-            continue
-        out.append(name)
+        if name.split()[0].lower() not in _EN_NOT_PLACE:
+            out.append(name)
     return out
 
 
@@ -245,8 +257,11 @@ def _nearest_pinyin(name: str, pinyin: dict[str, str]) -> str | None:
     typed = re.sub(r"[^a-z]", "", name.lower())
     if len(typed) < 5:
         return None
-    words = typed
-    hits = {t for t, py in pinyin.items() if py and (words.startswith(py) or _edit_distance(words[: len(py) + 1], py) <= 1 or _edit_distance(words, py) <= 1)}
+    hits = {
+        t
+        for t, py in pinyin.items()
+        if py and (typed.startswith(py) or min(_edit_distance(typed[: len(py) + 1], py), _edit_distance(typed, py)) <= 1)
+    }
     return next(iter(hits)) if len(hits) == 1 else None
 
 
@@ -389,8 +404,7 @@ def _constraint(q: str, aggregate: bool = False) -> Constraint | None:
         if value is None:
             return None
         unit = m.group("unit")
-        family = tuple(dict.fromkeys(u for f in _COUNT_UNIT_FAMILIES if unit in f for u in f)) or (unit,)
-        return Constraint(_op(m.group("op") or "", m.group("after") or "", "=="), value, unit, family)
+        return Constraint(_op(m.group("op") or "", m.group("after") or "", "=="), value, unit, unit_family(unit))
     m = _EN_COUNT_CONSTRAINT.search(q)
     if m:
         units = tuple(dict.fromkeys(u for f in _COUNT_UNIT_FAMILIES for u in f))
@@ -430,14 +444,14 @@ def key_terms(
     # "(A率、B率、“C”落实率等)": examples, any one of which will do.
     examples: list[str] = []
     for m in _PAREN.finditer(cleaned):
-        if not re.search(r"[、，,/]|或|等$", m.group(1).strip()):
+        if not _is_example_list(m.group(1)):
             continue  # "(法律明白人)": a single term in brackets is a gloss, and required like any other
         for w in tokenizer.words(_QUOTE_MARKS.sub("", m.group(1))):
             if w not in stop and len(w) > 1 and not _ONLY_FUNCTION.match(w) and w != "等":
                 examples.append(w)
                 lexical += tokenizer.tokens(w)
     if examples:
-        cleaned = _PAREN.sub(lambda m: m.group(0) if not re.search(r"[、，,/]|或|等$", m.group(1).strip()) else " ", cleaned)
+        cleaned = _PAREN.sub(lambda m: " " if _is_example_list(m.group(1)) else m.group(0), cleaned)
     for m in _QUOTED.finditer(cleaned):
         phrase = m.group(1).strip()
         if phrase and _CJK.search(phrase):

@@ -33,7 +33,7 @@ FURNITURE_LINE = re.compile(
 )
 INLINE_FURNITURE = re.compile(r"\[(?:bookmark|image|pagebreak|footnote)[^\]\n]{0,80}\]", re.IGNORECASE)
 
-_INLINE_ITEM = re.compile(rf"[{_CN_NUM}]+是")
+INLINE_ITEM = re.compile(rf"[{_CN_NUM}]+是")
 SENTENCE_END = "。！？；!?;"
 CLOSERS = "”’」』）)】》\"'"
 _SPACE = " \t\u3000\xa0\ufeff"
@@ -100,7 +100,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     i = start
     while i < end:
         # "…存在一些问题：一是…" — an enumeration opening after a colon starts a new sentence.
-        if text[i] in SENTENCE_END or (text[i] in "：:" and _INLINE_ITEM.match(text, i + 1, min(end, i + 4))):
+        if text[i] in SENTENCE_END or (text[i] in "：:" and INLINE_ITEM.match(text, i + 1, min(end, i + 4))):
             j = i + 1
             while j < end and text[j] in CLOSERS:
                 j += 1
@@ -210,7 +210,7 @@ def parse_structure(text: str) -> Structure:
         for x, y in body_pieces:
             for s, e in split_sentences(text, x, y):
                 # Inline enumerations (…；二是…；三是…) are sibling items of a 一是 heading.
-                if _INLINE_ITEM.match(text, s) and stack and stack[-1].level == 3:
+                if INLINE_ITEM.match(text, s) and stack and stack[-1].level == 3:
                     head = Heading(3, s, e, text[s:e].rstrip("。；;，,：:"))
                     headings.append(head)
                     stack.pop()
