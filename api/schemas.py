@@ -65,7 +65,7 @@ class ChatResponse(BaseModel):
 
     question: str
     answer: str = Field(..., description="Short answer text with [n] citation markers.")
-    kind: Literal["fact", "aggregate", "compare", "not_found"]
+    kind: Literal["fact", "aggregate", "compare", "not_found", "clarify"]
     towns: list[str]
     citations: list[CitationOut]
     conversation_id: str

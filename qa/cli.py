@@ -158,19 +158,70 @@ def index_remove(
     _summary(report, s.index.path)
 
 
+LOW_CONFIDENCE = 0.6
+
+
 @index_app.command("status")
-def index_status(index: IndexOpt = None) -> None:
-    """Show what the index holds."""
+def index_status(
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The raw manifest (file hashes, timestamps) as JSON.")] = False,
+) -> None:
+    """Show what the index holds: reports by province, county and year, each report's place, low confidence first."""
     from embeddings.store import read_manifest, resolve
+    from qa.corpus_index import iter_jsonl
 
     s = _settings(index)
     if not s.index.path.exists():
-        _fail(f"no index at {s.index.path}; run `reportqa index build`")
-    m = read_manifest(resolve(s.index.path))
+        _fail(f"no index at {s.index.path}; run `reportqa index build FOLDER`")
+    root = resolve(s.index.path)
+    m = read_manifest(root)
     if m is None:
-        _fail(f"{s.index.path} has no manifest; run `reportqa index build`")
+        _fail(f"{s.index.path} has no manifest; run `reportqa index build FOLDER`")
         return
-    typer.echo(json.dumps({"path": str(resolve(s.index.path)), **json.loads(m.to_json())}, ensure_ascii=False, indent=1))
+    if as_json:
+        typer.echo(json.dumps({"path": str(root), **json.loads(m.to_json())}, ensure_ascii=False, indent=1))
+        return
+    docs = [r for r in iter_jsonl(root / "documents.jsonl")] if (root / "documents.jsonl").exists() else []
+    built = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.created))
+    counts = ", ".join(f"{v} {k}" for k, v in m.counts.items())
+    typer.echo(f"index {root}\nbuilt {built} with embedder {m.embedder} ({m.dim} dimensions): {counts}")
+    for extra_key in ("skipped", "duplicates"):
+        items = m.extra.get(extra_key) or []
+        if items:
+            typer.echo(f"{extra_key}: {len(items)}")
+            for it in items[:20]:
+                typer.echo(f"  {it}")
+    by_place: dict[str, dict[str, list[int | None]]] = {}
+    for d in docs:
+        md = d.get("metadata", {})
+        by_place.setdefault(md.get("province") or "（省份未知）", {}).setdefault(md.get("county") or "（区县未知）", []).append(md.get("year"))
+    typer.echo(f"\n{len(docs)} reports by province and county (years):")
+    for prov in sorted(by_place):
+        typer.echo(f"  {prov}")
+        for county, years in sorted(by_place[prov].items()):
+            ys = ", ".join(str(y) for y in sorted(y for y in years if y)) or "year unknown"
+            typer.echo(f"    {county}: {len(years)} ({ys})")
+
+    def conf(d: dict[str, Any]) -> float:
+        md = d.get("metadata", {})
+        return float(md.get("town_confidence") or 0.0) if md.get("town") else -1.0
+
+    typer.echo("\nreports, lowest place confidence first (town · county · city · province · code · confidence · year · file):")
+    low = 0
+    for d in sorted(docs, key=conf):
+        md = d.get("metadata", {})
+        c = conf(d)
+        flag = "  LOW " if c < LOW_CONFIDENCE or md.get("place_source") != "list" else "      "
+        low += flag.strip() == "LOW"
+        parts = [md.get("town") or "?", md.get("county") or "?", md.get("city") or "-", md.get("province") or "?",
+                 md.get("town_code") or "no code", f"{c:.2f}" if c >= 0 else "-", str(md.get("year") or "?"), d.get("source", "")]
+        typer.echo(flag + " · ".join(parts))
+    if low:
+        typer.echo(
+            f"\n{low} report(s) marked LOW: their town is uncertain or their county/province was not confirmed by the "
+            "official division list. Check them, and where wrong put the right values in the corpus folder's "
+            "reportqa.csv (source,town,year,county,city,province) or reportqa.toml, then run `reportqa index build` again."
+        )
 
 
 @app.command()

@@ -12,7 +12,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from qa.errors import (
     ReportQAError,
 )
 from qa.lexical import BM25Index, Tokenizer
-from qa.metadata import town_core
+from qa.metadata import split_label, town_core
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
 from qa.types import Claim, Document, Metadata, Passage, Span, content_id
 
@@ -143,6 +143,31 @@ def _metadata_from_dict(d: dict[str, Any]) -> Metadata:
     return Metadata(**row)
 
 
+def place_identity(m: Metadata) -> str:
+    """A town's identity: its division code, or county + name when it has none."""
+    return m.town_code or f"{m.county or m.city or m.province or ''}/{m.town}"
+
+
+def label_same_name_towns(documents: list[Document]) -> list[Document]:
+    """Two different towns of one name (38 东城街道 are listed) get their county in the label: 东城街道（清城区）.
+
+    Reports whose place is unknown join the single known place of that name, if there is exactly one.
+    """
+    by_name: dict[str, set[str]] = {}
+    for d in documents:
+        m = d.metadata
+        if m.town and (m.town_code or m.county):
+            by_name.setdefault(m.town, set()).add(place_identity(m))
+    out = []
+    for d in documents:
+        m = d.metadata
+        if m.town and len(by_name.get(m.town, ())) > 1 and (m.town_code or m.county):
+            where = m.county or m.city or m.province
+            d = replace(d, metadata=replace(m, town=f"{m.town}（{where}）"))
+        out.append(d)
+    return out
+
+
 class CorpusIndex:
     """Everything retrieval needs, loaded in memory; built once, read by many threads."""
 
@@ -157,6 +182,7 @@ class CorpusIndex:
         manifest: Manifest,
         path: Path | None = None,
     ) -> None:
+        documents = label_same_name_towns(documents)
         self.documents = {d.doc_id: d for d in documents}
         self.documents_by_town: dict[str, list[Document]] = {}
         for d in documents:
@@ -181,7 +207,8 @@ class CorpusIndex:
         self._claim_text = "\x00".join(c.text for c in claims)
         self._claim_text_ends = np.cumsum(np.fromiter((len(c.text) + 1 for c in claims), dtype=np.int64, count=len(claims)))
         self.towns = sorted({d.metadata.town for d in documents if d.metadata.town})
-        self.tokenizer = Tokenizer(extra_words=self.towns + [town_core(t) for t in self.towns])
+        bases = sorted({split_label(t)[0] for t in self.towns})
+        self.tokenizer = Tokenizer(extra_words=bases + [town_core(t) for t in bases])
 
     # ---- the claims index -------------------------------------------------------------------------------
 

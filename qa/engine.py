@@ -20,7 +20,7 @@ from embeddings.factory import make_embedder
 from qa.answering import Composer
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
-from qa.metadata import town_aliases
+from qa.metadata import split_label, town_aliases
 from qa.question import ParsedQuestion, parse_question, region_variants, resolve_followup
 from qa.retrieval import Retriever
 from qa.settings import Settings
@@ -45,6 +45,13 @@ def clean_question(question: str, limit: int) -> str:
     return q
 
 
+def _group_by_base(towns: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for t in towns:
+        out.setdefault(split_label(t)[0], []).append(t)
+    return out
+
+
 class QAEngine:
     """Answers questions over one loaded index. Thread-safe for concurrent `ask` calls."""
 
@@ -60,6 +67,9 @@ class QAEngine:
         from pypinyin import lazy_pinyin
 
         self.pinyin = {t: "".join(lazy_pinyin(town_aliases(t)[-1])).lower() for t in index.towns}
+        self.same_name = {
+            base: sorted(group) for base, group in _group_by_base(index.towns).items() if len(group) > 1
+        }
         self.regions: dict[str, str] = {}
         for d in index.documents.values():
             for name in (d.metadata.province, d.metadata.city, d.metadata.county):
@@ -87,6 +97,9 @@ class QAEngine:
         """Answer one question; earlier turns resolve follow-ups such as 那西仓镇呢?"""
         q = clean_question(question, self.settings.answer.max_question_chars)
         pq = self.parse(q)
+        ambiguous = [g for g in _group_by_base(pq.towns).values() if len(g) > 1]
+        if ambiguous:
+            return self._clarify_place(q, ambiguous[0])
         if conversation:
             last = conversation[-1]
             prev_text = last.answer.resolved_question or last.question
@@ -100,6 +113,16 @@ class QAEngine:
         if pq.elliptical and pq.towns and not any(t in resolved for t in pq.towns):
             resolved = "、".join(pq.towns) + "：" + resolved
         return replace(answer, question=q, resolved_question=resolved)
+
+    def _clarify_place(self, q: str, towns: list[str]) -> Answer:
+        """A question naming a town the corpus holds more than once: list them and ask which."""
+        base, first_county = split_label(towns[0])
+        listed = "、".join(towns)
+        text = (
+            f"索引中有{len(towns)}个{base}：{listed}。请说明是哪一个，例如“{first_county or ''}{base}”。"
+            f" / The index holds {len(towns)} towns named {base}; name the county too."
+        )
+        return Answer(question=q, answer=text, kind="clarify", towns=tuple(towns), citations=())
 
     # ---- documents --------------------------------------------------------------------------------------
 
@@ -118,6 +141,9 @@ class QAEngine:
                     "county": m.county,
                     "city": m.city,
                     "province": m.province,
+                    "code": m.town_code,
+                    "town_confidence": m.town_confidence,
+                    "place_source": m.place_source,
                     "year": m.year,
                     "date": m.date,
                     "title": m.title,

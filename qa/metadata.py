@@ -48,15 +48,42 @@ def town_core(name: str) -> str:
     return name
 
 
+_LABEL = re.compile(r"^(.+?)（(.+?)）$")
+
+
+def split_label(label: str) -> tuple[str, str | None]:
+    """'东城街道（清城区）' → ('东城街道', '清城区'); a plain name → (name, None).
+
+    A town's label carries its county only when the corpus holds two different towns of that name.
+    """
+    m = _LABEL.match(label)
+    return (m.group(1), m.group(2)) if m else (label, None)
+
+
 @lru_cache(maxsize=65536)
 def town_aliases(name: str) -> tuple[str, ...]:
-    """Ways a question may name a town: 大坪瑶族乡 → 大坪瑶族乡, 大坪瑶族, 大坪乡, 大坪."""
+    """Ways a question may name a town: 大坪瑶族乡 → 大坪瑶族乡, 大坪瑶族, 大坪乡, 大坪.
+
+    A labelled same-name town also answers to its county: 东城街道（清城区） → 清城区东城街道, 清城东城街道, ….
+    """
+    base, county = split_label(name)
+    if county:
+        from qa.places import short_region_name
+
+        qualified = [name, county + base] + ([short + base] if (short := short_region_name(county)) else [])
+        return tuple(dict.fromkeys(qualified + list(town_aliases(base))))
     core = town_core(name)
     out = [name, core]
     m = re.match(rf"^([{_CJK}]{{2,}}?)(?:[{_CJK}]族|民族)$", core)
     if m and name.endswith("乡"):
         out += [m.group(1) + "乡", m.group(1)]
     return tuple(dict.fromkeys(a for a in out if len(a) >= 2))
+
+
+def qualified_aliases(name: str) -> tuple[str, ...]:
+    """The aliases of a labelled town that name its county (empty for a plain name)."""
+    base, county = split_label(name)
+    return tuple(a for a in town_aliases(name) if county and a != base and base in a and a != town_core(base))
 
 
 def find_town_mentions(text: str) -> list[tuple[str, int, int]]:
@@ -256,22 +283,28 @@ def _context_is_name(text: str, start: int, end: int) -> bool:
 
 
 def extract_metadata(text: str, structure: Structure) -> Metadata:
-    """Read town, region, year, date and title from the text; unknowns stay None."""
+    """Read town, region, year, date and title from the text; unknowns stay None.
+
+    Town and region come from `qa.town_identity` (candidates checked against the official division list).
+    """
+    from qa.town_identity import identify
+
     title_hit = _find_title(text, structure)
     title = title_hit[0] if title_hit else None
-    town_hit = _best_town(text, title)
-    town = town_hit[0] if town_hit else None
+    ident = identify(text, title)
     year_hit = _report_year(text, title, structure)
-    county, city, province, region_span = _regions(text, town)
     return Metadata(
-        town=town,
-        county=county,
-        city=city,
-        province=province,
+        town=ident.town,
+        county=ident.county,
+        city=ident.city,
+        province=ident.province,
         year=year_hit[0] if year_hit else None,
         date=_date(text),
         title=title,
-        town_span=town_hit[1] if town_hit else None,
+        town_span=Span(ident.start, ident.end) if ident.town and ident.start >= 0 else None,
         year_span=year_hit[1] if year_hit else None,
-        region_span=region_span,
+        region_span=Span(*ident.county_span) if ident.county_span else None,
+        town_code=ident.code,
+        town_confidence=ident.confidence if ident.town else None,
+        place_source=ident.source,
     )

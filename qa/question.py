@@ -11,7 +11,14 @@ from importlib import resources
 from typing import Literal
 
 from qa.lexical import Tokenizer, glossary_weight, stopwords, translate_english
-from qa.metadata import SOFT_NOT_TOWN, TOWN_SUFFIXES, find_town_mentions, town_aliases
+from qa.metadata import (
+    SOFT_NOT_TOWN,
+    TOWN_SUFFIXES,
+    find_town_mentions,
+    qualified_aliases,
+    split_label,
+    town_aliases,
+)
 
 Intent = Literal["fact", "list", "aggregate", "compare", "year", "region"]
 
@@ -211,6 +218,14 @@ def match_towns(text: str, towns: Sequence[str], pinyin: dict[str, str]) -> list
     for t, py in pinyin.items():
         if py and py in joined and all(t != f for _, f in found):
             found.append((10_000 + joined[py], t))
+    # Same-name towns (东城街道（清城区）, 东城街道（南川区）): a question that names the county selects one.
+    by_base: dict[str, list[str]] = {}
+    for _, t in found:
+        by_base.setdefault(split_label(t)[0], []).append(t)
+    for group in by_base.values():
+        chosen = [t for t in group if any(a in text for a in qualified_aliases(t))]
+        if len(group) > 1 and chosen:
+            found = [(p, t) for p, t in found if t not in group or t in chosen]
     # A town whose name is inside another found town's name (e.g. 凤场 in 龙凤场) is not a separate mention.
     names = [t for _, t in sorted(found)]
     return [t for t in names if not any(o != t and t in o for o in names)]

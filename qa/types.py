@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-AnswerKind = Literal["fact", "aggregate", "compare", "not_found"]
+AnswerKind = Literal["fact", "aggregate", "compare", "not_found", "clarify"]
 
 
 def content_id(*parts: str, length: int = 16) -> str:
@@ -43,6 +43,9 @@ class Metadata:
     town_span: Span | None = None
     year_span: Span | None = None
     region_span: Span | None = None
+    town_code: str | None = None  # the MCA division code when the town is a listed one
+    town_confidence: float | None = None  # the town model's share for the winning candidate (0–1)
+    place_source: str | None = None  # "list": county/city/province from the division list; "text": read from the text
 
 
 @dataclass(frozen=True)

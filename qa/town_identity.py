@@ -1,0 +1,264 @@
+"""Which township a report is about, and where that township is.
+
+    identify(text, title) -> Identity(town, span, confidence, code, county, city, province)
+
+1. Candidates come from the text (every 2–5 character name before 镇/乡/街道) and from the official division list
+   (every listed township name, XX街 for XX街道, traditional characters read as simplified).
+2. Each candidate gets features: in the title, just before 人民政府/党委/办事处, how often the full and the bare
+   name recur, near the top or the signature, in the list, agreement with a county/city/province the text names,
+   a region name just before it, a longer candidate that contains it, 我镇/本乡 context of its own suffix.
+3. A logistic model scores them; its weights live in qa/data/town_model.json and are fitted by
+   `python -m qa.train_town` on labelled reports. The winner's softmax share is its confidence.
+4. County, city and province come from the list when a listed township of that name agrees with the regions the
+   text names (or is the only one of its name); otherwise from listed region names found in the text. They are
+   never fragments of running text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from qa.places import COUNTY, PROVINCE, TOWN, Gazetteer, PlacePath, gazetteer, to_simplified
+
+_CJK = "\u4e00-\u9fff"
+_ANCHOR = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|人大|纪委)")
+_FUNCTION_CHARS = set("对由在和与及到向为全各本我该等给从把被让将于以其之了的是")
+_GENERIC = re.compile(r"(?:乡镇|全镇|本镇|我镇|各镇|该镇|城乡|下乡|返乡|家乡|回乡|故乡|老乡|全乡|本乡|我乡|该乡|各乡|"
+                      r"镇乡|街道办|各街道|全街道|本街道|该街道|我街道)$")
+FEATURES = (
+    "bias", "in_title", "anchor", "full_count", "core_only_count", "early", "listed", "county_agrees",
+    "city_agrees", "province_agrees", "region_before", "inside_longer", "function_start", "own_suffix_context",
+    "in_signature", "long_name", "most_frequent", "only_listed",
+)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The report's township and its place in the hierarchy, with the span the name was read from."""
+
+    town: str | None = None
+    start: int = -1
+    end: int = -1
+    confidence: float = 0.0
+    code: str | None = None
+    county: str | None = None
+    city: str | None = None
+    province: str | None = None
+    county_span: tuple[int, int] | None = None
+    source: str = "text"  # "list" when county/city/province come from the division list
+
+
+@lru_cache(maxsize=1)
+def town_model() -> dict[str, float]:
+    """The fitted weights (feature → weight)."""
+    with resources.files("qa").joinpath("data/town_model.json").open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    return {k: float(v) for k, v in data["weights"].items()}
+
+
+def _suffix(name: str) -> str:
+    for s in ("民族乡", "街道", "苏木", "镇", "乡"):
+        if name.endswith(s):
+            return s
+    return ""
+
+
+def _regex_candidates(simple: str) -> set[str]:
+    out: set[str] = set()
+    for m in re.finditer(r"民族乡|街道|镇|乡", simple):
+        for core_len in range(2, 6):
+            start = m.start() - core_len
+            if start < 0:
+                break
+            core = simple[start : m.start()]
+            if not all("\u4e00" <= ch <= "\u9fff" for ch in core):
+                break
+            name = core + m.group(0)
+            if _GENERIC.search(name) or core[-1] in _FUNCTION_CHARS:
+                continue
+            out.add(name)
+    return out
+
+
+def _positions(simple: str, name: str) -> list[int]:
+    out, i = [], simple.find(name)
+    while i >= 0:
+        out.append(i)
+        i = simple.find(name, i + 1)
+    return out
+
+
+@dataclass
+class _Regions:
+    """Listed regions the text names: counts per code, and the first span of each code."""
+
+    counts: Counter[str]
+    first: dict[str, tuple[int, int]]
+    ends: set[int]
+
+
+def _regions_in(g: Gazetteer, text: str) -> _Regions:
+    counts: Counter[str] = Counter()
+    first: dict[str, tuple[int, int]] = {}
+    ends: set[int] = set()
+    for h in g.scan_regions(text):
+        ends.add(h.end)
+        for c in h.codes:
+            counts[c] += 1
+            first.setdefault(c, (h.start, h.end))
+    return _Regions(counts, first, ends)
+
+
+def candidate_features(text: str, title: str | None) -> tuple[list[str], list[list[float]], list[int]]:
+    """(names, feature rows, first positions) of every town candidate in text."""
+    g = gazetteer()
+    simple = to_simplified(text)
+    simple_title = to_simplified(title) if title else ""
+    names = _regex_candidates(simple)
+    for h in g.scan_towns(text):
+        names.add(h.key + "道" if h.key.endswith("街") and not h.key.endswith("街道") else h.key)
+    regions = _regions_in(g, text)
+    # A region name is not part of a town's name (龙游县桐溪镇 is 桐溪镇 of 龙游县).
+    region_spans = [(h.start, h.end) for h in g.scan_regions(text)]
+    counted: dict[str, list[int]] = {}
+    for n in names:
+        pos = _positions(simple, n)
+        if n.endswith("街道"):
+            pos = sorted(set(pos) | set(_positions(simple, n[:-1])))
+        pos = [p for p in pos if not any(s <= p < e and e < p + len(n) - 1 for s, e in region_spans)]
+        if pos:
+            counted[n] = pos
+    # Longest match: a name that recurs only as the tail of one longer candidate (仓镇 in 东仓镇) is part of it.
+    for n in [n for n, pos in counted.items() if len(pos) >= 2]:
+        heads = {simple[p - 1] if p > 0 else "" for p in counted[n]}
+        if len(heads) == 1 and (h := heads.pop()) and h not in _FUNCTION_CHARS and h + n in counted:
+            del counted[n]
+    top_count = max((len(p) for p in counted.values()), default=0)
+    listed_names = [n for n in counted if g.towns_named(n)]
+    rows, out_names, firsts = [], [], []
+    n_chars = len(simple)
+    for n, pos in counted.items():
+        suffix = _suffix(n)
+        core = n[: -len(suffix)] if suffix and len(n) - len(suffix) >= 2 else n
+        core_count = len(_positions(simple, core))
+        anchors = sum(1 for p in pos if _ANCHOR.match(simple, p + len(n)))
+        listed = g.towns_named(n)
+        agrees = [0.0, 0.0, 0.0]
+        for place in listed:
+            for anc in g.ancestors(place.code)[1:]:
+                if regions.counts.get(anc.code):
+                    k = {COUNTY: 0, 2: 1, PROVINCE: 2}.get(anc.level)
+                    if k is not None:
+                        agrees[k] = 1.0
+        longer = [o for o, opos in counted.items() if o != n and o.endswith(n) and o[0] not in _FUNCTION_CHARS]
+        inside = any(len(counted[o]) >= 0.6 * len(pos) for o in longer)
+        own = len(re.findall(rf"(?:我|本|全){re.escape(suffix)}", simple)) if suffix else 0
+        row = [
+            1.0,
+            1.0 if (n in simple_title or (core in simple_title and len(core) >= 2)) else 0.0,
+            math.log1p(anchors),
+            math.log1p(len(pos)),
+            math.log1p(max(0, core_count - len(pos))),
+            1.0 if pos[0] < 150 else 0.0,
+            1.0 if listed else 0.0,
+            *agrees,
+            1.0 if any(p in regions.ends for p in pos) else 0.0,
+            1.0 if inside else 0.0,
+            1.0 if n[0] in _FUNCTION_CHARS else 0.0,
+            math.log1p(own),
+            1.0 if pos[-1] > n_chars - 150 else 0.0,
+            1.0 if len(n) >= 4 else 0.0,
+            1.0 if len(pos) == top_count else 0.0,
+            1.0 if listed_names == [n] else 0.0,
+        ]
+        rows.append(row)
+        out_names.append(n)
+        firsts.append(pos[0])
+    return out_names, rows, firsts
+
+
+def _score(row: list[float], weights: dict[str, float]) -> float:
+    return sum(weights.get(f, 0.0) * v for f, v in zip(FEATURES, row, strict=True))
+
+
+def _path_for(g: Gazetteer, town: str, regions: _Regions) -> tuple[PlacePath | None, float]:
+    """The listed township of this name that best agrees with the regions the text names, and that agreement."""
+    best: tuple[float, PlacePath] | None = None
+    tie = False
+    for place in g.towns_named(town):
+        ev = 0.0
+        for anc in g.ancestors(place.code)[1:]:
+            c = regions.counts.get(anc.code, 0)
+            if c:
+                ev += {COUNTY: 3.0, 2: 2.0, PROVINCE: 1.0}.get(anc.level, 0.0) + 0.1 * min(c, 10)
+        if best is None or ev > best[0]:
+            best, tie = (ev, g.path(place.code)), False
+        elif ev == best[0]:
+            tie = True
+    if best is None or tie:
+        return None, 0.0
+    return best[1], best[0]
+
+
+def _regions_from_text(g: Gazetteer, regions: _Regions) -> tuple[PlacePath, tuple[int, int] | None]:
+    """County, city and province from listed region names in the text, consistent with each other."""
+    counties = [(c, n) for c, n in regions.counts.items() if g.places[c].level == COUNTY]
+    best: tuple[float, str] | None = None
+    for code, n in counties:
+        support = n + sum(3 * regions.counts.get(a.code, 0) > 0 for a in g.ancestors(code)[1:])
+        if best is None or support > best[0]:
+            best = (support, code)
+    if best is not None:
+        path = g.path(best[1])
+        return PlacePath(county=path.county, city=path.city, province=path.province, county_code=best[1]), regions.first.get(best[1])
+    highers = [(n, c) for c, n in regions.counts.items() if g.places[c].level < COUNTY]
+    if not highers:
+        return PlacePath(), None
+    _, code = max(highers, key=lambda x: (x[0], -g.places[x[1]].level))
+    path = g.path(code)
+    return PlacePath(city=path.city, province=path.province), None
+
+
+def identify(text: str, title: str | None = None) -> Identity:
+    """The report's own township (with confidence) and its county, city and province."""
+    g = gazetteer()
+    names, rows, firsts = candidate_features(text, title)
+    regions = _regions_in(g, text)
+    town, start, conf = None, -1, 0.0
+    if names:
+        w = town_model()
+        scores = [_score(r, w) for r in rows]
+        top = max(range(len(names)), key=lambda i: (scores[i], len(names[i])))
+        m = max(scores)
+        total = sum(math.exp(s - m) for s in scores)
+        prob = 1.0 / (1.0 + math.exp(-scores[top]))
+        if prob >= w.get("_accept", 0.5):
+            town, start = names[top], firsts[top]
+            conf = round(1.0 / total, 3)
+    path, _ = _path_for(g, town, regions) if town else (None, 0.0)
+    if path is not None:
+        county_span = regions.first.get(path.county_code or "")
+        end = start + _surface_len(text, town or "", start)
+        return Identity(town, start, end, conf, path.code, path.county, path.city, path.province, county_span, "list")
+    text_path, county_span = _regions_from_text(g, regions)
+    end = start + _surface_len(text, town or "", start) if town else -1
+    return Identity(town, start, end, conf, None, text_path.county, text_path.city, text_path.province, county_span, "text")
+
+
+def _surface_len(text: str, town: str, start: int) -> int:
+    """How many characters the name occupies where it was found (XX街 is written for XX街道)."""
+    if start < 0:
+        return 0
+    seg = to_simplified(text[start : start + len(town)])
+    return len(town) if seg == town else len(town) - 1
+
+
+def is_listed_town(name: str) -> bool:
+    """Whether the division list has a township of this name."""
+    return any(p.level == TOWN for p in gazetteer().towns_named(name))

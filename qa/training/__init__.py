@@ -1,0 +1,1 @@
+"""Scripts that fit the shipped models in qa/data/ from labelled reports (need the `[train]` extra)."""
