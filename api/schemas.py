@@ -26,7 +26,9 @@ class FiltersIn(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    """A question, optionally inside an earlier conversation."""
+    """A question, optionally inside an earlier conversation. Unknown fields are refused (422), not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
     message: str = Field(
         ...,

@@ -140,12 +140,22 @@ class Composer:
 
     def compose(self, pq: ParsedQuestion, filters: Filters | None = None) -> Answer:
         """The answer to a parsed question."""
+        if pq.missing_regions and not pq.towns:
+            have = sorted({d.metadata.province or "?" for d in self.index.documents.values()})
+            return self.not_found(
+                pq, f"no report from {'、'.join(pq.missing_regions)} in the index (it has reports from {'、'.join(have)})"
+            )
         if pq.unknown_towns and not pq.towns:
             names = "、".join(pq.unknown_towns)
             return self.not_found(pq, f"no report for {names} in the index")
         doc_ids, reason = self.candidate_docs(pq, filters)
         if not doc_ids:
             return self.not_found(pq, reason)
+        absent = self.retriever.absent_terms(pq)
+        if absent and len(absent) == len(pq.terms) and pq.intent not in ("region", "year"):
+            # Every topic word is one no report uses: the reports do not speak of it.
+            words = "、".join(g.forms[0] for g in absent)
+            return self.not_found(pq, f"no report mentions {words}")
         if pq.intent == "region":
             return self.region(pq, doc_ids)
         if pq.intent == "year":

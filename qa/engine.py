@@ -45,6 +45,14 @@ def clean_question(question: str, limit: int) -> str:
     return q
 
 
+def _find_all(text: str, sub: str) -> list[int]:
+    out, i = [], text.find(sub)
+    while i >= 0 and sub:
+        out.append(i)
+        i = text.find(sub, i + 1)
+    return out
+
+
 def _group_by_base(towns: Sequence[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for t in towns:
@@ -71,6 +79,9 @@ class QAEngine:
             base: sorted(group) for base, group in _group_by_base(index.towns).items() if len(group) > 1
         }
         self.regions: dict[str, str] = {}
+        self.region_names = {
+            n for d in index.documents.values() for n in (d.metadata.province, d.metadata.city, d.metadata.county) if n
+        }
         for d in index.documents.values():
             for name in (d.metadata.province, d.metadata.city, d.metadata.county):
                 if name:
@@ -90,8 +101,53 @@ class QAEngine:
         return engine
 
     def parse(self, question: str) -> ParsedQuestion:
-        """The parsed form of a question (no conversation)."""
-        return parse_question(question, self.index.towns, self.pinyin, self.index.tokenizer, self.regions)
+        """The parsed form of a question (no conversation).
+
+        Places are scope, never topic: a province, city or county of the division list that the question names
+        but no report comes from is recorded as missing (the answer then says what the index holds).
+        """
+        extra = self._listed_regions(question)
+        regions = self.regions
+        missing = [name for name in extra if name not in self.region_names]
+        if missing:
+            regions = dict(self.regions)
+            for name in missing:
+                for v in region_variants(name):
+                    regions.setdefault(v, name)
+        pq = parse_question(question, self.index.towns, self.pinyin, self.index.tokenizer, regions)
+        if missing:
+            pq = replace(pq, regions=tuple(r for r in pq.regions if r not in missing), missing_regions=tuple(missing))
+        return pq
+
+    def _listed_regions(self, question: str) -> list[str]:
+        """Provinces, cities and counties of the division list named in a question (not inside a town's name)."""
+        from qa.places import gazetteer
+
+        g = gazetteer()
+        town_spans = [
+            (i, i + len(a)) for t in self.index.towns for a in town_aliases(t) for i in _find_all(question, a)
+        ] if len(self.index.towns) < 2000 else []
+        out: list[str] = []
+        english = [h for h in g.scan_english_regions(question) if not any(
+            h.key == py or h.key.startswith(py) for py in self.pinyin.values() if py)]
+        for h in g.scan_regions(question) + english:
+            if h.key.isascii():
+                levels = sorted(g.places[c].level for c in h.codes)
+                # An English name resolves to its highest level (Zhejiang the province, not a county).
+                top = [c for c in h.codes if g.places[c].level == levels[0]]
+                names = {g.places[c].name for c in top}
+                if len(names) == 1 and not names & self.region_names:
+                    out.append(names.pop())
+                continue
+            if len(h.key) < 3 and g.places[h.codes[0]].name == h.key:
+                continue  # a two-character full name (城区, 郊区) is too often an ordinary word
+            if any(s < h.end and h.start < e for s, e in town_spans):
+                continue
+            names = {g.places[c].name for c in h.codes}
+            if names & self.region_names:
+                continue
+            out.append(sorted(names)[0])
+        return list(dict.fromkeys(out))
 
     def ask(self, question: str, conversation: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
         """Answer one question; earlier turns resolve follow-ups such as 那西仓镇呢?"""
@@ -100,6 +156,14 @@ class QAEngine:
         ambiguous = [g for g in _group_by_base(pq.towns).values() if len(g) > 1]
         if ambiguous:
             return self._clarify_place(q, ambiguous[0])
+        if pq.elliptical and not conversation and not pq.terms:
+            text = (
+                "这像是一个追问，但前面没有问题可以接续。请问完整的问题，例如“西仓镇发放了多少份普法资料？”"
+                if pq.lang == "zh"
+                else "This looks like a follow-up, but there is no earlier question. Ask the whole question, "
+                "e.g. 'How many legal publicity materials did Xicang town hand out?'"
+            )
+            return Answer(question=q, answer=text, kind="clarify", towns=pq.towns, citations=())
         if conversation:
             last = conversation[-1]
             prev_text = last.answer.resolved_question or last.question

@@ -128,6 +128,7 @@ class Gazetteer:
             self._regions.add_word(key, (key, tuple(codes)))
         self._towns.make_automaton()
         self._regions.make_automaton()
+        self._english: dict[str, tuple[str, ...]] | None = None
         self._county_short: dict[str, list[str]] = defaultdict(list)
         for p in self.places.values():
             if p.level == COUNTY:
@@ -197,6 +198,31 @@ class Gazetteer:
             if out and h.start < out[-1].end and h.end <= out[-1].end:
                 continue
             out.append(h)
+        return out
+
+    def english_regions(self) -> dict[str, tuple[str, ...]]:
+        """Pinyin of every province, prefecture and county short name → codes ('zhejiang', 'wuxi', 'kaizhou')."""
+        if self._english is None:
+            from pypinyin import lazy_pinyin
+
+            out: dict[str, list[str]] = defaultdict(list)
+            for p in self.places.values():
+                if p.level < TOWN:
+                    short = short_region_name(p.name) or p.name
+                    out["".join(lazy_pinyin(short)).lower()].append(p.code)
+            self._english = {k: tuple(v) for k, v in out.items()}
+        return self._english
+
+    def scan_english_regions(self, text: str) -> list[Hit]:
+        """Capitalised English place names (Zhejiang, Wuxi County) that are pinyin of a listed region."""
+        table = self.english_regions()
+        out: list[Hit] = []
+        for m in re.finditer(r"\b[A-Z][a-z]+(?:[ -]?[A-Za-z][a-z]+)?\b", text):
+            for cand in (m.group(0), m.group(0).split()[0].split("-")[0]):
+                key = re.sub(r"[^a-z]", "", cand.lower())
+                if len(key) >= 4 and key in table:
+                    out.append(Hit(m.start(), m.start() + len(cand), key, table[key]))
+                    break
         return out
 
     def scan_towns(self, text: str) -> list[Hit]:

@@ -183,6 +183,7 @@ class ParsedQuestion:
     regions: tuple[str, ...] = ()
     year_scope: Literal["latest", "all"] | None = None
     asked_units: tuple[str, ...] = ()
+    missing_regions: tuple[str, ...] = ()  # places the question names that no indexed report is from
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -23,6 +25,9 @@ class Hit:
     dense: float
     lexical: float
     coverage: float
+
+
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
 class Retriever:
@@ -65,10 +70,27 @@ class Retriever:
             step = max(1, len(passages) // 50_000)
             sample = passages[::step]
             n = sum(1 for p in sample if key in p.text)
-            self._idf_cache[key] = float(np.log(1 + (len(sample) - n + 0.5) / (n + 0.5)))
+            if n == 0 and _CJK_RE.search(key) and not self._occurs(group.forms):
+                # A word no report contains (请问, 统计一下, a place name, a misspelling) cannot decide anything:
+                # it is neither mandatory nor dominant. Variant wording is left to the dense side.
+                self._idf_cache[key] = 0.0
+            else:
+                self._idf_cache[key] = float(np.log(1 + (len(sample) - n + 0.5) / (n + 0.5)))
         # A one-character term (率, 村) says little about the topic on its own.
         generic = 0.25 if len(key) == 1 and "\u4e00" <= key <= "\u9fff" else 1.0
         return self._idf_cache[key] * group.weight * generic * (1.5 if group.quoted else 1.0)
+
+    def absent_terms(self, pq: ParsedQuestion) -> list[TermGroup]:
+        """The question's Chinese terms that no report contains (they weigh nothing)."""
+        return [g for g in pq.terms if _CJK_RE.search(g.forms[0]) and self.term_weight(g) == 0.0]
+
+    def _occurs(self, forms: tuple[str, ...]) -> bool:
+        """Whether any form occurs in any passage (or, for a long term, all of its words do somewhere)."""
+        passages = self.index.passages
+        if any(f in p.text for p in passages for f in forms):
+            return True
+        parts = self.term_parts(forms[0]) if len(forms[0]) >= 4 else ()
+        return len(parts) > 1 and all(any(t in p.text for p in passages) for t in parts)
 
     def term_parts(self, term: str) -> tuple[str, ...]:
         """The words (two characters or more) of a long term, segmented once and remembered."""
@@ -113,7 +135,10 @@ class Retriever:
         """The forms of the question's rarest (heaviest) term; None when it has no terms."""
         if not pq.terms:
             return None
-        return max(pq.terms, key=self.term_weight).forms
+        weighted = [g for g in pq.terms if self.term_weight(g) > 0]
+        if not weighted:
+            return None
+        return max(weighted, key=self.term_weight).forms
 
     def focal_in_text(self, pq: ParsedQuestion, text: str) -> bool:
         """Whether the question's rarest (heaviest) term appears in the text itself."""
