@@ -13,6 +13,7 @@ from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
 from qa.retrieval import Hit, Retriever
 from qa.structure import INLINE_ITEM
+from qa.relevance import wanted_units
 from qa.types import Answer, Citation, Claim, Document, Filters, Passage
 
 COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}
@@ -295,15 +296,8 @@ class Composer:
 
     @staticmethod
     def _wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
-        """Which claims answer a "how many" question: 几名 wants a head count, an open 多少 any figure but a rate."""
-        if "人" in pq.asked_units:
-            # A head count (几名/多少人) is not answered by a count of cases or sessions.
-            asked = set(pq.asked_units)
-            return lambda units: any(u in asked for u in units)
-        if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
-            return lambda units: bool(units)
-        return lambda units: any(u != "%" for u in units)
-
+        """Which claims answer a "how many" question (see qa.relevance.wanted_units)."""
+        return wanted_units(pq)
 
     def _diverse(self, pq: ParsedQuestion, hits: Sequence[Hit], per_town: int, by_year: bool = False) -> list[Evidence]:
         """The best hits, at most `per_town` per town (per town and year for 历年 questions)."""

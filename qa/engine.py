@@ -119,6 +119,16 @@ class QAEngine:
             pq = replace(pq, regions=tuple(r for r in pq.regions if r not in missing), missing_regions=tuple(missing))
         return pq
 
+    def plan(self, q: str, conversation: Sequence[Turn] = ()) -> ParsedQuestion:
+        """The question read against the corpus, with a follow-up resolved against the previous turn."""
+        pq = self.parse(q)
+        if conversation:
+            last = conversation[-1]
+            prev_text = last.answer.resolved_question or last.question
+            previous = self.parse(prev_text)
+            pq = resolve_followup(pq, previous, last.answer.towns)
+        return pq
+
     def _listed_regions(self, question: str) -> list[str]:
         """Provinces, cities and counties of the division list named in a question (not inside a town's name)."""
         from qa.places import gazetteer
@@ -165,10 +175,7 @@ class QAEngine:
             )
             return Answer(question=q, answer=text, kind="clarify", towns=pq.towns, citations=())
         if conversation:
-            last = conversation[-1]
-            prev_text = last.answer.resolved_question or last.question
-            previous = self.parse(prev_text)
-            pq = resolve_followup(pq, previous, last.answer.towns)
+            pq = self.plan(q, conversation)
         try:
             answer = self.composer.compose(pq, filters)
         except EmbeddingError as e:

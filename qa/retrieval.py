@@ -43,6 +43,7 @@ class Retriever:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._idf_cache: dict[str, float] = {}
+        self._units: dict[str, frozenset[str]] | None = None
         self._parts_cache: dict[str, tuple[str, ...]] = {}
 
     def query_vector(self, text: str) -> np.ndarray:
@@ -79,6 +80,15 @@ class Retriever:
         # A one-character term (率, 村) says little about the topic on its own.
         generic = 0.25 if len(key) == 1 and "\u4e00" <= key <= "\u9fff" else 1.0
         return self._idf_cache[key] * group.weight * generic * (1.5 if group.quoted else 1.0)
+
+    def passage_units(self) -> dict[str, frozenset[str]]:
+        """passage id → the units of its claims (computed once)."""
+        if self._units is None:
+            out: dict[str, set[str]] = {}
+            for c in self.index.claims:
+                out.setdefault(c.passage_id, set()).add(c.unit)
+            self._units = {k: frozenset(v) for k, v in out.items()}
+        return self._units
 
     def absent_terms(self, pq: ParsedQuestion) -> list[TermGroup]:
         """The question's Chinese terms that no report contains (they weigh nothing)."""

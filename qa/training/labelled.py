@@ -44,8 +44,8 @@ def dev_sets() -> Iterator[tuple[str, str, dict[str, str]]]:
 
 def real(split: str) -> Iterator[tuple[str, str, dict[str, str]]]:
     """The real corpus's `dev` or `held` reports with their town, county, city, province and year."""
-    for f in sorted((REAL / split).glob("*.json")):
+    for f in sorted(REAL.glob(f"{split}[0-9]*/*.json")):
         d = json.loads(f.read_text(encoding="utf-8"))
         labels = {k: str(d.get(k) or "") for k in ("town", "county", "city", "province", "year")}
         labels["county_in_text"] = "1" if d.get("county_in_text") else ""
-        yield f"real/{split}/{f.name}", d["text"], labels
+        yield f"real/{f.parent.name}/{f.name}", d["text"], labels

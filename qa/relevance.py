@@ -1,0 +1,149 @@
+"""Does this passage answer this question? A fitted model over the signals retrieval already computes.
+
+    model = relevance_model()                       # qa/data/relevance_model.json, fitted by
+                                                    #   python -m qa.training.relevance
+    feats = features(retriever, pq, hit)            # one row of FEATURES
+    p = model.probability(feats)                    # 0–1
+    model.fact_threshold / model.aggregate_threshold  # operating points chosen for a target precision
+
+The features:
+- coverage: IDF-weighted share of the question's term groups in the passage (headings count half);
+- lexical: BM25 of the passage, relative to the best passage for the question;
+- dense: cosine of the multilingual embeddings of question and passage;
+- ngram: share of the question's topic character bigrams present in the passage (variant wording: 调处/调解);
+- focal: the question's heaviest term is in the passage;
+- heading: the passage is a heading;
+- plan: the passage sits in a 下一步/计划 section (a goal, not a result);
+- negated: a clause of the passage says 未/没有/0件;
+- unit: the question asks how many/what rate and the passage has a figure in that unit family;
+- number: the passage has any figure while the question asks for one;
+- n_terms: how many topic term groups the question has (log).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from qa.question import ParsedQuestion
+    from qa.retrieval import Hit, Retriever
+
+FEATURES = ("bias", "coverage", "lexical", "dense", "ngram", "focal", "heading", "plan", "negated", "unit", "number", "n_terms")
+_PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
+_NEGATION = re.compile(r"(?:未|没有|无|零)(?:发生|出现|收到|受理|办理)|(?:为|是)?0(?:件|起|次|人)")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
+@dataclass(frozen=True)
+class RelevanceModel:
+    """Logistic weights and the fitted operating thresholds."""
+
+    weights: tuple[float, ...]
+    fact_threshold: float
+    aggregate_threshold: float
+
+    def probability(self, row: list[float]) -> float:
+        z = sum(w * x for w, x in zip(self.weights, row, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@lru_cache(maxsize=1)
+def relevance_model() -> RelevanceModel:
+    """The shipped model (qa/data/relevance_model.json)."""
+    with resources.files("qa").joinpath("data/relevance_model.json").open(encoding="utf-8") as fh:
+        d = json.load(fh)
+    return RelevanceModel(
+        tuple(float(d["weights"][f]) for f in FEATURES), float(d["fact_threshold"]), float(d["aggregate_threshold"])
+    )
+
+
+def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
+    """Which claims answer a "how many" question: 几名 wants a head count, an open 多少 any figure but a rate."""
+    if "人" in pq.asked_units:
+        asked = set(pq.asked_units)
+        return lambda units: any(u in asked for u in units)
+    if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
+        return lambda units: bool(units)
+    return lambda units: any(u != "%" for u in units)
+
+
+def topic_bigrams(pq: ParsedQuestion) -> frozenset[str]:
+    """Character bigrams of the question's Chinese topic terms (their first forms)."""
+    grams: set[str] = set()
+    for g in pq.terms:
+        for run in _CJK.findall(g.forms[0]):
+            grams.update(run[i : i + 2] for i in range(len(run) - 1))
+            if len(run) == 1:
+                grams.add(run)
+    return frozenset(grams)
+
+
+def features(
+    retriever: Retriever,
+    pq: ParsedQuestion,
+    hit: Hit,
+    dense: float,
+    max_lexical: float,
+    bigrams: frozenset[str] | None = None,
+    asked_unit: bool | None = None,
+) -> list[float]:
+    """One feature row (FEATURES order) for a question and a retrieved passage."""
+    index = retriever.index
+    p = index.passages[hit.row]
+    text = p.text
+    grams = topic_bigrams(pq) if bigrams is None else bigrams
+    ngram = sum(1 for g in grams if g in text) / len(grams) if grams else 0.0
+    focal = retriever.focal_forms(pq)
+    units = retriever.passage_units().get(p.passage_id, frozenset())
+    wants_number = pq.numeric or pq.constraint is not None
+    if asked_unit is None:
+        asked_unit = wants_number and wanted_units(pq)(units)
+    return [
+        1.0,
+        hit.coverage,
+        hit.lexical / max_lexical if max_lexical > 0 else 0.0,
+        dense,
+        ngram,
+        1.0 if focal is None or any(f in text for f in focal) else 0.0,
+        1.0 if p.is_heading else 0.0,
+        1.0 if (not p.is_heading and p.section and _PLAN_SECTION.search(p.section)) else 0.0,
+        1.0 if _NEGATION.search(text) else 0.0,
+        1.0 if asked_unit else 0.0,
+        1.0 if wants_number and units else 0.0,
+        math.log1p(len(pq.terms)),
+    ]
+
+
+def score_hits(retriever: Retriever, pq: ParsedQuestion, hits: list[Hit]) -> list[tuple[float, Hit, list[float]]]:
+    """(probability, hit, features) for each hit, best first; dense similarity filled in where missing."""
+    if not hits:
+        return []
+    model = relevance_model()
+    qv = retriever.query_vector(pq.query_text or pq.text)
+    missing = [h.row for h in hits if h.dense == 0.0]
+    dense = {h.row: h.dense for h in hits if h.dense != 0.0}
+    if missing:
+        vecs = retriever.index.vectors.reconstruct(missing)
+        for r, v in zip(missing, np.asarray(vecs) @ qv, strict=True):
+            dense[r] = float(v)
+    max_lex = max((h.lexical for h in hits), default=0.0)
+    grams = topic_bigrams(pq)
+    wants = pq.numeric or pq.constraint is not None
+    wanted = wanted_units(pq)
+    units_of = retriever.passage_units()
+    out = []
+    for h in hits:
+        units = units_of.get(retriever.index.passages[h.row].passage_id, frozenset())
+        row = features(retriever, pq, h, dense[h.row], max_lex, grams, wants and wanted(units))
+        out.append((model.probability(row), h, row))
+    out.sort(key=lambda x: -x[0])
+    return out

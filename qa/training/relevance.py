@@ -1,0 +1,231 @@
+"""Fit the relevance model (qa/data/relevance_model.json) on labelled question–passage pairs.
+
+    python -m qa.training.relevance                 # fit on the development sets, print the curves
+    python -m qa.training.relevance --measure held  # only measure the shipped model on the held-back sets
+
+Sets: the seeds, tests/data/eval/A and B, and tests/data/eval/real/dev*/ (each with questions.jsonl). For every
+question, the passages retrieval offers (hybrid top-k plus the lexical sweep, among the documents the question may
+draw on) become pairs: a passage that overlaps a gold evidence quote of its own town is positive; everything else,
+and every passage offered for an `absent` question, is negative. Logistic regression (scikit-learn).
+
+Two operating thresholds are then chosen on the same development decisions, for a target precision:
+- fact: a question is answered when its best passage clears `fact_threshold` (positives: answerable questions whose
+  best passage is gold evidence; negatives: absent questions);
+- aggregate: a town is named when its best passage clears `aggregate_threshold` (positives: gold towns).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import tempfile
+from collections.abc import Iterator
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from qa.relevance import FEATURES, relevance_model, score_hits
+from qa.training.labelled import REAL, ROOT, SHARED
+
+MODEL = Path(__file__).resolve().parents[1] / "data" / "relevance_model.json"
+CACHE = ROOT / ".reportqa" / "train-cache"
+
+
+def question_sets(kind: str) -> Iterator[tuple[str, dict[str, str], list[dict[str, Any]]]]:
+    """(name, {file name: text}, questions) of the development ('dev') or held-back ('held') sets."""
+    if kind == "dev":
+        seeds = {f.name: f.read_text(encoding="utf-8") for f in sorted((SHARED / "seeds").glob("*.txt"))}
+        yield "seeds", seeds, _questions(SHARED / "eval" / "seed_questions.jsonl")
+        for name in ("A", "B"):
+            d = ROOT / "tests" / "data" / "eval" / name
+            yield name, _json_texts(d), _questions(d / "questions.jsonl")
+    for d in sorted(REAL.glob(f"{kind}[0-9]*")):
+        if (d / "questions.jsonl").exists():
+            yield f"real/{d.name}", _json_texts(d), _questions(d / "questions.jsonl")
+
+
+def _json_texts(d: Path) -> dict[str, str]:
+    return {f.stem + ".txt": json.loads(f.read_text(encoding="utf-8"))["text"] for f in sorted(d.glob("*.json"))}
+
+
+def _questions(p: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def overlaps(gold: str, cited: str) -> bool:
+    """The scorer's test: one quote contains the other, or they share a run of 12 characters."""
+    if not gold or not cited:
+        return False
+    if gold in cited or (len(cited) >= 8 and cited in gold):
+        return True
+    m = SequenceMatcher(None, gold, cited, autojunk=False).find_longest_match(0, len(gold), 0, len(cited))
+    return m.size >= min(len(gold), 12)
+
+
+def town_core(t: str) -> str:
+    t = (t or "").split("（")[0]
+    for suf in ("街道", "街", "镇", "乡"):
+        if t.endswith(suf) and len(t) > len(suf) + 1:
+            return t[: -len(suf)]
+    return t
+
+
+def engine_for(name: str, texts: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A QAEngine over the set, its index cached by content."""
+    from qa.corpus_index import CorpusIndex
+    from qa.engine import QAEngine, embedder_from_settings
+    from qa.settings import Settings
+
+    key = hashlib.sha256("".join(k + v for k, v in sorted(texts.items())).encode()).hexdigest()[:16]
+    idx = CACHE / f"{name.replace('/', '_')}-{key}"
+    settings = Settings(index={"path": idx})  # type: ignore[arg-type]
+    embedder = embedder_from_settings(settings)
+    if not idx.exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            for fname, text in texts.items():
+                (Path(tmp) / fname).write_text(text, encoding="utf-8")
+            CorpusIndex.build([Path(tmp)], idx, embedder)
+    return QAEngine.load(settings, embedder=embedder)
+
+
+def pairs(kind: str) -> tuple[list[list[float]], list[int], list[dict[str, Any]]]:
+    """Feature rows, labels, and per-decision records (question, type, doc, town, probability-ready rows)."""
+    from qa.types import Turn
+
+    X: list[list[float]] = []
+    y: list[int] = []
+    decisions: list[dict[str, Any]] = []
+    for name, texts, qs in question_sets(kind):
+        engine = engine_for(name, texts)
+        answers: dict[str, Any] = {}
+        by_id = {q["id"]: q for q in qs}
+        for q in qs:
+            conv: list[Turn] = []
+            if q.get("followup_of") in answers:
+                conv = [Turn(by_id[q["followup_of"]]["question"], answers[q["followup_of"]])]
+            answers[q["id"]] = engine.ask(q["question"], conv)
+            pq = engine.plan(q["question"], conv)
+            doc_ids, _ = engine.composer.candidate_docs(pq, None)
+            if not doc_ids:
+                continue
+            hits = {h.row: h for h in engine.retriever.search(pq, doc_ids, k=30)}
+            for h in engine.retriever.sweep(pq, doc_ids)[:300]:
+                hits.setdefault(h.row, h)
+            scored = score_hits(engine.retriever, pq, list(hits.values()))
+            gold = [(town_core(e["town"]), e["quote"]) for e in q.get("evidence", [])] if q["type"] != "absent" else []
+            answer_towns = {town_core(t) for t in q.get("answer_towns", [])}
+            optional = {town_core(t) for t in q.get("optional_towns", [])}
+            best_by_doc: dict[str, tuple[list[float], int]] = {}
+            for _, h, row in scored:
+                p = engine.index.passages[h.row]
+                town = town_core(engine.index.documents[p.doc_id].metadata.town or "")
+                label = int(any(t == town and overlaps(quote, p.text) for t, quote in gold))
+                X.append(row)
+                y.append(label)
+                if p.doc_id not in best_by_doc:
+                    best_by_doc[p.doc_id] = (row, label)
+            top_row, top_label = (scored[0][2], 0) if scored else (None, 0)
+            if scored:
+                p0 = engine.index.passages[scored[0][1].row]
+                t0 = town_core(engine.index.documents[p0.doc_id].metadata.town or "")
+                top_label = int(any(t == t0 and overlaps(quote, p0.text) for t, quote in gold))
+            decisions.append({"set": name, "id": q["id"], "type": q["type"], "lang": q.get("lang"), "top_row": top_row,
+                              "top_label": top_label})
+            if q["type"] == "aggregate":
+                for doc_id, (row, _) in best_by_doc.items():
+                    town = town_core(engine.index.documents[doc_id].metadata.town or "")
+                    if town in optional:
+                        continue
+                    decisions.append({"set": name, "id": q["id"], "type": "aggregate-town", "row": row,
+                                      "label": int(town in answer_towns), "town": town})
+    return X, y, decisions
+
+
+def _prob(weights: list[float], row: list[float]) -> float:
+    import math
+
+    z = sum(w * x for w, x in zip(weights, row, strict=True))
+    return 1 / (1 + math.exp(-max(-30, min(30, z))))
+
+
+def curve(scores: list[tuple[float, int]]) -> list[tuple[float, float, float]]:
+    """(threshold, precision, recall) at each distinct score."""
+    pos = sum(lab for _, lab in scores)
+    out = []
+    for t in sorted({round(s, 3) for s, _ in scores}):
+        kept = [lab for s, lab in scores if s >= t]
+        if kept:
+            out.append((t, sum(kept) / len(kept), sum(kept) / pos if pos else 0.0))
+    return out
+
+
+def pick(scores: list[tuple[float, int]], precision: float) -> float:
+    """The lowest threshold whose precision reaches the target (the highest-precision one if none does)."""
+    pts = curve(scores)
+    ok = [t for t, p, _ in pts if p >= precision]
+    if ok:
+        return min(ok)
+    return max(pts, key=lambda x: (x[1], -x[0]))[0] if pts else 0.5
+
+
+def decision_scores(weights: list[float], decisions: list[dict[str, Any]]) -> dict[str, list[tuple[float, int]]]:
+    fact = [(_prob(weights, d["top_row"]), int(d["type"] != "absent" and d["top_label"]))
+            for d in decisions if d["type"] in ("fact", "absent") and d.get("top_row")]
+    agg = [(_prob(weights, d["row"]), d["label"]) for d in decisions if d["type"] == "aggregate-town"]
+    return {"fact": fact, "aggregate": agg}
+
+
+def summarise(name: str, weights: list[float], decisions: list[dict[str, Any]], ft: float, at: float) -> None:
+    s = decision_scores(weights, decisions)
+    for kind, t in (("fact", ft), ("aggregate", at)):
+        sc = s[kind]
+        kept = [lab for p, lab in sc if p >= t]
+        pos = sum(lab for _, lab in sc)
+        prec = sum(kept) / len(kept) if kept else 0.0
+        rec = sum(kept) / pos if pos else 0.0
+        print(f"{name} {kind}: threshold {t:.3f} precision {prec:.3f} recall {rec:.3f} (n={len(sc)}, positives={pos})")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--measure", choices=["dev", "held"], help="only measure the shipped model on these sets")
+    ap.add_argument("--fact-precision", type=float, default=0.9)
+    ap.add_argument("--aggregate-precision", type=float, default=0.85)
+    ap.add_argument("--curve", type=Path, help="write the precision/recall curves as JSON here")
+    a = ap.parse_args()
+    if a.measure:
+        m = relevance_model()
+        _, _, dec = pairs(a.measure)
+        summarise(a.measure, list(m.weights), dec, m.fact_threshold, m.aggregate_threshold)
+        if a.curve:
+            s = decision_scores(list(m.weights), dec)
+            a.curve.write_text(json.dumps({k: curve(v) for k, v in s.items()}), encoding="utf-8")
+        return 0
+    from sklearn.linear_model import LogisticRegression
+
+    X, y, dec = pairs("dev")
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000, fit_intercept=False)
+    clf.fit(X, y)
+    weights = [float(w) for w in clf.coef_[0]]
+    s = decision_scores(weights, dec)
+    ft = pick(s["fact"], a.fact_precision)
+    at = pick(s["aggregate"], a.aggregate_precision)
+    MODEL.write_text(json.dumps({
+        "fitted_on": "seeds + tests/data/eval/A,B + tests/data/eval/real/dev*",
+        "command": "python -m qa.training.relevance",
+        "pairs": len(y), "positives": int(sum(y)),
+        "weights": {f: round(w, 4) for f, w in zip(FEATURES, weights, strict=True)},
+        "fact_threshold": round(ft, 3), "aggregate_threshold": round(at, 3),
+        "targets": {"fact_precision": a.fact_precision, "aggregate_precision": a.aggregate_precision},
+    }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    relevance_model.cache_clear()
+    print(f"wrote {MODEL}: {len(y)} pairs, {sum(y)} positive")
+    summarise("dev", weights, dec, ft, at)
+    if a.curve:
+        a.curve.write_text(json.dumps({k: curve(v) for k, v in s.items()}), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
