@@ -54,6 +54,7 @@ class CitationOut(BaseModel):
     quote: str = Field(..., description="Exactly the document's text[start:end].")
     start: int
     end: int
+    score: float | None = Field(None, description="The relevance probability (0–1) the answer's decision used.")
 
 
 class ValueOut(BaseModel):

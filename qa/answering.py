@@ -5,6 +5,7 @@ metadata questions, and a plain "the reports do not say" when the evidence is no
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -13,7 +14,7 @@ from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
 from qa.retrieval import Hit, Retriever
 from qa.structure import INLINE_ITEM
-from qa.relevance import wanted_units
+from qa.relevance import relevance_model, score_hits, wanted_units
 from qa.types import Answer, Citation, Claim, Document, Filters, Passage
 
 COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}
@@ -57,6 +58,15 @@ class Composer:
         self.max_citations = max_citations
         self.max_listed = max_listed
 
+    @property
+    def _scores(self) -> dict[int, float]:
+        """Relevance of the passages looked at for the question being composed (per request, thread-safe)."""
+        d = _SCORES.get()
+        if d is None:
+            d = {}
+            _SCORES.set(d)
+        return d
+
     # ---- shared pieces ------------------------------------------------------------------------------
 
     def doc(self, doc_id: str) -> Document:
@@ -65,7 +75,12 @@ class Composer:
     def citation(self, n: int, p: Passage) -> Citation:
         d = self.doc(p.doc_id)
         m = d.metadata
-        return Citation(n, d.doc_id, d.source, m.town, m.year, m.title, p.section, p.text, p.start, p.end)
+        row = self.index.passage_row.get(p.passage_id)
+        score = self._scores.get(row) if row is not None else None
+        return Citation(
+            n, d.doc_id, d.source, m.town, m.year, m.title, p.section, p.text, p.start, p.end,
+            round(score, 3) if score is not None else None,
+        )
 
     def town_label(self, town: str | None, lang: str) -> str:
         if not town:
@@ -141,6 +156,13 @@ class Composer:
 
     def compose(self, pq: ParsedQuestion, filters: Filters | None = None) -> Answer:
         """The answer to a parsed question."""
+        token = _SCORES.set({})
+        try:
+            return self._compose(pq, filters)
+        finally:
+            _SCORES.reset(token)
+
+    def _compose(self, pq: ParsedQuestion, filters: Filters | None = None) -> Answer:
         if pq.missing_regions and not pq.towns:
             have = sorted({d.metadata.province or "?" for d in self.index.documents.values()})
             return self.not_found(
@@ -268,7 +290,11 @@ class Composer:
 
     def fact(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
         hits = self.retriever.search(pq, doc_ids)
-        good = [h for h in hits if h.coverage >= self.min_coverage]
+        # The fitted relevance model decides (qa/relevance.py); its probability orders the evidence.
+        model = relevance_model()
+        scored = score_hits(self.retriever, pq, hits)
+        self._scores.update({h.row: prob for prob, h, _ in scored})
+        good = [h for prob, h, _ in scored if prob >= model.fact_threshold]
         if not good:
             return self.not_found(pq, None, [self.index.passages[h.row] for h in hits[:2]])
         if pq.numeric:
@@ -403,26 +429,20 @@ class Composer:
             focal = self.retriever.focal_forms(pq)
             # "哪些镇的报告提到X" counts a mention anywhere, plans included; "哪些镇开展了X" does not count a plan.
             asks_plan = bool(PLAN_Q.search(pq.text) or _MENTION_Q.search(pq.text))
-            hits = self.retriever.sweep(pq, doc_ids, require_any=focal)
+            # Large corpora look only at passages holding the focal term; small ones let the model weigh it.
+            large = len(self.index.passages) > SWEEP_FOCAL_ABOVE
+            hits = self.retriever.sweep(pq, doc_ids, require_any=focal if large else None)
+            model = relevance_model()
             best: dict[str, tuple[float, Hit]] = {}
-            for h in hits:
-                if h.coverage < self.min_coverage or (
-                    focal is not None and not any(f in self.index.passages[h.row].text for f in focal)
-                ):
-                    continue
+            for prob, h, _ in score_hits(self.retriever, pq, hits):
                 p = self.index.passages[h.row]
+                if prob < model.aggregate_threshold:
+                    continue
                 if not asks_plan and not p.is_heading and p.section and _PLAN_SECTION.search(p.section):
                     continue  # "下一步将开展X" is not having done X
-                affirmed = _affirmed_text(p.text)
-                if affirmed is not p.text and (
-                    self.retriever.coverage(pq, h.row, affirmed) < self.min_coverage
-                    or (focal is not None and not any(f in affirmed for f in focal))
-                ):
-                    continue
-                # A heading only announces a topic; a body sentence saying the same is the better proof.
-                score = h.score - (_HEADING_PENALTY if p.is_heading else 0.0)
-                if p.doc_id not in best or score > best[p.doc_id][0]:
-                    best[p.doc_id] = (score, h)
+                self._scores[h.row] = prob
+                if p.doc_id not in best or prob > best[p.doc_id][0]:
+                    best[p.doc_id] = (prob, h)
             # The quote's clause and number are worked out below, for the cited passages only.
             for score, h in best.values():
                 found.append((score, Evidence(self.index.passages[h.row])))
@@ -552,6 +572,10 @@ class Composer:
 
 
 _HEADING_PENALTY = 0.15
+_SCORES: ContextVar[dict[int, float] | None] = ContextVar("relevance_scores", default=None)
+# Above this many passages an aggregate's sweep keeps only passages with the focal term (a cost bound, not a gate
+# that changes answers on the corpora measured: 10k reports have about 700k passages).
+SWEEP_FOCAL_ABOVE = 200_000
 # A clause that denies what it names: 未发生行政诉讼案件, 没有…, 败诉0件.
 _NEGATION = re.compile(r"(?<![尚])未(?!成年|来|满|达)|尚未|没有|并无|无一|不存在|零(?:发生|起|件|次)")
 _ZERO_COUNT = re.compile(r"(?<![\d.])0\s*(?:件|起|次|人|名|个|宗|例)")

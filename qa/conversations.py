@@ -75,6 +75,7 @@ def _citation(d: dict[str, Any]) -> Citation:
         quote=d["quote"],
         start=int(d["start"]),
         end=int(d["end"]),
+        score=d.get("score"),
     )
 
 

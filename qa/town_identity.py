@@ -131,7 +131,9 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
         pos = _positions(simple, n)
         if n.endswith("街道"):
             pos = sorted(set(pos) | set(_positions(simple, n[:-1])))
-        pos = [p for p in pos if not any(s <= p < e and e < p + len(n) - 1 for s, e in region_spans)]
+        # (only when what follows the region name is itself a candidate: 黄石街 is not 黄石 + 街)
+        pos = [p for p in pos if not any(
+            s <= p < e and e < p + len(n) - 1 and n[e - p :] in names for s, e in region_spans)]
         if pos:
             counted[n] = pos
     # Longest match: a name that recurs only as the tail of one longer candidate (仓镇 in 东仓镇) is part of it.

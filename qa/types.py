@@ -107,6 +107,7 @@ class Citation:
     quote: str
     start: int
     end: int
+    score: float | None = None  # the relevance probability the decision used (qa/relevance.py)
 
 
 @dataclass(frozen=True)

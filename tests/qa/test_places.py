@@ -1,0 +1,126 @@
+"""Place identity: towns read from a report's text and checked against the official division list."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.documents import parse_text
+from qa.places import english_name, gazetteer, to_simplified
+from qa.training.labelled import REAL, real
+from qa.training.town import measure
+
+BODY = "全年开展普法宣传活动12场，发放宣传资料3000余份，调解矛盾纠纷45起。"
+
+
+def meta(text: str):  # type: ignore[no-untyped-def]
+    return parse_text(text, "x.txt", "utf-8").document.metadata
+
+
+def test_the_list_is_the_mca_table_with_every_level() -> None:
+    g = gazetteer()
+    assert g.source["source_table"] == "Xzqh20251231"
+    levels = {lvl: sum(1 for p in g.places.values() if p.level == lvl) for lvl in (1, 2, 3, 4)}
+    assert levels == {1: 33, 2: 333, 3: 2845, 4: 38723}
+    assert len(g.towns_named("东城街道")) == 38
+
+
+def test_traditional_characters_are_read_and_quotes_stay_original() -> None:
+    text = "壺鎮鎮人民政府關於2023年法治政府建設情況的報告\n2023年，壺鎮鎮堅持依法行政。" + BODY + "\n壺鎮鎮人民政府"
+    assert len(to_simplified(text)) == len(text)
+    m = meta(text)
+    assert (m.town, m.county, m.city, m.province) == ("壶镇镇", "缙云县", "丽水市", "浙江省")
+    assert m.town_code == "331122101" and m.place_source == "list"
+    assert text[m.town_span.start : m.town_span.end] == "壺鎮鎮"  # the original characters, for quotes
+
+
+def test_a_street_written_without_its_last_character() -> None:
+    text = "我街2024年法治建设工作总结\n2024年，白云区黄石街认真落实法治建设要求。" + BODY + "黄石街党工委高度重视。"
+    m = meta(text)
+    assert (m.town, m.county, m.city) == ("黄石街道", "白云区", "广州市")
+    assert text[m.town_span.start : m.town_span.end] == "黄石街"
+
+
+def test_a_name_that_contains_a_region_character_is_not_cut() -> None:
+    text = "旧县镇2023年法治政府建设情况报告\n2023年，旧县镇人民政府在县委领导下推进依法行政。" + BODY + "旧县镇党委书记带头学法。"
+    assert meta(text).town == "旧县镇"
+
+
+def test_a_slogan_ending_in_town_is_not_the_name() -> None:
+    text = (
+        "2024年，西仓镇以创建省级法治示范镇为目标，努力打造全州法治标杆镇。" + BODY
+        + "西仓镇人民政府将继续推进法治示范镇建设。西仓镇党委定期研究法治工作。"
+    )
+    assert meta(text).town == "西仓镇"
+
+
+def test_words_before_a_generic_street_committee_are_not_a_name() -> None:
+    text = (
+        "2023年法治政府建设工作报告\n今年以来，五星街道坚持依法行政。召开街道党工委会议4次，纳入街道年度考核。"
+        + BODY + "五星街道办事处\n2024年1月10日"
+    )
+    assert meta(text).town == "五星街道"
+
+
+def test_a_name_glued_to_its_government() -> None:
+    text = "关坝镇人民政府2022年度法治政府建设工作情况报告\n2022年，綦江区关坝镇坚持以习近平法治思想为指导。" + BODY
+    m = meta(text)
+    assert m.town == "关坝镇" and m.county == "綦江区" and m.province == "重庆市"
+    # Three towns of the list are called 关坝镇: with no region named, none of them is guessed.
+    bare = meta("关坝镇人民政府2022年度法治政府建设工作情况报告\n2022年，我镇坚持依法行政。" + BODY)
+    assert bare.town == "关坝镇" and bare.town_code is None and bare.province is None
+
+
+def test_a_we_town_report_that_names_itself_twice() -> None:
+    text = "2025年，和谦镇坚持以习近平新时代中国特色社会主义思想为指导。我镇" + BODY * 3 + "我镇将持续推进。和谦镇"
+    m = meta(text)
+    assert m.town == "和谦镇" and m.county == "开州区" and m.province == "重庆市"
+
+
+def test_a_county_is_never_a_fragment_of_running_text() -> None:
+    text = "2024年，土溪镇在镇党委和县委的坚强领导下，推进法治建设。" + BODY + "土溪镇人民政府"
+    m = meta(text)
+    assert m.county != "委和县"
+    g = gazetteer()
+    assert m.county is None or g.regions_named(m.county)
+
+
+def test_the_county_named_in_the_text_chooses_among_same_name_towns() -> None:
+    text = "清远市清城区东城街道2024年法治政府建设情况报告\n2024年，东城街道推进依法行政。" + BODY
+    m = meta(text)
+    assert (m.town, m.county, m.city, m.province) == ("东城街道", "清城区", "清远市", "广东省")
+    text2 = "重庆市南川区东城街道2024年法治政府建设情况报告\n2024年，东城街道推进依法行政。" + BODY
+    assert meta(text2).county == "南川区"
+
+
+def test_a_town_not_in_the_list_still_works_from_the_text_with_lower_confidence() -> None:
+    text = "莲塘镇2023年法治政府建设情况报告\n2023年，南昌县莲塘镇人民政府推进依法行政。" + BODY + "莲塘镇党委"
+    m = meta(text)
+    assert m.town == "莲塘镇" and m.county == "南昌县" and m.province == "江西省"
+    assert m.town_code is None and m.place_source == "text"
+
+
+def test_english_names_from_pinyin_with_the_designation() -> None:
+    assert english_name("六市镇") == "Liushi town"
+    assert english_name("小营街道") == "Xiaoying subdistrict"
+    assert english_name("白云苗族乡") == "Baiyun Miao ethnic township"
+
+
+@pytest.mark.skipif(not any(REAL.glob("dev[0-9]*/*.json")), reason="no real development corpus")
+def test_place_identity_on_the_real_development_corpus() -> None:
+    got = measure(real("dev"))
+    assert got["reports"] >= 90
+    assert got["town"] >= 0.98, got
+    assert got.get("province", 1.0) >= 0.95, got
+    assert got.get("county", 1.0) >= 0.95, got
+
+
+def test_town_model_refits_with_one_command() -> None:
+    r = subprocess.run([sys.executable, "-m", "qa.training.town", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "fit" in r.stdout
+    data = json.loads((Path(__file__).resolve().parents[2] / "qa" / "data" / "town_model.json").read_text())
+    assert data["command"] == "python -m qa.training.town" and "_accept" in data["weights"]
