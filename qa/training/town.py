@@ -100,7 +100,7 @@ def fit(precision: float) -> dict[str, float]:
     for t in sorted({round(p, 3) for p, _ in winners}):
         kept = [lab for p, lab in winners if p >= t]
         if kept and sum(kept) / len(kept) >= precision:
-            accept = t
+            accept = round(t - 0.0005, 4)  # t is rounded; the winner that set it must still clear it
             break
     weights["_accept"] = accept
     return weights
