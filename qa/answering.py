@@ -112,7 +112,14 @@ class Composer:
             docs = [d for d in docs if {d.metadata.province, d.metadata.city, d.metadata.county} & set(pq.regions)]
         years = list(pq.years)
         if filters and filters.year:
-            years = [filters.year]
+            # A filter is exact: no report of that year means no answer, never another year's report.
+            by_year = [d for d in docs if d.metadata.year == filters.year]
+            if not by_year:
+                have = sorted({(d.metadata.town or "?", d.metadata.year) for d in docs}, key=lambda x: (x[0], x[1] or 0))
+                have_txt = "、".join(f"{t} {y}年" for t, y in have)
+                return [], f"no {filters.year} report matches the filter (the index has: {have_txt})"
+            docs = by_year
+            years = []
         if years and docs:
             by_year = [d for d in docs if d.metadata.year in years]
             if not by_year:
@@ -351,17 +358,20 @@ class Composer:
         clauses = [c for c in re.split(r"(?<=[，,；;：:])", p.text) if c.strip()]
         if not clauses:
             return p.text
+        asked = _asked_figure(pq)
         best = max(
             range(len(clauses)),
             key=lambda i: (
+                # A how-many answer shows the number asked for (a rate question, the rate).
+                1 if asked is not None and asked.search(clauses[i]) else 0,
                 self.retriever.coverage(pq, -1, clauses[i]),
                 1 if (pq.numeric and re.search(r"\d", clauses[i])) else 0,
             ),
         )
-        text = clauses[best].rstrip("，,；;：:")
-        if len(text) < 12 and best + 1 < len(clauses):
-            text += clauses[best + 1].rstrip("，,；;：:")
-        return text
+        text = clauses[best]
+        if len(text.rstrip("，,；;：:")) < 12 and best + 1 < len(clauses):
+            text += clauses[best + 1]  # joined as written: the comma between them stays
+        return text.rstrip("，,；;：:")
 
     def list_items(self, pq: ParsedQuestion, hits: Sequence[Hit]) -> list[Evidence]:
         """For "有哪些问题/思路" questions: the items under the best-matching section heading."""
@@ -619,6 +629,18 @@ def _clause_around(p: Passage, c: Claim) -> str:
 def _fmt(c: Claim) -> str:
     v = int(c.value) if c.value == int(c.value) else c.value
     return f"“{c.text}”" if c.text else f"{v}{c.qualifier or ''}{c.unit}"
+
+
+def _asked_figure(pq: ParsedQuestion) -> re.Pattern[str] | None:
+    """A pattern for the figure a how-many/what-rate question asks for, or None."""
+    if not pq.numeric:
+        return None
+    if re.search(r"率|比例|百分|\brate\b|percent|proportion", pq.text, re.IGNORECASE):
+        return re.compile(r"\d\s*[%％]")
+    units = [u for u in pq.asked_units if u]
+    if units:
+        return re.compile(r"\d\s*(?:余|多)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
+    return re.compile(r"\d")
 
 
 def _short(text: str, limit: int = 60) -> str:
