@@ -182,6 +182,11 @@ class Composer:
         if not doc_ids:
             return self.not_found(pq, reason)
         absent = self.retriever.absent_terms(pq)
+        named = [g for g in absent if g.quoted and not self.retriever.near_miss(g.forms[0])]
+        if named and pq.intent not in ("region", "year"):
+            # A quoted name (“枫桥经验”, “一村一法律顾问”) that no report uses: the reports do not speak of it.
+            words = "、".join(f"“{g.forms[0]}”" for g in named)
+            return self.not_found(pq, f"no report mentions {words}")
         if absent and len(absent) == len(pq.terms) and pq.intent not in ("region", "year"):
             # Every topic word is one no report uses: the reports do not speak of it.
             words = "、".join(g.forms[0] for g in absent)

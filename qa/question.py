@@ -476,6 +476,14 @@ def key_terms(
     # A quoted English phrase ("Fengqiao experience") is read by the glossary like the rest.
     cleaned = _QUOTED.sub(lambda m: " " if _CJK.search(m.group(1)) else f" {m.group(1)} ", cleaned)
     if lang == "en":
+        # Chinese written into an English question ("first agenda item" (第一议题)) names the topic exactly:
+        # each run is one phrase, and the English words around it are its gloss, not extra conditions.
+        glosses = [run for run in re.findall(r"[\u4e00-\u9fff]{2,}", cleaned) if run not in stop]
+        for run in glosses:
+            groups.append(TermGroup(syn.get(run, (run,)), 1.0, quoted=True))
+            lexical += tokenizer.tokens(run)
+        if glosses:
+            return _merge(groups), lexical
         matched = translate_english(cleaned)
         covered = {w for phrase, _ in matched for w in phrase.split()}
         covered |= {w for w in re.findall(r"[a-z][a-z'\-]+", cleaned.lower()) if any(w.startswith(c) for c in covered)}
@@ -578,13 +586,15 @@ def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previo
         intent = pq.intent
         if intent == "aggregate" and towns:
             intent = "fact"
+        # "这两个镇哪个开得多?": the previous topic stays; the follow-up's own words add to it.
+        own = tuple(g for g in pq.terms if all(g.forms[0] not in p.forms for p in previous.terms))
         return replace(
             pq,
             towns=towns,
             years=pq.years or previous.years,
             soft_years=not pq.years,
             intent=intent,
-            terms=pq.terms or previous.terms,
+            terms=previous.terms + own if pq.elliptical else (pq.terms or previous.terms),
             lexical_query=pq.lexical_query or previous.lexical_query,
             elliptical=True,
         )

@@ -66,6 +66,10 @@ class Retriever:
         because it hides inside 村规民约). Large corpora are sampled, which is plenty for a weight.
         """
         key = group.forms[0]
+        if not _CJK_RE.search(key):
+            # An English word no glossary entry translates never occurs in a Chinese report, so its IDF says
+            # nothing: it weighs its own (small) weight, never the most.
+            return group.weight
         if key not in self._idf_cache:
             passages = self.index.passages
             step = max(1, len(passages) // 50_000)
@@ -93,6 +97,14 @@ class Retriever:
     def absent_terms(self, pq: ParsedQuestion) -> list[TermGroup]:
         """The question's Chinese terms that no report contains (they weigh nothing)."""
         return [g for g in pq.terms if _CJK_RE.search(g.forms[0]) and self.term_weight(g) == 0.0]
+
+    def near_miss(self, phrase: str) -> bool:
+        """Whether some passage holds most of a phrase's character pairs (宪法宣传周 for 宪法宣传活动周)."""
+        grams = {phrase[i : i + 2] for i in range(len(phrase) - 1)}
+        if len(grams) < 3:
+            return False
+        need = 0.75 * len(grams)
+        return any(sum(1 for g in grams if g in p.text) >= need for p in self.index.passages)
 
     def _occurs(self, forms: tuple[str, ...]) -> bool:
         """Whether any form occurs in any passage (or, for a long term, all of its words do somewhere)."""
