@@ -522,39 +522,41 @@ class Composer:
     # ---- comparisons ----------------------------------------------------------------------------------
 
     def compare(self, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
-        """Rank towns by the parsed number that best matches the question's measure."""
-        per_doc: list[tuple[Claim, Passage, float]] = []
-        # A claim must name the question's focal term; the claims index finds those without a scan.
-        focal = self.retriever.focal_forms(pq)
-        by_doc = self.index.claims_by_doc if focal is None else self.index.claims_containing(focal)
-        sentence_coverage: dict[int, float] = {}  # several claims often share one sentence
+        """Rank towns by the parsed number that best matches the question's measure.
+
+        The passages come from hybrid retrieval within the towns compared (all towns when none is named) and
+        must clear the fitted relevance threshold; in each, the figure whose clause (with the clause before it)
+        best covers the question is the town's value. A 其中 breakdown yields to the total it breaks down.
+        """
+        model = relevance_model()
+        hits = {h.row: h for h in self.retriever.search(pq, doc_ids, k=max(30, 4 * len(doc_ids)))}
+        for h in self.retriever.sweep(pq, doc_ids)[:2000]:
+            hits.setdefault(h.row, h)
         asks_plan = bool(PLAN_Q.search(pq.text))
-        for doc_id in doc_ids:
-            best: tuple[Claim, Passage, float] | None = None
-            for c in by_doc.get(doc_id, []):
-                # The cheap tests first: the focal term in the clause, then the clause's coverage.
-                if focal is not None and not any(f in c.text for f in focal):
-                    continue
-                clause_cov = self.retriever.coverage(pq, -1, c.text)
-                if clause_cov < 0.5:
-                    continue
-                row = self.index.passage_row[c.passage_id]
-                p = self.index.passages[row]
-                clause = _clause_around(p, c)
+        claims_of: dict[str, list[Claim]] = {}
+        best_of: dict[str, tuple[Claim, Passage, float]] = {}
+        for prob, h, _ in score_hits(self.retriever, pq, list(hits.values())):
+            if prob < model.fact_threshold:
+                break
+            p = self.index.passages[h.row]
+            if p.passage_id not in claims_of:
+                claims_of[p.passage_id] = [
+                    c for c in self.index.claims_by_doc.get(p.doc_id, []) if c.passage_id == p.passage_id
+                ]
+            for c in claims_of[p.passage_id]:
+                clause = _clause_window(p, c)
                 if not asks_plan and _is_target(p, clause):
                     continue
-                if clause.startswith("其中"):
-                    clause_cov -= 0.2  # a breakdown of a larger figure, not the figure itself
-                if row not in sentence_coverage:
-                    sentence_coverage[row] = self.retriever.coverage(pq, -1, p.text)
-                sent_cov = sentence_coverage[row]
-                rel = 0.7 * clause_cov + 0.3 * sent_cov
-                if sent_cov < self.min_coverage:
+                if _negated(clause):
                     continue
-                if best is None or rel > best[2]:
-                    best = (c, p, rel)
-            if best:
-                per_doc.append(best)
+                rel = prob * (0.5 + 0.5 * self.retriever.coverage(pq, -1, clause))
+                if _clause_of(p, c).lstrip().startswith("其中"):
+                    rel *= 0.5  # a breakdown of a larger figure, not the figure itself
+                cur = best_of.get(p.doc_id)
+                if cur is None or rel > cur[2]:
+                    best_of[p.doc_id] = (c, p, rel)
+                    self._scores[h.row] = prob
+        per_doc = list(best_of.values())
         if not per_doc:
             return self.not_found(pq, "no comparable figures in the reports")
         unit_kind = "%" if pq.constraint or any("率" in f for g in pq.terms for f in g.forms) else "count"
@@ -564,6 +566,9 @@ class Composer:
         per_doc = [x for x in _one_per_town_claims(self.index, per_doc)]
         reverse = pq.superlative != "min"
         per_doc.sort(key=lambda x: (x[0].value if reverse else -x[0].value), reverse=True)
+        total = len(per_doc)
+        if not pq.towns:
+            per_doc = per_doc[: self.max_citations]  # the top N are cited; the count says how many reported
         cites = [self.citation(i + 1, p) for i, (_, p, _) in enumerate(per_doc)]
         towns = tuple(c.town for c in cites if c.town)
         ranked = [
@@ -582,6 +587,12 @@ class Composer:
         else:
             word = ("最高" if reverse else "最低") if lead_unit == "%" else ("最多" if reverse else "最少")
             text = f"{head}{word}：" + "；".join(ranked) + "。"
+        if total > len(per_doc):
+            text += (
+                f" ({total} towns report a figure; the top {len(per_doc)} are shown.)"
+                if pq.lang == "en"
+                else f"（共{total}个镇报告了相关数字，以上为前{len(per_doc)}个。）"
+            )
         values = tuple((c.town or "", cl.value, cl.unit) for c, (cl, _, _) in zip(cites, per_doc, strict=True))
         return Answer(pq.text, text, "compare", towns, tuple(cites), values=values)
 
@@ -621,6 +632,29 @@ _UNIT_FAMILIES = ({"件", "起", "宗"}, {"次", "场", "场次", "期", "轮"},
 def _same_measure(a: str, b: str) -> bool:
     """Units that count the same kind of thing (件 and 起 both count cases)."""
     return a == b or any(a in f and b in f for f in _UNIT_FAMILIES)
+
+
+def _clause_of(p: Passage, c: Claim) -> str:
+    """The clause holding a claim, from the clause break before it."""
+    a = c.start - p.start
+    while a > 0 and p.text[a - 1] not in "，,；;。":
+        a -= 1
+    return p.text[a : c.end - p.start]
+
+
+def _clause_window(p: Passage, c: Claim) -> str:
+    """The claim's clause with the clause before it (the measure is often named just before its number)."""
+    a = c.start - p.start
+    breaks = 0
+    while a > 0:
+        if p.text[a - 1] in "；;。":
+            break
+        if p.text[a - 1] in "，,":
+            breaks += 1
+            if breaks == 2:
+                break
+        a -= 1
+    return p.text[a : c.end - p.start]
 
 
 def _clause_around(p: Passage, c: Claim) -> str:

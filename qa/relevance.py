@@ -17,7 +17,9 @@ The features:
 - negated: a clause of the passage says 未/没有/0件;
 - unit: the question asks how many/what rate and the passage has a figure in that unit family;
 - number: the passage has any figure while the question asks for one;
-- n_terms: how many topic term groups the question has (log).
+- n_terms: how many topic term groups the question has (log);
+- figure_coverage: for a how-many question, the best coverage of a clause holding a figure together with the clause
+  before it (the measure is stated next to its number: 全年办理行政处罚案件151件 / 行政处罚案件,共151件).
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ if TYPE_CHECKING:
     from qa.question import ParsedQuestion
     from qa.retrieval import Hit, Retriever
 
-FEATURES = ("bias", "coverage", "lexical", "dense", "ngram", "focal", "heading", "plan", "negated", "unit", "number", "n_terms")
+FEATURES = (
+    "bias", "coverage", "lexical", "dense", "ngram", "focal", "heading", "plan", "negated", "unit", "number", "n_terms",
+    "figure_coverage",
+)
 _PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
 _NEGATION = re.compile(r"(?:未|没有|无|零)(?:发生|出现|收到|受理|办理)|(?:为|是)?0(?:件|起|次|人)")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
@@ -74,6 +79,21 @@ def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
     if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
         return lambda units: bool(units)
     return lambda units: any(u != "%" for u in units)
+
+
+_CLAUSE = re.compile(r"(?<=[，,；;。!！?？])")
+_DIGIT = re.compile(r"\d")
+
+
+def figure_coverage(retriever: Retriever, pq: ParsedQuestion, text: str) -> float:
+    """The best coverage of (previous clause + a clause with a figure); 0 when the text has no figure."""
+    clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+    best = 0.0
+    for i, c in enumerate(clauses):
+        if _DIGIT.search(c):
+            window = (clauses[i - 1] if i else "") + c
+            best = max(best, retriever.coverage(pq, -1, window))
+    return best
 
 
 def topic_bigrams(pq: ParsedQuestion) -> frozenset[str]:
@@ -120,6 +140,7 @@ def features(
         1.0 if asked_unit else 0.0,
         1.0 if wants_number and units else 0.0,
         math.log1p(len(pq.terms)),
+        figure_coverage(retriever, pq, text) if wants_number else hit.coverage,
     ]
 
 
