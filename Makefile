@@ -8,7 +8,7 @@ CORPUS ?= seeds
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run index test test-fast lint bench eval clean browser
+.PHONY: install run index test test-fast lint bench eval eval-held clean browser
 
 install: $(STAMP)
 
@@ -48,12 +48,21 @@ bench: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run
 
-# The shared dev set plus two more sets written by a teammate who did not read the code (tests/data/eval).
+# The shared dev set, sets A and B, and the real development corpus (tests/data/eval/real/dev*).
+# `make eval-held` scores the held-back real sets: once, at the end of a session, never to debug against.
 SCORER ?= ../shared/eval/score.py
+REAL_DEV := $(sort $(wildcard tests/data/eval/real/dev[0-9]*))
+REAL_HELD := $(sort $(wildcard tests/data/eval/real/held[0-9]*))
 eval: install
 	$(PY) $(SCORER) --corpus seeds --questions ../shared/eval/seed_questions.jsonl
 	$(PY) $(SCORER) --corpus tests/data/eval/A --questions tests/data/eval/A/questions.jsonl
 	$(PY) $(SCORER) --corpus tests/data/eval/B --questions tests/data/eval/B/questions.jsonl
+	@for d in $(REAL_DEV); do echo "== $$d"; $(PY) $(SCORER) --corpus $$d --questions $$d/questions.jsonl --json /tmp/reportqa-eval-$$(basename $$d).json | head -1; done
+	$(PY) tests/data/eval/real/tools/pool.py /tmp/reportqa-eval-dev*.json
+
+eval-held: install
+	@for d in $(REAL_HELD); do echo "== $$d"; $(PY) $(SCORER) --corpus $$d --questions $$d/questions.jsonl --json /tmp/reportqa-eval-$$(basename $$d).json | head -1; done
+	$(PY) tests/data/eval/real/tools/pool.py /tmp/reportqa-eval-held*.json
 
 clean:
 	rm -rf .reportqa $(VENV)

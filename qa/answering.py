@@ -14,7 +14,7 @@ from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
 from qa.retrieval import Hit, Retriever
 from qa.structure import INLINE_ITEM
-from qa.relevance import relevance_model, score_hits, wanted_units
+from qa.relevance import relevance_model, rescore, score_hits, wanted_units
 from qa.types import Answer, Citation, Claim, Document, Filters, Passage
 
 COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}
@@ -307,6 +307,10 @@ class Composer:
         scored = score_hits(self.retriever, pq, hits)
         self._scores.update({h.row: prob for prob, h, _ in scored})
         good = [h for prob, h, _ in scored if prob >= model.fact_threshold]
+        if PLAN_Q.search(pq.text) and pq.towns:
+            # A question about a town's plans is answered from its report's plan section when it has one.
+            in_plan = [h for _, h, _ in scored if _PLAN_SECTION.search(self.index.passages[h.row].section or "")]
+            good = in_plan[:6] or good
         if not good:
             return self.not_found(pq, None, [self.index.passages[h.row] for h in hits[:2]])
         if pq.numeric:
@@ -449,12 +453,15 @@ class Composer:
             hits = self.retriever.sweep(pq, doc_ids, require_any=focal if large else None)
             model = relevance_model()
             best: dict[str, tuple[float, Hit]] = {}
-            for prob, h, _ in score_hits(self.retriever, pq, hits):
+            for prob, h, feats in score_hits(self.retriever, pq, hits):
                 p = self.index.passages[h.row]
                 if prob < model.aggregate_threshold:
                     continue
                 if not asks_plan and not p.is_heading and p.section and _PLAN_SECTION.search(p.section):
                     continue  # "下一步将开展X" is not having done X
+                affirmed = _affirmed_text(p.text)
+                if affirmed is not p.text and rescore(self.retriever, pq, h, feats, affirmed) < model.aggregate_threshold:
+                    continue  # 未发生行政诉讼案件 does not qualify for 发生了行政诉讼案件
                 self._scores[h.row] = prob
                 if p.doc_id not in best or prob > best[p.doc_id][0]:
                     best[p.doc_id] = (prob, h)
@@ -562,7 +569,10 @@ class Composer:
         unit_kind = "%" if pq.constraint or any("率" in f for g in pq.terms for f in g.forms) else "count"
         per_doc = [x for x in per_doc if (x[0].unit == "%") == (unit_kind == "%")] or per_doc
         lead_unit = max(per_doc, key=lambda x: x[2])[0].unit
-        per_doc = [x for x in per_doc if _same_measure(x[0].unit, lead_unit)]
+        if not (pq.towns and len(per_doc) <= len(pq.towns)):
+            # Across the corpus one measure is ranked; between named towns each town's own figure stands
+            # (审查行政合同15份 against 合同审查3件).
+            per_doc = [x for x in per_doc if _same_measure(x[0].unit, lead_unit)]
         per_doc = [x for x in _one_per_town_claims(self.index, per_doc)]
         reverse = pq.superlative != "min"
         per_doc.sort(key=lambda x: (x[0].value if reverse else -x[0].value), reverse=True)

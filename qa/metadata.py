@@ -13,7 +13,7 @@ from qa.structure import Structure, is_furniture_line
 from qa.types import Metadata, Span
 
 _CJK = "\u4e00-\u9fff"
-TOWN_SUFFIXES = ("民族乡", "街道", "镇", "乡")
+TOWN_SUFFIXES = ("民族乡", "街道", "镇", "乡", "鎮", "鄉")
 # Words ending in 镇/乡/街道 that are not place names.
 _NOT_TOWN = re.compile(
     r"(?:乡镇|全镇|本镇|我镇|各镇|该镇|城乡|下乡|返乡|家乡|回乡|"
@@ -72,6 +72,12 @@ def town_aliases(name: str) -> tuple[str, ...]:
 
         qualified = [name, county + base] + ([short + base] if (short := short_region_name(county)) else [])
         return tuple(dict.fromkeys(qualified + list(town_aliases(base))))
+    from qa.places import to_simplified
+
+    simple = to_simplified(name)
+    if simple != name:
+        # A name written in traditional characters (羅店鎮) also answers to its simplified form (罗店镇, 罗店).
+        return tuple(dict.fromkeys(list(town_aliases(simple)[:-1]) + [name, town_core(name), town_aliases(simple)[-1]]))
     core = town_core(name)
     out = [name, core]
     m = re.match(rf"^([{_CJK}]{{2,}}?)(?:[{_CJK}]族|民族)$", core)

@@ -129,6 +129,7 @@ class Gazetteer:
         self._towns.make_automaton()
         self._regions.make_automaton()
         self._english: dict[str, tuple[str, ...]] | None = None
+        self._by_prefix: dict[str, list[Place]] | None = None
         self._county_short: dict[str, list[str]] = defaultdict(list)
         for p in self.places.values():
             if p.level == COUNTY:
@@ -159,6 +160,17 @@ class Gazetteer:
             _, codes = self._regions.get(key)
             return tuple(codes)
         return ()
+
+    def places_under(self, prefix: str) -> list[Place]:
+        """Township-level units whose code starts with a county (6 digits) or prefecture (4 digits) prefix."""
+        if self._by_prefix is None:
+            idx: dict[str, list[Place]] = defaultdict(list)
+            for p in self.places.values():
+                if p.level == TOWN:
+                    idx[p.code[:6]].append(p)
+                    idx[p.code[:4]].append(p)
+            self._by_prefix = dict(idx)
+        return self._by_prefix.get(prefix, [])
 
     def ancestors(self, code: str) -> list[Place]:
         """The place itself, then its parents up to the province."""

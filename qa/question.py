@@ -342,7 +342,10 @@ def parse_question(
                 unknown.append(name)
     unknown = [u for u in dict.fromkeys(unknown) if not any(u != o and u.endswith(o) for o in unknown)]
     unknown = [u for u in unknown if not any(o != u and o.endswith(u) for o in unknown)]
-    years = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(q))) or relative_years(q, today or date.today())
+    explicit = tuple(dict.fromkeys(int(y) for y in _YEAR.findall(q)))
+    years = explicit or relative_years(q, today or date.today())
+    # 今年/去年 are relative to today, but reports come a year late: with no report of that year, the newest does.
+    soft_relative = bool(years) and not explicit
     year_scope: Literal["latest", "all"] | None = None
     if not years and _LATEST.search(q):
         year_scope = "latest"
@@ -382,8 +385,9 @@ def parse_question(
         query_text=q,
         lexical_query=tuple(lexical),
         regions=tuple(region_names),
-        year_scope=year_scope,
+        year_scope=year_scope if not soft_relative else "latest",
         asked_units=asked_units(q),
+        soft_years=soft_relative,
     )
 
 

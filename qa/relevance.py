@@ -13,7 +13,8 @@ The features:
 - ngram: share of the question's topic character bigrams present in the passage (variant wording: 调处/调解);
 - focal: the question's heaviest term is in the passage;
 - heading: the passage is a heading;
-- plan: the passage sits in a 下一步/计划 section (a goal, not a result);
+- plan: +1 when a passage in a 下一步/计划 section answers a question about plans, -1 when it answers one about
+  what was done (a goal is not a result), 0 otherwise;
 - negated: a clause of the passage says 未/没有/0件;
 - unit: the question asks how many/what rate and the passage has a figure in that unit family;
 - number: the passage has any figure while the question asks for one;
@@ -81,6 +82,16 @@ def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
     return lambda units: any(u != "%" for u in units)
 
 
+_PLAN_Q = re.compile(r"计划|打算|下一步|下步|明年|目标|力争|思路|展望|\bplan|\bnext year\b|\btarget|\bgoal|\baim", re.IGNORECASE)
+
+
+def _plan_match(pq: ParsedQuestion, p: object) -> float:
+    section = getattr(p, "section", None) or ""
+    if getattr(p, "is_heading", False) or not _PLAN_SECTION.search(section):
+        return 0.0
+    return 1.0 if _PLAN_Q.search(pq.text) else -1.0
+
+
 _CLAUSE = re.compile(r"(?<=[，,；;。!！?？])")
 _DIGIT = re.compile(r"\d")
 
@@ -115,11 +126,14 @@ def features(
     max_lexical: float,
     bigrams: frozenset[str] | None = None,
     asked_unit: bool | None = None,
+    text: str | None = None,
 ) -> list[float]:
-    """One feature row (FEATURES order) for a question and a retrieved passage."""
+    """One feature row (FEATURES order) for a question and a retrieved passage (or a variant of its text, such
+    as the passage with its negated clauses blanked)."""
     index = retriever.index
     p = index.passages[hit.row]
-    text = p.text
+    coverage = hit.coverage if text is None else retriever.coverage(pq, -1, text)
+    text = p.text if text is None else text
     grams = topic_bigrams(pq) if bigrams is None else bigrams
     ngram = sum(1 for g in grams if g in text) / len(grams) if grams else 0.0
     focal = retriever.focal_forms(pq)
@@ -129,19 +143,26 @@ def features(
         asked_unit = wants_number and wanted_units(pq)(units)
     return [
         1.0,
-        hit.coverage,
+        coverage,
         hit.lexical / max_lexical if max_lexical > 0 else 0.0,
         dense,
         ngram,
         1.0 if focal is None or any(f in text for f in focal) else 0.0,
         1.0 if p.is_heading else 0.0,
-        1.0 if (not p.is_heading and p.section and _PLAN_SECTION.search(p.section)) else 0.0,
+        _plan_match(pq, p),
         1.0 if _NEGATION.search(text) else 0.0,
         1.0 if asked_unit else 0.0,
         1.0 if wants_number and units else 0.0,
         math.log1p(len(pq.terms)),
-        figure_coverage(retriever, pq, text) if wants_number else hit.coverage,
+        figure_coverage(retriever, pq, text) if wants_number else coverage,
     ]
+
+
+def rescore(retriever: Retriever, pq: ParsedQuestion, hit: Hit, row: list[float], text: str) -> float:
+    """The probability of the same passage with a different text (e.g. its negated clauses blanked)."""
+    new = features(retriever, pq, hit, row[FEATURES.index("dense")], 1.0, None, None, text)
+    new[FEATURES.index("lexical")] = row[FEATURES.index("lexical")]
+    return relevance_model().probability(new)
 
 
 def score_hits(retriever: Retriever, pq: ParsedQuestion, hits: list[Hit]) -> list[tuple[float, Hit, list[float]]]:

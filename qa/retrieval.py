@@ -66,10 +66,6 @@ class Retriever:
         because it hides inside 村规民约). Large corpora are sampled, which is plenty for a weight.
         """
         key = group.forms[0]
-        if not _CJK_RE.search(key):
-            # An English word no glossary entry translates never occurs in a Chinese report, so its IDF says
-            # nothing: it weighs its own (small) weight, never the most.
-            return group.weight
         if key not in self._idf_cache:
             passages = self.index.passages
             step = max(1, len(passages) // 50_000)

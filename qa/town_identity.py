@@ -132,7 +132,8 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
         if n.endswith("街道"):
             pos = sorted(set(pos) | set(_positions(simple, n[:-1])))
         # (only when what follows the region name is itself a candidate: 黄石街 is not 黄石 + 街)
-        pos = [p for p in pos if not any(
+        listed = bool(g.towns_named(n))
+        pos = [p for p in pos if listed or not any(
             s <= p < e and e < p + len(n) - 1 and n[e - p :] in names for s, e in region_spans)]
         if pos:
             counted[n] = pos
@@ -243,14 +244,41 @@ def identify(text: str, title: str | None = None) -> Identity:
         if prob >= w.get("_accept", 0.5):
             town, start = names[top], firsts[top]
             conf = round(1.0 / total, 3)
+    if town is None:
+        town, start, conf = _bare_name(g, text, regions)
     path, _ = _path_for(g, town, regions) if town else (None, 0.0)
+    end = start + _surface_len(text, town or "", start) if town else -1
+    # The name as the report writes it (羅店鎮 stays 羅店鎮): answers name towns as their reports do.
+    written = town
+    if town and to_simplified(text[start:end]) == town:
+        written = text[start:end]
     if path is not None:
         county_span = regions.first.get(path.county_code or "")
-        end = start + _surface_len(text, town or "", start)
-        return Identity(town, start, end, conf, path.code, path.county, path.city, path.province, county_span, "list")
+        return Identity(written, start, end, conf, path.code, path.county, path.city, path.province, county_span, "list")
     text_path, county_span = _regions_from_text(g, regions)
-    end = start + _surface_len(text, town or "", start) if town else -1
-    return Identity(town, start, end, conf, None, text_path.county, text_path.city, text_path.province, county_span, "text")
+    return Identity(written, start, end, conf, None, text_path.county, text_path.city, text_path.province, county_span, "text")
+
+
+def _bare_name(g: Gazetteer, text: str, regions: _Regions) -> tuple[str | None, int, float]:
+    """When no candidate is accepted: a listed town written without its suffix (2025年,公明坚持…), if its county
+    or city is named in the text too; the most frequent such bare name, at a low confidence."""
+    simple = to_simplified(text)
+    counts: dict[str, tuple[int, int]] = {}
+    for code in {c for place in g.places.values() if place.level == COUNTY and regions.counts.get(place.code)
+                 for c in [place.code]} | {c for c, n in regions.counts.items() if g.places[c].level == 2}:
+        prefix = code[: 6 if g.places[code].level == COUNTY else 4]
+        for place in g.places_under(prefix):
+            core = place.name[: -len(_suffix(place.name))] if _suffix(place.name) else place.name
+            if len(core) >= 2 and core in simple:
+                pos = _positions(simple, core)
+                counts[place.name] = (len(pos), pos[0])
+    good = [(n, c) for n, c in counts.items() if c[0] >= 2]
+    if not good:
+        return None, -1, 0.0
+    good.sort(key=lambda x: (-x[1][0], x[1][1]))
+    if len(good) > 1 and good[0][1][0] == good[1][1][0]:
+        return None, -1, 0.0
+    return good[0][0], good[0][1][1], 0.3
 
 
 def _surface_len(text: str, town: str, start: int) -> int:
@@ -258,7 +286,11 @@ def _surface_len(text: str, town: str, start: int) -> int:
     if start < 0:
         return 0
     seg = to_simplified(text[start : start + len(town)])
-    return len(town) if seg == town else len(town) - 1
+    if seg == town:
+        return len(town)
+    if seg[:-1] == town[:-1]:
+        return len(town) - 1  # XX街 for XX街道
+    return len(town) - len(_suffix(town))  # a bare name
 
 
 def is_listed_town(name: str) -> bool:

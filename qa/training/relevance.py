@@ -9,8 +9,8 @@ draw on) become pairs: a passage that overlaps a gold evidence quote of its own 
 and every passage offered for an `absent` question, is negative. Logistic regression (scikit-learn).
 
 Two operating thresholds are then chosen on the same development decisions:
-- fact: a passage can answer when it clears `fact_threshold`, the highest threshold that still lets --answer-recall
-  (0.97) of the answerable questions through (absent questions on a real topic are refused by later checks);
+- fact: a passage can answer when it clears `fact_threshold`, the threshold that best separates answerable from absent
+  questions by their best passage (max TPR − FPR; or --answer-recall R to let R of the answerable through);
 - aggregate: a town is named when its best passage clears `aggregate_threshold`, the threshold with the best town F1.
 """
 
@@ -182,6 +182,19 @@ def answer_threshold(scores: list[tuple[float, int]], answer_recall: float) -> f
     return max(0.0, ok[k] - 1e-6)
 
 
+def youden_threshold(scores: list[tuple[float, int]]) -> float:
+    """The threshold that best separates answerable (1) from absent (0) questions: max TPR − FPR."""
+    pos = sum(1 for _, lab in scores if lab == 1) or 1
+    neg = sum(1 for _, lab in scores if lab == 0) or 1
+    best = (-1.0, 0.5)
+    for t in sorted({p for p, _ in scores}):
+        tpr = sum(1 for p, lab in scores if lab == 1 and p >= t) / pos
+        fpr = sum(1 for p, lab in scores if lab == 0 and p >= t) / neg
+        if tpr - fpr > best[0]:
+            best = (tpr - fpr, t)
+    return max(0.0, best[1] - 1e-6)
+
+
 def best_f1(scores: list[tuple[float, int]]) -> float:
     """The threshold with the best F1 (ties: the higher threshold)."""
     best = (0.0, 0.5)
@@ -214,7 +227,8 @@ def summarise(name: str, weights: list[float], decisions: list[dict[str, Any]], 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--measure", choices=["dev", "held"], help="only measure the shipped model on these sets")
-    ap.add_argument("--answer-recall", type=float, default=0.97, help="share of answerable questions the gate lets through")
+    ap.add_argument("--answer-recall", type=float, default=None,
+                    help="let this share of answerable questions through (default: the best separation, max TPR-FPR)")
     ap.add_argument("--curve", type=Path, help="write the precision/recall curves as JSON here")
     a = ap.parse_args()
     if a.measure:
@@ -232,7 +246,7 @@ def main() -> int:
     clf.fit(X, y)
     weights = [float(w) for w in clf.coef_[0]]
     s = decision_scores(weights, dec)
-    ft = answer_threshold(s["fact"], a.answer_recall)
+    ft = youden_threshold(s["fact"]) if a.answer_recall is None else answer_threshold(s["fact"], a.answer_recall)
     at = best_f1(s["aggregate"])
     MODEL.write_text(json.dumps({
         "fitted_on": "seeds + tests/data/eval/A,B + tests/data/eval/real/dev*",
@@ -240,7 +254,7 @@ def main() -> int:
         "pairs": len(y), "positives": int(sum(y)),
         "weights": {f: round(w, 4) for f, w in zip(FEATURES, weights, strict=True)},
         "fact_threshold": round(ft, 3), "aggregate_threshold": round(at, 3),
-        "targets": {"answer_recall": a.answer_recall, "aggregate": "best F1 on dev"},
+        "targets": {"fact": a.answer_recall or "max TPR-FPR (answerable vs absent) on dev", "aggregate": "best F1 on dev"},
     }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     relevance_model.cache_clear()
     print(f"wrote {MODEL}: {len(y)} pairs, {sum(y)} positive")
