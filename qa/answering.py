@@ -14,7 +14,7 @@ from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
 from qa.retrieval import Hit, Retriever
 from qa.structure import INLINE_ITEM
-from qa.relevance import relevance_model, rescore, score_hits, wanted_units
+from qa.relevance import answer_features, relevance_model, rescore, score_hits, wanted_units
 from qa.types import Answer, Citation, Claim, Document, Filters, Passage
 
 COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}
@@ -306,7 +306,9 @@ class Composer:
         model = relevance_model()
         scored = score_hits(self.retriever, pq, hits)
         self._scores.update({h.row: prob for prob, h, _ in scored})
-        good = [h for prob, h, _ in scored if prob >= model.fact_threshold]
+        if not scored or model.answerable(answer_features(self.retriever, pq, scored)) < model.answer_threshold:
+            return self.not_found(pq, None, [self.index.passages[h.row] for _, h, _ in scored[:2]])
+        good = [h for prob, h, _ in scored if prob >= model.passage_threshold]
         if PLAN_Q.search(pq.text) and pq.towns:
             # A question about a town's plans is answered from its report's plan section when it has one.
             in_plan = [h for _, h, _ in scored if _PLAN_SECTION.search(self.index.passages[h.row].section or "")]

@@ -4,7 +4,8 @@
                                                     #   python -m qa.training.relevance
     feats = features(retriever, pq, hit)            # one row of FEATURES
     p = model.probability(feats)                    # 0–1
-    model.fact_threshold / model.aggregate_threshold  # operating points chosen for a target precision
+    model.answerable(answer_features(...))          # is the question answered at all?
+    model.passage_threshold / answer_threshold / aggregate_threshold  # fitted operating points
 
 The features:
 - coverage: IDF-weighted share of the question's term groups in the passage (headings count half);
@@ -49,17 +50,38 @@ _NEGATION = re.compile(r"(?:未|没有|无|零)(?:发生|出现|收到|受理|�
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
+ANSWER_FEATURES = ("bias", "top", "second", "top3_mean", "top_coverage", "top_figure", "top_dense", "max_dense",
+                   "absent_share", "n_terms")
+
+
 @dataclass(frozen=True)
 class RelevanceModel:
-    """Logistic weights and the fitted operating thresholds."""
+    """Logistic weights for passages and for questions, and the fitted operating thresholds.
+
+    - passage_threshold: a passage may be cited for a fact when its probability clears this;
+    - answer_weights / answer_threshold: whether a question is answered at all, from its best passages;
+    - aggregate_threshold: a town is named in an aggregate when its best passage clears this.
+    """
 
     weights: tuple[float, ...]
-    fact_threshold: float
+    passage_threshold: float
     aggregate_threshold: float
+    answer_weights: tuple[float, ...]
+    answer_threshold: float
 
     def probability(self, row: list[float]) -> float:
-        z = sum(w * x for w, x in zip(self.weights, row, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return _sigmoid(sum(w * x for w, x in zip(self.weights, row, strict=True)))
+
+    def answerable(self, row: list[float]) -> float:
+        return _sigmoid(sum(w * x for w, x in zip(self.answer_weights, row, strict=True)))
+
+    @property
+    def fact_threshold(self) -> float:
+        return self.passage_threshold
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @lru_cache(maxsize=1)
@@ -67,9 +89,38 @@ def relevance_model() -> RelevanceModel:
     """The shipped model (qa/data/relevance_model.json)."""
     with resources.files("qa").joinpath("data/relevance_model.json").open(encoding="utf-8") as fh:
         d = json.load(fh)
+    aw = d.get("answer_weights") or {}
     return RelevanceModel(
-        tuple(float(d["weights"][f]) for f in FEATURES), float(d["fact_threshold"]), float(d["aggregate_threshold"])
+        tuple(float(d["weights"][f]) for f in FEATURES),
+        float(d["passage_threshold"]),
+        float(d["aggregate_threshold"]),
+        tuple(float(aw.get(f, 0.0)) for f in ANSWER_FEATURES),
+        float(d.get("answer_threshold", 0.0)),
     )
+
+
+def answer_features(retriever: Retriever, pq: ParsedQuestion, scored: list[tuple[float, Hit, list[float]]]) -> list[float]:
+    """One row (ANSWER_FEATURES order) describing how well the best passages answer the question."""
+    absent = len(retriever.absent_terms(pq)) / len(pq.terms) if pq.terms else 0.0
+    return answer_row([p for p, _, _ in scored[:10]], [r for _, _, r in scored[:10]], absent, len(pq.terms))
+
+
+def answer_row(probs: list[float], rows: list[list[float]], absent_share: float, n_terms: int) -> list[float]:
+    """ANSWER_FEATURES from the best passages' probabilities and feature rows (best first)."""
+    p = list(probs[:3]) + [0.0, 0.0, 0.0]
+    top = rows[0] if rows else [0.0] * len(FEATURES)
+    return [
+        1.0,
+        p[0],
+        p[1],
+        sum(p[:3]) / 3,
+        top[FEATURES.index("coverage")],
+        top[FEATURES.index("figure_coverage")],
+        top[FEATURES.index("dense")],
+        max((r[FEATURES.index("dense")] for r in rows[:10]), default=0.0),
+        absent_share,
+        math.log1p(n_terms),
+    ]
 
 
 def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:

@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from qa.relevance import FEATURES, relevance_model, score_hits
+from qa.relevance import ANSWER_FEATURES, FEATURES, answer_row, relevance_model, score_hits
 from qa.training.labelled import REAL, ROOT, SHARED
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "relevance_model.json"
@@ -131,7 +131,9 @@ def pairs(kind: str) -> tuple[list[list[float]], list[int], list[dict[str, Any]]
                 t0 = town_core(engine.index.documents[p0.doc_id].metadata.town or "")
                 top_label = int(any(t == t0 and overlaps(quote, p0.text) for t, quote in gold))
             decisions.append({"set": name, "id": q["id"], "type": q["type"], "lang": q.get("lang"), "top_row": top_row,
-                              "top_label": top_label})
+                              "top_label": top_label, "top_rows": [r for _, _, r in scored[:10]],
+                              "absent_share": (len(engine.retriever.absent_terms(pq)) / len(pq.terms)) if pq.terms else 0.0,
+                              "n_terms": len(pq.terms)})
             if q["type"] == "aggregate":
                 for doc_id, (row, _) in best_by_doc.items():
                     town = town_core(engine.index.documents[doc_id].metadata.town or "")
@@ -246,19 +248,39 @@ def main() -> int:
     clf.fit(X, y)
     weights = [float(w) for w in clf.coef_[0]]
     s = decision_scores(weights, dec)
-    ft = youden_threshold(s["fact"]) if a.answer_recall is None else answer_threshold(s["fact"], a.answer_recall)
+    # Passages that may be cited: let --answer-recall (0.97) of the answerable questions' best passages through.
+    ft = answer_threshold(s["fact"], a.answer_recall or 0.97)
     at = best_f1(s["aggregate"])
+    # Whether to answer at all: a question-level model over the best passages (answerable vs absent).
+    # Its rows use the passage probabilities, so they are recomputed with the new passage weights.
+    qrows, qlabels = [], []
+    for d in dec:
+        if d["type"] in ("fact", "absent", "compare") and d.get("top_rows"):
+            # Re-ranked by the new passage weights, as the engine will see them.
+            ranked = sorted(((_prob(weights, r), r) for r in d["top_rows"]), key=lambda x: -x[0])
+            qrows.append(answer_row([p for p, _ in ranked], [r for _, r in ranked], d["absent_share"], d["n_terms"]))
+            qlabels.append(int(d["type"] != "absent"))
+    aclf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000, fit_intercept=False)
+    aclf.fit(qrows, qlabels)
+    answer_weights = [float(w) for w in aclf.coef_[0]]
+    answer_scores = [(_prob(answer_weights, r), lab) for r, lab in zip(qrows, qlabels, strict=True)]
+    ans_t = youden_threshold(answer_scores)
     MODEL.write_text(json.dumps({
         "fitted_on": "seeds + tests/data/eval/A,B + tests/data/eval/real/dev*",
         "command": "python -m qa.training.relevance",
         "pairs": len(y), "positives": int(sum(y)),
         "weights": {f: round(w, 4) for f, w in zip(FEATURES, weights, strict=True)},
-        "fact_threshold": round(ft, 3), "aggregate_threshold": round(at, 3),
+        "passage_threshold": round(ft, 3), "aggregate_threshold": round(at, 3),
+        "answer_weights": {f: round(w, 4) for f, w in zip(ANSWER_FEATURES, answer_weights, strict=True)},
+        "answer_threshold": round(ans_t, 3),
         "targets": {"fact": a.answer_recall or "max TPR-FPR (answerable vs absent) on dev", "aggregate": "best F1 on dev"},
     }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     relevance_model.cache_clear()
     print(f"wrote {MODEL}: {len(y)} pairs, {sum(y)} positive")
     summarise("dev", weights, dec, ft, at)
+    kept = [lab for p, lab in answer_scores if p >= ans_t]
+    print(f"dev answer/refuse: threshold {ans_t:.3f}: answers {sum(kept)}/{sum(qlabels)} answerable, "
+          f"refuses {sum(1 for p, lab in answer_scores if lab == 0 and p < ans_t)}/{qlabels.count(0)} absent")
     if a.curve:
         a.curve.write_text(json.dumps({k: curve(v) for k, v in s.items()}), encoding="utf-8")
     return 0
