@@ -187,6 +187,9 @@ class Composer:
             # A quoted name (“枫桥经验”, “一村一法律顾问”) that no report uses: the reports do not speak of it.
             words = "、".join(f"“{g.forms[0]}”" for g in named)
             return self.not_found(pq, f"no report mentions {words}")
+        if pq.terms and pq.intent not in ("region", "year") and not any(self.retriever.term_weight(g) for g in pq.terms):
+            # Nothing in the question can be looked for: every word is unknown to the reports and the glossary.
+            return self.not_found(pq, "none of the question's words occur in the reports")
         if absent and len(absent) == len(pq.terms) and pq.intent not in ("region", "year"):
             # Every topic word is one no report uses: the reports do not speak of it.
             words = "、".join(g.forms[0] for g in absent)

@@ -42,6 +42,7 @@ from qa.errors import (
 )
 from qa.lexical import BM25Index, Tokenizer
 from qa.metadata import split_label, town_core
+from qa.places import to_simplified
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
 from qa.types import Claim, Document, Metadata, Passage, Span, content_id
 
@@ -505,9 +506,10 @@ class CorpusIndex:
     @staticmethod
     def lexical_tokens(tokenizer: Tokenizer, p: Passage) -> list[str]:
         """BM25 tokens of a passage: the sentence and its innermost heading."""
-        toks = tokenizer.tokens(p.text)
+        # Traditional characters are read as simplified (one for one), so 鎮/鄉 reports match 镇/乡 questions.
+        toks = tokenizer.tokens(to_simplified(p.text))
         if p.section and not p.is_heading:
-            toks += tokenizer.tokens(p.section.rsplit(" > ", 1)[-1])
+            toks += tokenizer.tokens(to_simplified(p.section.rsplit(" > ", 1)[-1]))
         return toks
 
     @staticmethod

@@ -51,7 +51,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
 ANSWER_FEATURES = ("bias", "top", "second", "top3_mean", "top_coverage", "top_figure", "top_dense", "max_dense",
-                   "absent_share", "n_terms")
+                   "absent_share", "n_terms", "unknown_share")
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,20 @@ def relevance_model() -> RelevanceModel:
 def answer_features(retriever: Retriever, pq: ParsedQuestion, scored: list[tuple[float, Hit, list[float]]]) -> list[float]:
     """One row (ANSWER_FEATURES order) describing how well the best passages answer the question."""
     absent = len(retriever.absent_terms(pq)) / len(pq.terms) if pq.terms else 0.0
-    return answer_row([p for p, _, _ in scored[:10]], [r for _, _, r in scored[:10]], absent, len(pq.terms))
+    return answer_row([p for p, _, _ in scored[:10]], [r for _, _, r in scored[:10]], absent, len(pq.terms),
+                      unknown_share(pq))
 
 
-def answer_row(probs: list[float], rows: list[list[float]], absent_share: float, n_terms: int) -> list[float]:
+def unknown_share(pq: ParsedQuestion) -> float:
+    """The share of an English question's term groups that no glossary entry turned into Chinese."""
+    if not pq.terms:
+        return 0.0
+    return sum(1 for g in pq.terms if not _CJK.search(g.forms[0])) / len(pq.terms)
+
+
+def answer_row(
+    probs: list[float], rows: list[list[float]], absent_share: float, n_terms: int, unknown: float = 0.0
+) -> list[float]:
     """ANSWER_FEATURES from the best passages' probabilities and feature rows (best first)."""
     p = list(probs[:3]) + [0.0, 0.0, 0.0]
     top = rows[0] if rows else [0.0] * len(FEATURES)
@@ -120,6 +130,7 @@ def answer_row(probs: list[float], rows: list[list[float]], absent_share: float,
         max((r[FEATURES.index("dense")] for r in rows[:10]), default=0.0),
         absent_share,
         math.log1p(n_terms),
+        unknown,
     ]
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from embeddings.base import Embedder
 from qa.corpus_index import CorpusIndex
+from qa.places import to_simplified
 from qa.question import ParsedQuestion, TermGroup
 
 
@@ -66,6 +67,10 @@ class Retriever:
         because it hides inside 村规民约). Large corpora are sampled, which is plenty for a weight.
         """
         key = group.forms[0]
+        if not _CJK_RE.search(key):
+            # An English word no glossary entry translates cannot occur in a Chinese report: it takes no part in
+            # coverage. How much such words should hold an answer back is the answer model's `unknown_share`.
+            return 0.0
         if key not in self._idf_cache:
             passages = self.index.passages
             step = max(1, len(passages) // 50_000)
@@ -132,9 +137,10 @@ class Retriever:
             p = self.index.passages[row]
             text = p.text
             path = (p.section or "").split(" > ")
-            heading = "｜".join(path[:-1] if p.is_heading else path)
+            heading = to_simplified("｜".join(path[:-1] if p.is_heading else path))
         else:
             heading = ""
+        text = to_simplified(text)  # a report in traditional characters matches a question in simplified ones
         total = got = 0.0
         for g in pq.terms:
             w = self.term_weight(g)
