@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
@@ -24,7 +25,7 @@ from qa.metadata import split_label, town_aliases
 from qa.question import ParsedQuestion, parse_question, region_variants, resolve_followup
 from qa.retrieval import Retriever
 from qa.settings import Settings
-from qa.types import Answer, Document, Filters, Turn
+from qa.types import Answer, Citation, Document, Filters, Turn
 
 
 def embedder_from_settings(settings: Settings) -> Embedder:
@@ -43,6 +44,19 @@ def clean_question(question: str, limit: int) -> str:
     if len(q) > limit:
         raise QuestionTooLong(f"the question has {len(q)} characters; the limit is {limit}. Shorten it and ask again")
     return q
+
+
+_PART_END = re.compile(r"(?<=[?？])\s*(?=\S)|[,，;；]\s*(?=(?:and |but )?(?:what|how|which|who|when)\b)", re.IGNORECASE)
+_QUESTION_CUE = re.compile(r"多少|几|哪|什么|怎么|如何|是否|吗|呢|\b(?:what|how|which|who|when|did|does|is|are)\b", re.IGNORECASE)
+
+
+def split_compound(q: str) -> list[str]:
+    """The sub-questions of a compound question: '…几次执法检查?查处了多少起?' → two questions."""
+    parts = [p.strip() for p in _PART_END.split(q) if p and p.strip()]
+    parts = [p for p in parts if len(p) >= 4]
+    if len(parts) < 2 or not all(_QUESTION_CUE.search(p) for p in parts):
+        return [q]
+    return parts
 
 
 def _find_all(text: str, sub: str) -> list[int]:
@@ -176,6 +190,9 @@ class QAEngine:
             return Answer(question=q, answer=text, kind="clarify", towns=pq.towns, citations=())
         if conversation:
             pq = self.plan(q, conversation)
+        parts = split_compound(q)
+        if len(parts) > 1 and pq.intent in ("fact", "list"):
+            return self._ask_parts(q, parts, conversation, filters)
         try:
             answer = self.composer.compose(pq, filters)
         except EmbeddingError as e:
@@ -184,6 +201,39 @@ class QAEngine:
         if pq.elliptical and pq.towns and not any(t in resolved for t in pq.towns):
             resolved = "、".join(pq.towns) + "：" + resolved
         return replace(answer, question=q, resolved_question=resolved)
+
+    def _ask_parts(
+        self, q: str, parts: list[str], conversation: Sequence[Turn], filters: Filters | None
+    ) -> Answer:
+        """A compound question (X镇开展了几次执法检查?查处了多少起违法行为?): each part answered, in order.
+
+        A later part that names no town or year takes the first part's; the answers are joined with their
+        citations renumbered, and the kind is the first answered part's (not_found only when no part is answered).
+        """
+        first = self.plan(parts[0], conversation)
+        answers: list[Answer] = []
+        for i, part in enumerate(parts):
+            pq = first if i == 0 else self.plan(part, conversation)
+            if i and not pq.towns and first.towns:
+                pq = replace(pq, towns=first.towns, years=pq.years or first.years)
+            try:
+                answers.append(self.composer.compose(pq, filters))
+            except EmbeddingError as e:
+                raise EmbedderUnavailable(str(e)) from e
+        cites: list[Citation] = []
+        texts: list[str] = []
+        for i, a in enumerate(answers):
+            offset = len(cites)
+            kept = a.citations[:3]
+            cites += [replace(c, n=c.n + offset) for c in kept]
+            body = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", a.answer)
+            texts.append(f"{i + 1}) {body}")
+        answered = [a for a in answers if a.kind != "not_found"]
+        kind = answered[0].kind if answered else "not_found"
+        towns = tuple(dict.fromkeys(t for a in answers for t in a.towns))
+        values = tuple(v for a in answers for v in a.values)
+        related = () if answered else answers[0].related
+        return Answer(q, "\n".join(texts), kind, towns, tuple(cites), related=related, values=values, resolved_question=q)
 
     def _clarify_place(self, q: str, towns: list[str]) -> Answer:
         """A question naming a town the corpus holds more than once: list them and ask which."""
