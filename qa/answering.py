@@ -14,7 +14,15 @@ from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
 from qa.retrieval import Hit, Retriever
 from qa.structure import INLINE_ITEM
-from qa.relevance import answer_features, relevance_model, rescore, score_hits, wanted_units
+from qa.relevance import (
+    answer_features,
+    relevance_model,
+    rescore,
+    score_hits,
+    specific,
+    unknown_share,
+    wanted_units,
+)
 from qa.types import Answer, Citation, Claim, Document, Filters, Passage
 
 COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}
@@ -190,6 +198,9 @@ class Composer:
         if pq.terms and pq.intent not in ("region", "year") and not any(self.retriever.term_weight(g) for g in pq.terms):
             # Nothing in the question can be looked for: every word is unknown to the reports and the glossary.
             return self.not_found(pq, "none of the question's words occur in the reports")
+        if pq.intent not in ("region", "year") and unknown_share(pq) > 0 and not specific(self.retriever, pq):
+            # "What is the unemployment rate…": the topic word is unknown and what is left (率) names no topic.
+            return self.not_found(pq, "the question's topic words are not in the reports or the glossary")
         if absent and len(absent) == len(pq.terms) and pq.intent not in ("region", "year"):
             # Every topic word is one no report uses: the reports do not speak of it.
             words = "、".join(g.forms[0] for g in absent)
@@ -465,8 +476,11 @@ class Composer:
                 if not asks_plan and not p.is_heading and p.section and _PLAN_SECTION.search(p.section):
                     continue  # "下一步将开展X" is not having done X
                 affirmed = _affirmed_text(p.text)
-                if affirmed is not p.text and rescore(self.retriever, pq, h, feats, affirmed) < model.aggregate_threshold:
-                    continue  # 未发生行政诉讼案件 does not qualify for 发生了行政诉讼案件
+                if affirmed is not p.text and (
+                    (focal is not None and not any(f in affirmed for f in focal))
+                    or rescore(self.retriever, pq, h, feats, affirmed) < model.aggregate_threshold
+                ):
+                    continue  # 未发生行政诉讼案件 / 败诉0件 do not qualify: a negated mention is not a mention
                 self._scores[h.row] = prob
                 if p.doc_id not in best or prob > best[p.doc_id][0]:
                     best[p.doc_id] = (prob, h)

@@ -51,7 +51,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
 ANSWER_FEATURES = ("bias", "top", "second", "top3_mean", "top_coverage", "top_figure", "top_dense", "max_dense",
-                   "absent_share", "n_terms", "unknown_share")
+                   "absent_share", "n_terms", "unknown_share", "specific")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,13 @@ def answer_features(retriever: Retriever, pq: ParsedQuestion, scored: list[tuple
     """One row (ANSWER_FEATURES order) describing how well the best passages answer the question."""
     absent = len(retriever.absent_terms(pq)) / len(pq.terms) if pq.terms else 0.0
     return answer_row([p for p, _, _ in scored[:10]], [r for _, _, r in scored[:10]], absent, len(pq.terms),
-                      unknown_share(pq))
+                      unknown_share(pq), specific(retriever, pq))
+
+
+def specific(retriever: Retriever, pq: ParsedQuestion) -> float:
+    """1 when the question has a known topic word of two characters or more (率 alone names no topic)."""
+    return 1.0 if any(len(g.forms[0]) >= 2 and _CJK.search(g.forms[0]) and retriever.term_weight(g) > 0
+                      for g in pq.terms) else 0.0
 
 
 def unknown_share(pq: ParsedQuestion) -> float:
@@ -114,7 +120,8 @@ def unknown_share(pq: ParsedQuestion) -> float:
 
 
 def answer_row(
-    probs: list[float], rows: list[list[float]], absent_share: float, n_terms: int, unknown: float = 0.0
+    probs: list[float], rows: list[list[float]], absent_share: float, n_terms: int, unknown: float = 0.0,
+    specific: float = 1.0,
 ) -> list[float]:
     """ANSWER_FEATURES from the best passages' probabilities and feature rows (best first)."""
     p = list(probs[:3]) + [0.0, 0.0, 0.0]
@@ -131,6 +138,7 @@ def answer_row(
         absent_share,
         math.log1p(n_terms),
         unknown,
+        specific,
     ]
 
 

@@ -138,9 +138,10 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
         if pos:
             counted[n] = pos
     # Longest match: a name that recurs only as the tail of one longer candidate (仓镇 in 东仓镇) is part of it.
+    seen = set(counted)
     for n in [n for n, pos in counted.items() if len(pos) >= 2]:
         heads = {simple[p - 1] if p > 0 else "" for p in counted[n]}
-        if len(heads) == 1 and (h := heads.pop()) and h not in _FUNCTION_CHARS and h + n in counted:
+        if len(heads) == 1 and (h := heads.pop()) and h not in _FUNCTION_CHARS and h + n in seen:
             del counted[n]
     top_count = max((len(p) for p in counted.values()), default=0)
     listed_names = [n for n in counted if g.towns_named(n)]

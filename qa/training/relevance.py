@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from qa.relevance import ANSWER_FEATURES, FEATURES, answer_row, relevance_model, score_hits, unknown_share
+from qa.relevance import ANSWER_FEATURES, FEATURES, answer_row, relevance_model, score_hits, specific, unknown_share
 from qa.training.labelled import REAL, ROOT, SHARED
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "relevance_model.json"
@@ -133,7 +133,8 @@ def pairs(kind: str) -> tuple[list[list[float]], list[int], list[dict[str, Any]]
             decisions.append({"set": name, "id": q["id"], "type": q["type"], "lang": q.get("lang"), "top_row": top_row,
                               "top_label": top_label, "top_rows": [r for _, _, r in scored[:10]],
                               "absent_share": (len(engine.retriever.absent_terms(pq)) / len(pq.terms)) if pq.terms else 0.0,
-                              "n_terms": len(pq.terms), "unknown_share": unknown_share(pq)})
+                              "n_terms": len(pq.terms), "unknown_share": unknown_share(pq),
+                              "specific": specific(engine.retriever, pq)})
             if q["type"] == "aggregate":
                 for doc_id, (row, _) in best_by_doc.items():
                     town = town_core(engine.index.documents[doc_id].metadata.town or "")
@@ -259,7 +260,7 @@ def main() -> int:
             # Re-ranked by the new passage weights, as the engine will see them.
             ranked = sorted(((_prob(weights, r), r) for r in d["top_rows"]), key=lambda x: -x[0])
             qrows.append(answer_row([p for p, _ in ranked], [r for _, r in ranked], d["absent_share"], d["n_terms"],
-                                    d["unknown_share"]))
+                                    d["unknown_share"], d["specific"]))
             qlabels.append(int(d["type"] != "absent"))
     aclf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000, fit_intercept=False)
     aclf.fit(qrows, qlabels)

@@ -33,7 +33,7 @@ def test_traditional_characters_are_read_and_quotes_stay_original() -> None:
     text = "壺鎮鎮人民政府關於2023年法治政府建設情況的報告\n2023年，壺鎮鎮堅持依法行政。" + BODY + "\n壺鎮鎮人民政府"
     assert len(to_simplified(text)) == len(text)
     m = meta(text)
-    assert (m.town, m.county, m.city, m.province) == ("壶镇镇", "缙云县", "丽水市", "浙江省")
+    assert (m.town, m.county, m.city, m.province) == ("壺鎮鎮", "缙云县", "丽水市", "浙江省")  # named as written
     assert m.town_code == "331122101" and m.place_source == "list"
     assert text[m.town_span.start : m.town_span.end] == "壺鎮鎮"  # the original characters, for quotes
 
