@@ -409,7 +409,15 @@ def _op(op_word: str, after: str, default: str) -> str:
     return default
 
 
+_NAMED_SPAN = re.compile(r"[“\"「『‘'][^”\"」』’']{1,30}[”\"」』’']|[（(][^（()）]{1,80}[)）]")
+
+
 def _constraint(q: str, aggregate: bool = False) -> Constraint | None:
+    # A number inside a quoted or bracketed name (“两个规范”, (三项制度: …)) is part of the name, not a condition;
+    # so is one inside Chinese written into an English question.
+    q = _NAMED_SPAN.sub(lambda m: " " * len(m.group(0)), q)
+    if language_of(q) == "en":
+        q = re.sub(r"[\u4e00-\u9fff\d]+[\u4e00-\u9fff][\u4e00-\u9fff\d]*", lambda m: " " * len(m.group(0)), q)
     m = _CONSTRAINT.search(q)
     if m:
         return Constraint(_op((m.group("op") or "").lower(), m.group("after") or "", ">="), float(m.group("num")), "%")
@@ -477,6 +485,12 @@ def key_terms(
         if phrase and _CJK.search(phrase):
             groups.append(TermGroup(syn.get(phrase, (phrase,)), 1.0, quoted=True))
             lexical += tokenizer.tokens(phrase)
+    for m in _QUOTED.finditer(cleaned):
+        phrase = m.group(1).strip()
+        if re.fullmatch(r"[\d·.\-]*\d[\d·.\-]*", phrase):
+            # A quoted number ("1310", “12·4”) is a name, looked for as written.
+            groups.append(TermGroup((phrase,), 1.0, quoted=True))
+            lexical.append(phrase)
     # A quoted English phrase ("Fengqiao experience") is read by the glossary like the rest.
     cleaned = _QUOTED.sub(lambda m: " " if _CJK.search(m.group(1)) else f" {m.group(1)} ", cleaned)
     if lang == "en":

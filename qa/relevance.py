@@ -108,8 +108,9 @@ def answer_features(retriever: Retriever, pq: ParsedQuestion, scored: list[tuple
 
 def specific(retriever: Retriever, pq: ParsedQuestion) -> float:
     """1 when the question has a known topic word of two characters or more (率 alone names no topic)."""
-    return 1.0 if any(len(g.forms[0]) >= 2 and _CJK.search(g.forms[0]) and retriever.term_weight(g) > 0
-                      for g in pq.terms) else 0.0
+    return 1.0 if any(
+        len(g.forms[0]) >= 2 and (_CJK.search(g.forms[0]) or any(ch.isdigit() for ch in g.forms[0]))
+        and retriever.term_weight(g) > 0 for g in pq.terms) else 0.0
 
 
 def unknown_share(pq: ParsedQuestion) -> float:

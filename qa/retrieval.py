@@ -67,7 +67,7 @@ class Retriever:
         because it hides inside 村规民约). Large corpora are sampled, which is plenty for a weight.
         """
         key = group.forms[0]
-        if not _CJK_RE.search(key):
+        if not _CJK_RE.search(key) and not any(ch.isdigit() for ch in key):
             # An English word no glossary entry translates cannot occur in a Chinese report: it takes no part in
             # coverage. How much such words should hold an answer back is the answer model's `unknown_share`.
             return 0.0
@@ -76,7 +76,7 @@ class Retriever:
             step = max(1, len(passages) // 50_000)
             sample = passages[::step]
             n = sum(1 for p in sample if key in p.text)
-            if n == 0 and _CJK_RE.search(key) and not self._occurs(group.forms):
+            if n == 0 and not self._occurs(group.forms):
                 # A word no report contains (请问, 统计一下, a place name, a misspelling) cannot decide anything:
                 # it is neither mandatory nor dominant. Variant wording is left to the dense side.
                 self._idf_cache[key] = 0.0
@@ -97,7 +97,10 @@ class Retriever:
 
     def absent_terms(self, pq: ParsedQuestion) -> list[TermGroup]:
         """The question's Chinese terms that no report contains (they weigh nothing)."""
-        return [g for g in pq.terms if _CJK_RE.search(g.forms[0]) and self.term_weight(g) == 0.0]
+        return [
+            g for g in pq.terms
+            if (_CJK_RE.search(g.forms[0]) or any(ch.isdigit() for ch in g.forms[0])) and self.term_weight(g) == 0.0
+        ]
 
     def near_miss(self, phrase: str) -> bool:
         """Whether some passage holds most of a phrase's character pairs (宪法宣传周 for 宪法宣传活动周)."""
