@@ -560,6 +560,13 @@ class Composer:
             hits.setdefault(h.row, h)
         asks_plan = bool(PLAN_Q.search(pq.text))
         claims_of: dict[str, list[Claim]] = {}
+        asked = set(pq.asked_units)
+        money = re.search(r"元|资金|经费|金额|预算|\bmoney\b|\bfunds?\b|\byuan\b|\bspent\b", pq.text, re.IGNORECASE)
+
+        def fits_unit(unit: str) -> bool:
+            if asked:
+                return unit in asked
+            return money is not None or unit not in ("元", "万元", "亿元")
         best_of: dict[str, tuple[Claim, Passage, float]] = {}
         for prob, h, _ in score_hits(self.retriever, pq, list(hits.values())):
             if prob < model.fact_threshold:
@@ -570,6 +577,8 @@ class Composer:
                     c for c in self.index.claims_by_doc.get(p.doc_id, []) if c.passage_id == p.passage_id
                 ]
             for c in claims_of[p.passage_id]:
+                if not fits_unit(c.unit):
+                    continue  # 旁听庭审次数 is counted in 次, not in 名; money is not a count
                 clause = _clause_window(p, c)
                 if not asks_plan and _is_target(p, clause):
                     continue
