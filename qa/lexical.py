@@ -83,15 +83,29 @@ def _fold(phrase: str, gl: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def chinese_vocabulary() -> frozenset[str]:
+    """The Chinese terms of qa/data/synonyms.txt (合规率, 调解 …): domain words jieba should keep whole."""
+    text = resources.files("qa.data").joinpath("synonyms.txt").read_text(encoding="utf-8")
+    return frozenset(
+        w for line in text.splitlines() if line.strip() and not line.startswith("#") for w in line.split() if len(w) > 1
+    )
+
+
 class Tokenizer:
-    """jieba with the corpus's own place names and the glossary's terms added, so 西仓镇 stays one token."""
+    """jieba with the corpus's own place names and the Chinese synonym list's terms added, so 西仓镇 and 合规率
+    stay one token.
+
+    The English glossary is not fed to it: the glossary serves English questions only, and a new glossary line must
+    never change how a Chinese question or report is cut into words (a test holds the Chinese answers fixed).
+    """
 
     def __init__(self, extra_words: Iterable[str] = ()) -> None:
         import jieba
 
         self._jieba = jieba.Tokenizer()
         self._lock = threading.Lock()
-        self._words = sorted(set(extra_words) | {t for terms in glossary().values() for t in terms if len(t) > 1})
+        self._words = sorted(set(extra_words) | chinese_vocabulary())
         self._ready = False
 
     def _init(self) -> None:
