@@ -68,7 +68,7 @@ class ChatResponse(BaseModel):
 
     question: str
     answer: str = Field(..., description="Short answer text with [n] citation markers.")
-    kind: Literal["fact", "aggregate", "compare", "not_found", "clarify"]
+    kind: Literal["fact", "aggregate", "compare", "table", "not_found", "clarify"]
     towns: list[str]
     citations: list[CitationOut]
     conversation_id: str

@@ -14,6 +14,7 @@ from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
 from qa.retrieval import Hit, Retriever
 from qa.structure import INLINE_ITEM
+from qa.answers.table import table_answer
 from qa.relevance import (
     answer_features,
     relevance_model,
@@ -211,6 +212,8 @@ class Composer:
             return self.year(pq, doc_ids)
         if pq.intent == "compare":
             return self.compare(pq, doc_ids)
+        if pq.intent == "table":
+            return table_answer(self, pq, doc_ids)
         if pq.intent == "aggregate":
             if pq.regions and not pq.terms:
                 return self.towns_in_region(pq, doc_ids)

@@ -20,7 +20,7 @@ from qa.metadata import (
     town_aliases,
 )
 
-Intent = Literal["fact", "list", "aggregate", "compare", "year", "region"]
+Intent = Literal["fact", "list", "aggregate", "compare", "year", "region", "table", "corpus"]
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,30})[”\"」』’']")
@@ -68,6 +68,14 @@ _COMPARE_WORD = re.compile(
 _WHO_MORE = re.compile(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:多|少|高|低|大|小)")
 _COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名|排序", re.IGNORECASE)
 _MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest)\b", re.IGNORECASE)
+# "各镇分别发放了多少份普法资料?", "列出各镇…的数量", "How many … did each town …?": one row per town.
+_TABLE_Q = re.compile(
+    r"(?:各|每个|每一个)(?:镇|乡|街道|乡镇|镇街|街镇|地)[^?？]{0,40}?(?:多少|几)|分别[^?？]{0,30}?(?:多少|几)|"
+    r"(?:列出|列一下|汇总|统计)[^?？]{0,30}?(?:数量|数字|数据|多少|几)|"
+    r"\b(?:each|every|per) (?:town|township|subdistrict|place)\b[^?]{0,80}\bhow (?:many|much)\b|"
+    r"\bhow (?:many|much)\b[^?]{0,80}\b(?:each|every|per) (?:town|township|subdistrict|place)\b|\btable\b",
+    re.IGNORECASE,
+)
 _WHO = re.compile(r"哪个|哪一个|哪|谁|\bwhich\b|\bwho\b|\bwhat town\b", re.IGNORECASE)
 _YEAR_Q = re.compile(r"哪一?年|什么年份|年份是|哪个年度|什么时候|何时|发布日期|发布时间|\bwhat date\b|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
 _REGION_Q = re.compile(
@@ -360,6 +368,8 @@ def parse_question(
         superlative = "min" if _MIN_WORD.search(q) or re.search(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:少|低|小)", q) else "max"
     if _REGION_Q.search(q) and named:
         intent: Intent = "region"
+    elif _TABLE_Q.search(q) and len(named) != 1 and not superlative:
+        intent = "table"
     elif _YEAR_Q.search(q) and not _COMPARE_WORD.search(q) and "多少" not in q:
         intent = "year"
     elif superlative and (_WHO.search(q) or len(named) >= 2 or _COMPARE_VERB.search(q)):

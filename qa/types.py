@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-AnswerKind = Literal["fact", "aggregate", "compare", "not_found", "clarify"]
+AnswerKind = Literal["fact", "aggregate", "compare", "table", "not_found", "clarify"]
 
 
 def content_id(*parts: str, length: int = 16) -> str:

@@ -156,8 +156,39 @@ function barChart(values) {
   return chart;
 }
 
+const KIND_WORDS = {
+  fact: "事实 · fact", aggregate: "汇总 · which towns", compare: "比较 · comparison", table: "表格 · table",
+  not_found: "未找到 · not in the reports", clarify: "请说明 · needs clarification",
+};
+
+function csvCell(v) {
+  const s = String(v ?? "");
+  return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+function valueTable(answer) {
+  if (answer.kind !== "table" || !answer.values || !answer.values.length) return null;
+  const byTown = new Map(answer.citations.map((c) => [c.town, c]));
+  const table = el("table", { class: "values" });
+  table.append(el("tr", {}, el("th", {}, "镇 / town"), el("th", {}, "数值 / value"), el("th", {}, "单位 / unit"),
+    el("th", {}, "出处 / source")));
+  const rows = [["town", "value", "unit", "quote", "source", "start", "end"]];
+  for (const v of answer.values) {
+    const c = byTown.get(v.town);
+    table.append(el("tr", {}, el("td", {}, v.town), el("td", {}, formatValue(v.value)), el("td", {}, v.unit),
+      el("td", {}, c ? citeLink(c) : "")));
+    rows.push([v.town, v.value, v.unit, c ? c.quote : "", c ? c.source : "", c ? c.start : "", c ? c.end : ""]);
+  }
+  const csv = "\ufeff" + rows.map((r) => r.map(csvCell).join(",")).join("\r\n");
+  const link = el("a", { class: "csv", download: "reportqa-table.csv",
+    href: URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" })) }, "下载CSV / Download CSV");
+  return el("div", { class: "table-answer" }, table, link);
+}
+
 function renderAnswer(view, answer) {
   renderText(view.text, answer.answer, answer.citations);
+  const table = valueTable(answer);
+  if (table) view.body.append(table);
   const chart = barChart(answer.values);
   if (chart) view.body.append(chart);
   if (answer.citations.length) view.node.append(citationList(answer.citations));
@@ -165,7 +196,7 @@ function renderAnswer(view, answer) {
     view.node.append(el("div", { class: "related" }, "Related passages (not an answer):"), citationList(answer.related));
   }
   const towns = answer.towns.length ? " · " + answer.towns.join("、") : "";
-  view.node.append(el("div", { class: "meta" }, answer.kind + towns));
+  view.node.append(el("div", { class: "meta" }, (KIND_WORDS[answer.kind] || answer.kind) + towns));
   view.node.classList.remove("pending");
   view.node.dataset.kind = answer.kind;
 }

@@ -87,6 +87,23 @@ def test_compare_answer_draws_a_bar_chart(page: Page) -> None:
     assert "龙凤场镇" in labels and "2000份" in labels
 
 
+def test_table_answer_draws_a_table_a_chart_and_offers_csv(page: Page) -> None:
+    page.fill("#message", "各镇分别发放了多少份普法资料?")
+    page.click("#send")
+    answer = page.locator(".msg.bot[data-kind='table']").last
+    answer.wait_for(timeout=20_000)
+    rows = answer.locator("table.values tr")
+    assert rows.count() == 4  # a header and three towns
+    assert "龙凤场镇" in answer.locator("table.values").inner_text()
+    assert answer.locator("svg.chart rect").count() == 3
+    assert "表格" in answer.locator(".meta").inner_text()
+    link = answer.locator("a.csv")
+    with page.expect_download() as info:
+        link.click()
+    csv = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    assert csv.splitlines()[0] == "town,value,unit,quote,source,start,end" and "龙凤场镇,2000" in csv
+
+
 def test_error_is_shown_plainly(page: Page) -> None:
     page.fill("#message", "法" * 2001)
     page.evaluate("document.getElementById('message').removeAttribute('maxlength')")

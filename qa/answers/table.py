@@ -1,0 +1,45 @@
+"""Table answers: 各镇分别…多少 / 列出各镇…的数量 / How many … did each town …? — one row per town.
+
+The towns are the aggregate's (every town whose best passage clears the fitted aggregate threshold); each row
+carries the figure parsed from that passage's clause (value and unit) and its citation. A town whose passage has
+no figure is listed with its quote, so nothing found is silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from qa.types import Answer
+
+if TYPE_CHECKING:
+    from qa.answering import Composer
+    from qa.question import ParsedQuestion
+
+
+def table_answer(composer: Composer, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+    """One row per qualifying town: value, unit and citation; `values` holds every row with a figure."""
+    agg = composer.aggregate(replace(pq, intent="aggregate", numeric=True), doc_ids)
+    if agg.kind == "not_found":
+        return agg
+    by_town = {t: (v, u) for t, v, u in agg.values}
+    rows: list[str] = []
+    values: list[tuple[str, float, str]] = []
+    for c in agg.citations:
+        town = c.town or ""
+        label = composer.town_label(town, pq.lang)
+        if town in by_town:
+            v, u = by_town[town]
+            shown = int(v) if v == int(v) else v
+            rows.append(f"{label}：{shown}{u}[{c.n}]" if pq.lang == "zh" else f"{label}: {shown} {u} [{c.n}]")
+            values.append((town, v, u))
+        else:
+            quote = c.quote if len(c.quote) <= 60 else c.quote[:59] + "…"
+            rows.append(f"{label}：“{quote}”[{c.n}]" if pq.lang == "zh" else f"{label}: “{quote}” [{c.n}]")
+    n = len(agg.towns)
+    head = f"共{n}个镇（街道）：" if pq.lang == "zh" else f"{n} town{'s' if n != 1 else ''}:"
+    extra = ""
+    if n > len(agg.citations):
+        extra = f"\n（以上列出前{len(agg.citations)}个）" if pq.lang == "zh" else f"\n(the first {len(agg.citations)} are listed)"
+    return Answer(pq.text, head + "\n" + "\n".join(rows) + extra, "table", agg.towns, agg.citations,
+                  values=tuple(values))
