@@ -14,6 +14,7 @@ from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
 from qa.retrieval import Hit, Retriever
 from qa.structure import INLINE_ITEM
+from qa.answers.corpus import corpus_answer
 from qa.answers.table import table_answer
 from qa.relevance import (
     answer_features,
@@ -190,6 +191,8 @@ class Composer:
         doc_ids, reason = self.candidate_docs(pq, filters)
         if not doc_ids:
             return self.not_found(pq, reason)
+        if pq.intent == "corpus":
+            return corpus_answer(self, pq, pq.towns)
         absent = self.retriever.absent_terms(pq)
         named = [g for g in absent if g.quoted and not self.retriever.near_miss(g.forms[0])]
         if named and pq.intent not in ("region", "year"):

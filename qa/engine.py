@@ -46,6 +46,7 @@ def clean_question(question: str, limit: int) -> str:
     return q
 
 
+_TYPE_WORD = re.compile(r"街道|乡镇|镇街|街镇|乡|镇|民族乡|报告|reports?|towns?|townships?|subdistricts?", re.IGNORECASE)
 _PART_END = re.compile(r"(?<=[?？])\s*(?=\S)|[,，;；]\s*(?=(?:and |but )?(?:what|how|which|who|when)\b)", re.IGNORECASE)
 _QUESTION_CUE = re.compile(r"多少|几|哪|什么|怎么|如何|是否|吗|呢|\b(?:what|how|which|who|when|did|does|is|are)\b", re.IGNORECASE)
 
@@ -190,6 +191,7 @@ class QAEngine:
             return Answer(question=q, answer=text, kind="clarify", towns=pq.towns, citations=())
         if conversation:
             pq = self.plan(q, conversation)
+        pq = self._corpus_intent(pq, q, conversation)
         parts = split_compound(q)
         if len(parts) > 1 and pq.intent in ("fact", "list"):
             return self._ask_parts(q, parts, conversation, filters)
@@ -201,6 +203,22 @@ class QAEngine:
         if pq.elliptical and pq.towns and not any(t in resolved for t in pq.towns):
             resolved = "、".join(pq.towns) + "：" + resolved
         return replace(answer, question=q, resolved_question=resolved)
+
+    def _corpus_intent(self, pq: ParsedQuestion, q: str, conversation: Sequence[Turn]) -> ParsedQuestion:
+        """Questions about the collection (哪些报告是2024年的?) and follow-ups that narrow the previous answer's towns
+        by type or region (其中哪些是街道?) are answered from metadata, not from the reports' text."""
+        from qa.answers.corpus import CORPUS_Q, NARROW_Q, asked_type
+
+        topic = [
+            g for g in pq.terms
+            if self.retriever.term_weight(g) > 0 and not _TYPE_WORD.fullmatch(g.forms[0]) and not NARROW_Q.search(g.forms[0])
+        ]
+        if CORPUS_Q.search(q) and not topic and not pq.towns:
+            return replace(pq, intent="corpus")
+        if conversation and NARROW_Q.search(q) and (asked_type(q) or pq.regions) and conversation[-1].answer.towns:
+            if not [g for g in topic if g.forms[0] not in {f for t in self.parse(conversation[-1].question).terms for f in t.forms}]:
+                return replace(pq, intent="corpus", towns=tuple(conversation[-1].answer.towns), years=())
+        return pq
 
     def _ask_parts(
         self, q: str, parts: list[str], conversation: Sequence[Turn], filters: Filters | None

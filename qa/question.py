@@ -77,7 +77,7 @@ _TABLE_Q = re.compile(
     re.IGNORECASE,
 )
 _WHO = re.compile(r"哪个|哪一个|哪|谁|\bwhich\b|\bwho\b|\bwhat town\b", re.IGNORECASE)
-_YEAR_Q = re.compile(r"哪一?年|什么年份|年份是|哪个年度|什么时候|何时|发布日期|发布时间|\bwhat date\b|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
+_YEAR_Q = re.compile(r"哪一?年|什么年份|年份是|哪个年度|什么时候|何时|发布日期|发布时间|哪一?天|几月几[日号]|什么日期|\bwhat date\b|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
 _REGION_Q = re.compile(
     r"属于哪|哪个(?:区|县|市|省)|哪(?:个)?地区|位于|在哪里|在哪儿|所在(?:区|县|市|省)|"
     r"\b(?:which|what) (?:county|district|city|province|region)\b|\bwhere is\b|\blocated\b",

