@@ -5,17 +5,15 @@ metadata questions, and a plain "the reports do not say" when the evidence is no
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
-from qa.corpus_index import CorpusIndex
-from qa.question import PLAN_Q, ParsedQuestion
-from qa.retrieval import Hit, Retriever
-from qa.structure import INLINE_ITEM
 from qa.answers.corpus import corpus_answer
 from qa.answers.table import table_answer
+from qa.corpus_index import CorpusIndex
+from qa.question import PLAN_Q, ParsedQuestion
 from qa.relevance import (
     answer_features,
     relevance_model,
@@ -25,6 +23,8 @@ from qa.relevance import (
     unknown_share,
     wanted_units,
 )
+from qa.retrieval import Hit, Retriever
+from qa.structure import INLINE_ITEM
 from qa.types import Answer, Citation, Claim, Document, Filters, Passage
 
 COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}

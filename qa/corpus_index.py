@@ -42,8 +42,8 @@ from qa.errors import (
 )
 from qa.lexical import BM25Index, Tokenizer
 from qa.metadata import split_label, town_core
-from qa.places import to_simplified
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
+from qa.places import to_simplified
 from qa.types import Claim, Document, Metadata, Passage, Span, content_id
 
 Progress = Callable[[int, int], None]

@@ -22,7 +22,7 @@ from qa.answering import Composer
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
 from qa.metadata import split_label, town_aliases
-from qa.question import ParsedQuestion, parse_question, region_variants, resolve_followup
+from qa.question import ParsedQuestion, parse_question, region_variants, resolve_followup, town_matcher
 from qa.retrieval import Retriever
 from qa.settings import Settings
 from qa.types import Answer, Citation, Document, Filters, Turn
@@ -60,12 +60,13 @@ def split_compound(q: str) -> list[str]:
     return parts
 
 
-def _find_all(text: str, sub: str) -> list[int]:
-    out, i = [], text.find(sub)
-    while i >= 0 and sub:
-        out.append(i)
-        i = text.find(sub, i + 1)
-    return out
+def _shift_markers(text: str, offset: int) -> str:
+    """[1] → [1 + offset] for every citation marker in an answer's text."""
+
+    def shift(m: re.Match[str]) -> str:
+        return f"[{int(m.group(1)) + offset}]"
+
+    return re.sub(r"\[(\d+)\]", shift, text)
 
 
 def _group_by_base(towns: Sequence[str]) -> dict[str, list[str]]:
@@ -149,9 +150,7 @@ class QAEngine:
         from qa.places import gazetteer
 
         g = gazetteer()
-        town_spans = [
-            (i, i + len(a)) for t in self.index.towns for a in town_aliases(t) for i in _find_all(question, a)
-        ] if len(self.index.towns) < 2000 else []
+        town_spans = town_matcher(self.index.towns, self.pinyin).spans(question)
         out: list[str] = []
         english = [h for h in g.scan_english_regions(question) if not any(
             h.key == py or h.key.startswith(py) for py in self.pinyin.values() if py)]
@@ -216,7 +215,8 @@ class QAEngine:
         if CORPUS_Q.search(q) and not topic and not pq.towns:
             return replace(pq, intent="corpus")
         if conversation and NARROW_Q.search(q) and (asked_type(q) or pq.regions) and conversation[-1].answer.towns:
-            if not [g for g in topic if g.forms[0] not in {f for t in self.parse(conversation[-1].question).terms for f in t.forms}]:
+            previous = {f for t in self.parse(conversation[-1].question).terms for f in t.forms}
+            if not [g for g in topic if g.forms[0] not in previous]:
                 return replace(pq, intent="corpus", towns=tuple(conversation[-1].answer.towns), years=())
         return pq
 
@@ -244,7 +244,7 @@ class QAEngine:
             offset = len(cites)
             kept = a.citations[:3]
             cites += [replace(c, n=c.n + offset) for c in kept]
-            body = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", a.answer)
+            body = _shift_markers(a.answer, offset)
             texts.append(f"{i + 1}) {body}")
         answered = [a for a in answers if a.kind != "not_found"]
         kind = answered[0].kind if answered else "not_found"

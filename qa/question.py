@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -218,18 +219,90 @@ def language_of(text: str) -> Literal["zh", "en"]:
     return "en" if letters > 2 * cjk else "zh"
 
 
+class TownMatcher:
+    """Every alias of every corpus town in one Aho-Corasick automaton, and pinyin in a dict: finding the towns a
+    question names costs the same with 5 towns as with 40,000 (no loop over towns)."""
+
+    def __init__(self, towns: Sequence[str], pinyin: dict[str, str]) -> None:
+        import ahocorasick
+
+        self.towns = tuple(towns)
+        self._auto = ahocorasick.Automaton()
+        owners: dict[str, list[str]] = {}
+        for t in self.towns:
+            for a in town_aliases(t):
+                owners.setdefault(a, []).append(t)
+        for a, ts in owners.items():
+            self._auto.add_word(a, (a, tuple(ts)))
+        if owners:
+            self._auto.make_automaton()
+        self._empty = not owners
+        self.by_pinyin: dict[str, list[str]] = {}
+        for t, py in pinyin.items():
+            if py:
+                self.by_pinyin.setdefault(py, []).append(t)
+        self._pinyin_sorted = sorted(self.by_pinyin)
+
+    def positions(self, text: str) -> dict[str, int]:
+        """town → first position where one of its aliases occurs in text."""
+        out: dict[str, int] = {}
+        if self._empty:
+            return out
+        for end, (alias, ts) in self._auto.iter(text):
+            for t in ts:
+                start = end - len(alias) + 1
+                if t not in out or start < out[t]:
+                    out[t] = start
+        return out
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """[start, end) of every town alias in text."""
+        if self._empty:
+            return []
+        return [(end - len(alias) + 1, end + 1) for end, (alias, _) in self._auto.iter(text)]
+
+    def pinyin_part(self, word: str) -> bool:
+        """Whether an English word is (the start of) a known town's pinyin (Heqian, Liu…)."""
+        i = bisect.bisect_left(self._pinyin_sorted, word)
+        return i < len(self._pinyin_sorted) and self._pinyin_sorted[i].startswith(word)
+
+    def covers(self, name: str) -> bool:
+        """Whether a candidate name from the question is (part of) a known town's name or alias."""
+        if self._empty:
+            return False
+        if name in self._auto:
+            return True
+        return any(True for _ in self._auto.iter(name))
+
+
+_MATCHERS: dict[tuple[int, int], tuple[Sequence[str], dict[str, str], TownMatcher]] = {}
+
+
+def town_matcher(towns: Sequence[str], pinyin: dict[str, str]) -> TownMatcher:
+    """The matcher for a corpus's towns, built once per (towns, pinyin) pair of objects."""
+    key = (id(towns), id(pinyin))
+    hit = _MATCHERS.get(key)
+    if hit is not None and hit[0] is towns and hit[1] is pinyin:
+        return hit[2]
+    m = TownMatcher(towns, pinyin)
+    if len(_MATCHERS) > 16:
+        _MATCHERS.clear()
+    _MATCHERS[key] = (towns, pinyin, m)
+    return m
+
+
 def match_towns(text: str, towns: Sequence[str], pinyin: dict[str, str]) -> list[str]:
     """Known towns named in text: full name, name without suffix, or pinyin (Heqian, Xicang …)."""
-    found: list[tuple[int, str]] = []
-    for t in towns:
-        positions = [p for p in (text.find(a) for a in town_aliases(t)) if p >= 0]
-        if positions:
-            found.append((min(positions), t))
+    matcher = town_matcher(towns, pinyin)
+    found: list[tuple[int, str]] = [(p, t) for t, p in matcher.positions(text).items()]
     words = re.findall(r"[a-z]+", text.lower())
     joined = {"".join(words[i : i + n]): i for n in (1, 2, 3, 4) for i in range(len(words) - n + 1)}
-    for t, py in pinyin.items():
-        if py and py in joined and all(t != f for _, f in found):
-            found.append((10_000 + joined[py], t))
+    have = {t for _, t in found}
+    for key, i in joined.items():
+        for t in matcher.by_pinyin.get(key, ()):
+            if t not in have:
+                found.append((10_000 + i, t))
+                have.add(t)
     # Same-name towns (东城街道（清城区）, 东城街道（南川区）): a question that names the county selects one.
     by_base: dict[str, list[str]] = {}
     for _, t in found:
@@ -339,7 +412,7 @@ def parse_question(
     for name, _, _ in find_town_mentions(q):
         if _NOT_A_NAME.search(name) or SOFT_NOT_TOWN.search(name):
             continue
-        if not any(name.endswith(t) or t.endswith(name) or any(a in name for a in town_aliases(t)) for t in towns):
+        if not town_matcher(towns, pinyin).covers(name) and not any(name.endswith(t) for t in named):
             unknown.append(name)
     # "Baiyun Miao Ethnic Township's": the whole English designation is the town, not the topic.
     q_topic = _EN_PLACE.sub(lambda m: m.group(0) if m.group(1).split()[0].lower() in _EN_NOT_PLACE else " ", q)
@@ -368,7 +441,7 @@ def parse_question(
         superlative = "min" if _MIN_WORD.search(q) or re.search(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:少|低|小)", q) else "max"
     if _REGION_Q.search(q) and named:
         intent: Intent = "region"
-    elif _TABLE_Q.search(q) and len(named) != 1 and not superlative:
+    elif _TABLE_Q.search(q) and not named and not superlative:
         intent = "table"
     elif _YEAR_Q.search(q) and not _COMPARE_WORD.search(q) and "多少" not in q:
         intent = "year"
@@ -382,7 +455,9 @@ def parse_question(
         intent = "fact"
     numeric = bool(_NUMERIC_Q.search(q)) or intent == "compare"
     region_words = [v for v, c in (regions or {}).items() if c in region_names]
-    terms, lexical = key_terms(q_topic, lang, named, unknown, tokenizer, pinyin, region_words, constraint)
+    terms, lexical = key_terms(
+        q_topic, lang, named, unknown, tokenizer, pinyin, region_words, constraint, town_matcher(towns, pinyin)
+    )
     return ParsedQuestion(
         text=q,
         lang=lang,
@@ -462,6 +537,7 @@ def key_terms(
     pinyin: dict[str, str] | None = None,
     region_words: Sequence[str] = (),
     constraint: Constraint | None = None,
+    matcher: TownMatcher | None = None,
 ) -> tuple[tuple[TermGroup, ...], list[str]]:
     """The question's topic terms (town names, years, numbers and question words removed) and BM25 tokens."""
     syn = synonym_groups()
@@ -521,7 +597,9 @@ def key_terms(
         for word in re.findall(r"[a-z][a-z'\-]+", cleaned.lower()):
             # An English content word the glossary cannot translate still counts against coverage,
             # lightly: a question made only of unknown words is not answered from a guess.
-            if word not in covered and word not in stop and len(word) > 2 and not any(word in py for py in pinyin.values()):
+            if word not in covered and word not in stop and len(word) > 2 and not (
+                matcher.pinyin_part(word) if matcher else any(word in py for py in pinyin.values())
+            ):
                 groups.append(TermGroup((word,), UNKNOWN_ENGLISH_WEIGHT))
         for phrase, zh in matched:
             zh_terms = tuple(z for z in zh if z not in stop)

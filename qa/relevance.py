@@ -29,10 +29,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np

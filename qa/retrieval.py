@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence

@@ -139,10 +139,10 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
             counted[n] = pos
     # Longest match: a name that recurs only as the tail of one longer candidate (仓镇 in 东仓镇) is part of it.
     seen = set(counted)
-    for n in [n for n, pos in counted.items() if len(pos) >= 2]:
-        heads = {simple[p - 1] if p > 0 else "" for p in counted[n]}
-        if len(heads) == 1 and (h := heads.pop()) and h not in _FUNCTION_CHARS and h + n in seen:
-            del counted[n]
+    for name in [k for k, v in counted.items() if len(v) >= 2]:
+        heads = {simple[p - 1] if p > 0 else "" for p in counted[name]}
+        if len(heads) == 1 and (head := heads.pop()) and head not in _FUNCTION_CHARS and head + name in seen:
+            del counted[name]
     top_count = max((len(p) for p in counted.values()), default=0)
     listed_names = [n for n in counted if g.towns_named(n)]
     rows, out_names, firsts = [], [], []
@@ -152,9 +152,9 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
         core = n[: -len(suffix)] if suffix and len(n) - len(suffix) >= 2 else n
         core_count = len(_positions(simple, core))
         anchors = sum(1 for p in pos if _ANCHOR.match(simple, p + len(n)))
-        listed = g.towns_named(n)
+        listed_places = g.towns_named(n)
         agrees = [0.0, 0.0, 0.0]
-        for place in listed:
+        for place in listed_places:
             for anc in g.ancestors(place.code)[1:]:
                 if regions.counts.get(anc.code):
                     k = {COUNTY: 0, 2: 1, PROVINCE: 2}.get(anc.level)
@@ -170,7 +170,7 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
             math.log1p(len(pos)),
             math.log1p(max(0, core_count - len(pos))),
             1.0 if pos[0] < 150 else 0.0,
-            1.0 if listed else 0.0,
+            1.0 if listed_places else 0.0,
             *agrees,
             1.0 if any(p in regions.ends for p in pos) else 0.0,
             1.0 if inside else 0.0,

@@ -58,9 +58,9 @@ def _matches(d: Document, pq: ParsedQuestion, kind: str | None) -> bool:
         return False
     if pq.regions and not ({m.province, m.city, m.county} & set(pq.regions)):
         return False
-    if kind and m.town and unit_type(m.town) != kind and not (kind == "乡" and unit_type(m.town) == "民族乡"):
-        return False
-    return True
+    if not (kind and m.town):
+        return True
+    return unit_type(m.town) == kind or (kind == "乡" and unit_type(m.town) == "民族乡")
 
 
 def corpus_answer(composer: Composer, pq: ParsedQuestion, within: tuple[str, ...] = ()) -> Answer:

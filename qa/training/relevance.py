@@ -25,7 +25,15 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from qa.relevance import ANSWER_FEATURES, FEATURES, answer_row, relevance_model, score_hits, specific, unknown_share
+from qa.relevance import (
+    ANSWER_FEATURES,
+    FEATURES,
+    answer_row,
+    relevance_model,
+    score_hits,
+    specific,
+    unknown_share,
+)
 from qa.training.labelled import REAL, ROOT, SHARED
 
 MODEL = Path(__file__).resolve().parents[1] / "data" / "relevance_model.json"
@@ -71,7 +79,7 @@ def town_core(t: str) -> str:
     return t
 
 
-def engine_for(name: str, texts: dict[str, str]):  # type: ignore[no-untyped-def]
+def engine_for(name: str, texts: dict[str, str]) -> Any:
     """A QAEngine over the set, its index cached by content."""
     from qa.corpus_index import CorpusIndex
     from qa.engine import QAEngine, embedder_from_settings
@@ -79,7 +87,7 @@ def engine_for(name: str, texts: dict[str, str]):  # type: ignore[no-untyped-def
 
     key = hashlib.sha256("".join(k + v for k, v in sorted(texts.items())).encode()).hexdigest()[:16]
     idx = CACHE / f"{name.replace('/', '_')}-{key}"
-    settings = Settings(index={"path": idx})  # type: ignore[arg-type]
+    settings = Settings(index={"path": idx})
     embedder = embedder_from_settings(settings)
     if not idx.exists():
         with tempfile.TemporaryDirectory() as tmp:

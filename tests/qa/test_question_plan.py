@@ -3,8 +3,6 @@ itself, compound questions, names with numbers in them, words no report uses, fo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from embeddings.factory import make_embedder
