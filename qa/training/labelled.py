@@ -29,7 +29,7 @@ def _towns_from_questions(path: Path) -> dict[str, str]:
 
 def dev_sets() -> Iterator[tuple[str, str, dict[str, str]]]:
     """The seeds and sets A and B: town labels only (from their questions' evidence)."""
-    seeds = SHARED / "seeds"
+    seeds = ROOT / "seeds"
     towns = _towns_from_questions(SHARED / "eval" / "seed_questions.jsonl")
     for f in sorted(seeds.glob("*.txt")):
         if f.stem in towns:

@@ -43,8 +43,10 @@ CACHE = ROOT / ".reportqa" / "train-cache"
 def question_sets(kind: str) -> Iterator[tuple[str, dict[str, str], list[dict[str, Any]]]]:
     """(name, {file name: text}, questions) of the development ('dev') or held-back ('held') sets."""
     if kind == "dev":
-        seeds = {f.name: f.read_text(encoding="utf-8") for f in sorted((SHARED / "seeds").glob("*.txt"))}
-        yield "seeds", seeds, _questions(SHARED / "eval" / "seed_questions.jsonl")
+        seed_questions = SHARED / "eval" / "seed_questions.jsonl"
+        if seed_questions.exists():  # the shared dev set sits beside the checkout, not in it
+            seeds = {f.name: f.read_text(encoding="utf-8") for f in sorted((ROOT / "seeds").glob("*.txt"))}
+            yield "seeds", seeds, _questions(seed_questions)
         for name in ("A", "B"):
             d = ROOT / "tests" / "data" / "eval" / name
             yield name, _json_texts(d), _questions(d / "questions.jsonl")
