@@ -26,6 +26,7 @@ Intent = Literal["fact", "list", "aggregate", "compare", "year", "region", "tabl
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,30})[”\"」』’']")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_YEAR_WORD = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)\s*(?:年度|年)?")
 _CONSTRAINT = re.compile(
     r"(?P<op>达到|达|做到|实现|超过|高于|不低于|低于|少于|不足|不到|未达到|未达|没有达到|大于|小于|"
     r"at least|over|above|below|under|less than|lower than|more than|higher than|reach(?:ed|es)?|of)?"
@@ -557,7 +558,7 @@ def key_terms(
         cleaned = _EN_COUNT_CONSTRAINT.sub(" ", cleaned)
     cleaned = _FILLER.sub(" ", cleaned)
     cleaned = _QUANTITY_WORD.sub(" ", cleaned)
-    cleaned = _YEAR.sub(" ", cleaned)
+    cleaned = _YEAR_WORD.sub(" ", cleaned)  # "2022年开了" leaves 开了, not 年开
     # "(A率、B率、“C”落实率等)": examples, any one of which will do.
     examples: list[str] = []
     for m in _PAREN.finditer(cleaned):

@@ -51,7 +51,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
 ANSWER_FEATURES = ("bias", "top", "second", "top3_mean", "top_coverage", "top_figure", "top_dense", "max_dense",
-                   "absent_share", "n_terms", "unknown_share", "specific")
+                   "absent_share", "n_terms", "unknown_share", "specific", "top_unit", "max_figure3", "numeric")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def answer_features(retriever: Retriever, pq: ParsedQuestion, scored: list[tuple
     """One row (ANSWER_FEATURES order) describing how well the best passages answer the question."""
     absent = len(retriever.absent_terms(pq)) / len(pq.terms) if pq.terms else 0.0
     return answer_row([p for p, _, _ in scored[:10]], [r for _, _, r in scored[:10]], absent, len(pq.terms),
-                      unknown_share(pq), specific(retriever, pq))
+                      unknown_share(pq), specific(retriever, pq), 1.0 if pq.numeric else 0.0)
 
 
 def specific(retriever: Retriever, pq: ParsedQuestion) -> float:
@@ -122,7 +122,7 @@ def unknown_share(pq: ParsedQuestion) -> float:
 
 def answer_row(
     probs: list[float], rows: list[list[float]], absent_share: float, n_terms: int, unknown: float = 0.0,
-    specific: float = 1.0,
+    specific: float = 1.0, numeric: float = 0.0,
 ) -> list[float]:
     """ANSWER_FEATURES from the best passages' probabilities and feature rows (best first)."""
     p = list(probs[:3]) + [0.0, 0.0, 0.0]
@@ -140,6 +140,9 @@ def answer_row(
         math.log1p(n_terms),
         unknown,
         specific,
+        top[FEATURES.index("unit")],
+        max((r[FEATURES.index("figure_coverage")] for r in rows[:3]), default=0.0),
+        numeric,
     ]
 
 

@@ -144,7 +144,7 @@ def pairs(kind: str) -> tuple[list[list[float]], list[int], list[dict[str, Any]]
                               "top_label": top_label, "top_rows": [r for _, _, r in scored[:10]],
                               "absent_share": (len(engine.retriever.absent_terms(pq)) / len(pq.terms)) if pq.terms else 0.0,
                               "n_terms": len(pq.terms), "unknown_share": unknown_share(pq),
-                              "specific": specific(engine.retriever, pq)})
+                              "specific": specific(engine.retriever, pq), "numeric": 1.0 if pq.numeric else 0.0})
             if q["type"] == "aggregate":
                 for doc_id, (row, _) in best_by_doc.items():
                     town = town_core(engine.index.documents[doc_id].metadata.town or "")
@@ -270,7 +270,7 @@ def main() -> int:
             # Re-ranked by the new passage weights, as the engine will see them.
             ranked = sorted(((_prob(weights, r), r) for r in d["top_rows"]), key=lambda x: -x[0])
             qrows.append(answer_row([p for p, _ in ranked], [r for _, r in ranked], d["absent_share"], d["n_terms"],
-                                    d["unknown_share"], d["specific"]))
+                                    d["unknown_share"], d["specific"], d["numeric"]))
             qlabels.append(int(d["type"] != "absent"))
     aclf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000, fit_intercept=False)
     aclf.fit(qrows, qlabels)
