@@ -55,6 +55,9 @@ class CitationOut(BaseModel):
     start: int
     end: int
     score: float | None = Field(None, description="The relevance probability (0–1) the answer's decision used.")
+    county: str | None = Field(None, description="The town's county or district.")
+    province: str | None = Field(None, description="The town's province.")
+    code: str | None = Field(None, description="The town's MCA division code, when the town is listed.")
 
 
 class ValueOut(BaseModel):

@@ -41,8 +41,11 @@ def render_answer(a: Answer) -> str:
     """Answer text followed by numbered sources: town, year, section, file and offsets."""
     lines = [a.answer, ""]
     for c in a.citations:
-        where = " · ".join(x for x in (c.town, f"{c.year}" if c.year else None, c.section) if x)
-        lines.append(f"[{c.n}] {where}\n    {c.source} [{c.start}:{c.end}] “{c.quote}”")
+        place = "（" + "、".join(x for x in (c.county, c.province) if x) + "）" if (c.county or c.province) else ""
+        town = f"{c.town}{place}" if c.town and place and "（" not in c.town else c.town
+        where = " · ".join(x for x in (town, f"{c.year}" if c.year else None, c.section) if x)
+        score = f" · relevance {c.score:.2f}" if c.score is not None else ""
+        lines.append(f"[{c.n}] {where}{score}\n    {c.source} [{c.start}:{c.end}] “{c.quote}”")
     if a.related:
         lines.append("related (not an answer):")
         for c in a.related:

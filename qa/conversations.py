@@ -76,6 +76,9 @@ def _citation(d: dict[str, Any]) -> Citation:
         start=int(d["start"]),
         end=int(d["end"]),
         score=d.get("score"),
+        county=d.get("county"),
+        province=d.get("province"),
+        code=d.get("code"),
     )
 
 

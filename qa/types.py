@@ -108,6 +108,9 @@ class Citation:
     start: int
     end: int
     score: float | None = None  # the relevance probability the decision used (qa/relevance.py)
+    county: str | None = None  # the town's place, from the division list where it is listed
+    province: str | None = None
+    code: str | None = None  # the MCA division code of the town, when listed
 
 
 @dataclass(frozen=True)

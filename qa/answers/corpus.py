@@ -78,7 +78,8 @@ def corpus_answer(composer: Composer, pq: ParsedQuestion, within: tuple[str, ...
         n = len(cites) + 1
         if m.town_span is not None:
             s, e = m.town_span.start, m.town_span.end
-            cites.append(Citation(n, d.doc_id, d.source, m.town, m.year, m.title, None, d.text[s:e], s, e))
+            cites.append(Citation(n, d.doc_id, d.source, m.town, m.year, m.title, None, d.text[s:e], s, e,
+                                  None, m.county, m.province, m.town_code))
             marker = f"[{n}]"
         else:
             marker = ""
