@@ -496,7 +496,9 @@ class Composer:
         found = _one_per_town_ev(self.index, found)
         if not found:
             return self.not_found(pq, "no report meets the question's condition" if pq.constraint else None)
-        found.sort(key=lambda x: -x[0])
+        # Qualifying towns are listed in the index's document order (stable and easy to check against a folder),
+        # not by an internal score; the score is on each citation.
+        found.sort(key=lambda x: (self.doc(x[1].passage.doc_id).source, -x[0]))
         # Every qualifying town is named and counted; only a very long list stops citing at `max_listed`.
         qualifying = [e for _, e in found]
         chosen = qualifying[: self.max_listed]
@@ -524,6 +526,16 @@ class Composer:
             return None
         return max(claims, key=lambda c: self.retriever.coverage(pq, -1, c.text))
 
+    def _claim_relevance(self, pq: ParsedQuestion, row: int) -> float:
+        """The fitted relevance of a passage holding a claim (computed once per passage and question)."""
+        cache = self._scores
+        key = -1 - row  # kept apart from the scores that citations show
+        if key not in cache:
+            cov = self.retriever.coverage(pq, row)
+            hit = Hit(row, cov, 0.0, 0.0, cov)
+            cache[key] = score_hits(self.retriever, pq, [hit])[0][0]
+        return cache[key]
+
     def _best_constrained_claim(
         self, pq: ParsedQuestion, doc_id: str, claims: Sequence[Claim] | None = None, asks_plan: bool = False
     ) -> tuple[float, Evidence] | None:
@@ -543,10 +555,12 @@ class Composer:
                 continue
             if not asks_plan and _is_target(p, _clause_around(p, c)):
                 continue
-            cov = self.retriever.coverage(pq, self.index.passage_row[c.passage_id])
-            if cov < self.min_coverage:
+            row = self.index.passage_row[c.passage_id]
+            prob = self._claim_relevance(pq, row)
+            if prob < relevance_model().aggregate_threshold:
                 continue
-            score = cov + 0.1 * (1 if rate_groups else 0)
+            self._scores[row] = prob
+            score = prob
             if best is None or score > best[0]:
                 best = (score, Evidence(p, _clause_around(p, c), c))
         return best
@@ -641,7 +655,6 @@ class Composer:
         return Answer(pq.text, text, "compare", towns, tuple(cites), values=values)
 
 
-_HEADING_PENALTY = 0.15
 _SCORES: ContextVar[dict[int, float] | None] = ContextVar("relevance_scores", default=None)
 # Above this many passages an aggregate's sweep keeps only passages with the focal term (a cost bound, not a gate
 # that changes answers on the corpora measured: 10k reports have about 700k passages).
