@@ -58,3 +58,27 @@ def test_every_quoted_piece_is_verbatim_on_every_development_question() -> None:
             quotes = {c.n: c.quote for c in a.citations}
             problems += [f"{name} {q['id']}: {p}" for p in altered(a.answer, quotes)]
     assert not problems, "\n".join(problems[:20])
+
+
+def test_the_fitted_model_reproduces_its_recorded_held_back_figures() -> None:
+    """qa/data/relevance_heldback.json records the held-back precision/recall measured once when the model was
+    fitted; the shipped model must still give them (within the recorded tolerance)."""
+    import json
+    from importlib import resources
+
+    from qa.relevance import relevance_model
+    from qa.training.relevance import decision_scores, pairs
+
+    rec = json.loads(resources.files("qa").joinpath("data/relevance_heldback.json").read_text(encoding="utf-8"))
+    m = relevance_model()
+    _, _, decisions = pairs("held")
+    scores = decision_scores(list(m.weights), decisions)
+    for kind, threshold in (("fact", m.passage_threshold), ("aggregate", m.aggregate_threshold)):
+        sc = scores[kind]
+        kept = [lab for p, lab in sc if p >= threshold]
+        pos = sum(lab for _, lab in sc)
+        precision = sum(kept) / len(kept)
+        recall = sum(kept) / pos
+        want = rec[kind]
+        assert abs(precision - want["precision"]) <= rec["tolerance"], (kind, precision, want)
+        assert abs(recall - want["recall"]) <= rec["tolerance"], (kind, recall, want)
