@@ -210,11 +210,14 @@ def index_status(
         return float(md.get("town_confidence") or 0.0) if md.get("town") else -1.0
 
     typer.echo("\nreports, lowest place confidence first (town · county · city · province · code · confidence · year · file):")
+    def is_low(d: dict[str, Any]) -> bool:
+        return conf(d) < LOW_CONFIDENCE or d.get("metadata", {}).get("place_source") != "list"
+
     low = 0
-    for d in sorted(docs, key=conf):
+    for d in sorted(docs, key=lambda d: (not is_low(d), conf(d))):
         md = d.get("metadata", {})
         c = conf(d)
-        flag = "  LOW " if c < LOW_CONFIDENCE or md.get("place_source") != "list" else "      "
+        flag = "  LOW " if is_low(d) else "      "
         low += flag.strip() == "LOW"
         parts = [md.get("town") or "?", md.get("county") or "?", md.get("city") or "-", md.get("province") or "?",
                  md.get("town_code") or "no code", f"{c:.2f}" if c >= 0 else "-", str(md.get("year") or "?"), d.get("source", "")]

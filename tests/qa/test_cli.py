@@ -89,3 +89,23 @@ def test_build_if_stale_is_a_no_op_when_current(tmp_path: Path) -> None:
     assert run("index", "build", str(SEEDS), "--index", str(idx)).returncode == 0
     r = run("index", "build", str(SEEDS), "--index", str(idx), "--if-stale")
     assert "up to date" in r.stdout
+
+
+def test_index_status_shows_places_low_confidence_first_and_how_to_fix(tmp_path: Path) -> None:
+    corpus = tmp_path / "reports"
+    corpus.mkdir()
+    for f in SEEDS.glob("*.txt"):
+        (corpus / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    # A report whose town is not in the division list (莲塘镇 of 南昌县 is listed under another name today).
+    idx = tmp_path / "index"
+    assert run("index", "build", str(corpus), "--index", str(idx)).returncode == 0
+    out = run("index", "status", "--index", str(idx)).stdout
+    assert "built " in out and "embedder" in out
+    assert "重庆市" in out and "开州区: 1 (2025)" in out
+    rows = [line for line in out.splitlines() if " · " in line and ".txt" in line]
+    assert len(rows) == 5
+    assert rows[0].startswith("  LOW ") and "莲塘镇" in rows[0]  # low-confidence places first
+    assert "500154114" in out  # 和谦镇's division code
+    assert "reportqa.csv" in out and "reportqa index build" in out
+    raw = json.loads(run("index", "status", "--index", str(idx), "--json").stdout)
+    assert "files" in raw and "fingerprint" in raw
