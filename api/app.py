@@ -56,6 +56,8 @@ def create_app(
         summary="Questions over township 法治政府建设情况报告, answered with verbatim, cited quotes.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from packaged assets: government intranets have no CDN
+        redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app)
@@ -69,6 +71,7 @@ def create_app(
     app.include_router(web.router)
     app.include_router(webhooks_router)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
+    _offline_docs(app)
 
     api = settings.api
     if api.api_key is not None:
@@ -94,6 +97,26 @@ def create_app(
     app.add_middleware(AccessLogMiddleware, log_questions=api.log_questions)
     _ensure_access_log_handler()
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) with its JavaScript and CSS from the pinned `swagger-ui-bundle` package, so the page
+    works with no internet; /redoc is off (it has no packaged assets)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-static", StaticFiles(directory=str(swagger_ui_path)), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="reportqa API",
+            swagger_js_url="/docs-static/swagger-ui-bundle.js",
+            swagger_css_url="/docs-static/swagger-ui.css",
+            swagger_favicon_url="/docs-static/favicon-32x32.png",
+        )
 
 
 def _ensure_access_log_handler() -> None:
