@@ -16,3 +16,9 @@ router = APIRouter(tags=["web"])
 async def index() -> FileResponse:
     """The chat page."""
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> FileResponse:
+    """The page's icon (an SVG; browsers accept it at /favicon.ico too)."""
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")

@@ -72,6 +72,36 @@ function showError(err) {
   const code = err.code ? ` (${err.code})` : "";
   box.textContent = `Error${code}: ${err.message}`;
   box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
+}
+
+// ---- The empty page: what is loaded, and questions to start with ----
+
+function welcome(documents) {
+  if (!documents.length || $("messages").children.length) return;
+  const byPlace = new Map();
+  for (const d of documents) {
+    const key = [d.province, d.county].filter(Boolean).join(" ") || "地区不详 / place unknown";
+    if (!byPlace.has(key)) byPlace.set(key, []);
+    byPlace.get(key).push(`${d.town || "?"} ${d.year || ""}`.trim());
+  }
+  const list = el("ul", { class: "loaded" });
+  for (const [place, items] of [...byPlace.entries()].sort()) {
+    list.append(el("li", {}, el("b", {}, place), "：", items.sort().join("、")));
+  }
+  const withTown = documents.find((d) => d.town && d.year);
+  const province = (documents.find((d) => d.province) || {}).province;
+  const examples = [
+    withTown ? `${withTown.town}${withTown.year}年发放了多少份普法宣传资料？` : null,
+    "哪些镇的行政执法合规率达到100%？",
+    "各镇分别调解了多少起矛盾纠纷？",
+    province ? `哪些报告来自${province}？` : "Which reports are from 2024?",
+  ].filter(Boolean);
+  const buttons = el("div", { class: "examples" }, ...examples.map((q) =>
+    el("button", { type: "button", class: "example", onclick: () => { $("message").value = q; $("send").click(); } }, q)));
+  $("messages").append(el("div", { class: "msg welcome" },
+    el("p", {}, `已载入 ${documents.length} 份报告 / ${documents.length} reports loaded:`), list,
+    el("p", {}, "试试这些问题 / Try:"), buttons));
 }
 
 // ---- Filters ----
@@ -84,6 +114,7 @@ async function loadFilters() {
       .sort((a, b) => b - a);
     for (const t of towns) $("town").append(el("option", { value: t }, t));
     for (const y of years) $("year").append(el("option", { value: String(y) }, String(y)));
+    welcome(body.documents);
   } catch (err) {
     showError(err);
   }
@@ -296,6 +327,7 @@ async function ask(message) {
     if (!answer) throw new ApiError(0, "incomplete", "The answer stream ended early; please ask again.");
     state.conversationId = answer.conversation_id;
     renderAnswer(view, answer);
+    view.node.scrollIntoView({ block: "start" });  // the newest answer, not below the fold
   } catch (err) {
     view.node.remove();
     showError(err);

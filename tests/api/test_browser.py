@@ -45,6 +45,17 @@ def page(live_server: LiveServer) -> Iterator[Page]:
         browser.close()
 
 
+def test_empty_page_lists_the_loaded_reports_and_example_questions(page: Page, live_server: LiveServer) -> None:
+    welcome = page.locator(".msg.welcome")
+    welcome.wait_for(timeout=10_000)
+    text = welcome.inner_text()
+    assert "5" in text and HEQIAN in text and "重庆市" in text
+    assert page.locator(".msg.welcome button.example").count() >= 3
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon and page.request.get(live_server.url + icon).ok
+    assert page.request.get(live_server.url + "/favicon.ico").ok
+
+
 def test_card_question_with_citation_in_context(page: Page, tmp_path: Path) -> None:
     page.wait_for_function("document.querySelectorAll('#town option').length > 1")
     towns = page.locator("#town option").all_inner_texts()
@@ -104,6 +115,18 @@ def test_table_answer_draws_a_table_a_chart_and_offers_csv(page: Page) -> None:
     assert csv.splitlines()[0] == "town,value,unit,quote,source,start,end" and "龙凤场镇,2000" in csv
 
 
+def test_the_newest_answer_is_scrolled_into_view(page: Page) -> None:
+    for q in ("和谦镇办理了多少件行政处罚案件?", "那西仓镇呢?", "哪个镇发放的普法宣传资料最多?"):
+        page.fill("#message", q)
+        page.click("#send")
+        page.wait_for_function("!document.getElementById('send').disabled", timeout=20_000)
+    last = page.locator(".msg.bot[data-kind]").last
+    box = last.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and viewport is not None
+    assert 0 <= box["y"] < viewport["height"], box  # the newest answer starts on screen
+
+
 def test_error_is_shown_plainly(page: Page) -> None:
     page.fill("#message", "法" * 2001)
     page.evaluate("document.getElementById('message').removeAttribute('maxlength')")
@@ -111,4 +134,6 @@ def test_error_is_shown_plainly(page: Page) -> None:
     page.click("#send")
     error = page.locator("#error")
     error.wait_for(state="visible", timeout=10_000)
+    ebox = error.bounding_box()
+    assert ebox is not None and 0 <= ebox["y"] < (page.viewport_size or {"height": 900})["height"]
     assert "2,000" in error.inner_text() and "question_too_long" in error.inner_text()
