@@ -81,6 +81,11 @@ def validation_response(exc: RequestValidationError) -> JSONResponse:
         return error_response(422, "invalid_request", "The request is invalid.")
     first = errors[0]
     message = f"{_location(tuple(first.get('loc', ())))}: {first.get('msg', 'invalid')}"
+    if first.get("type") == "extra_forbidden":
+        message = (
+            f"{_location(tuple(first.get('loc', ())))} is not a field of this request; remove it or check its "
+            "spelling (POST /chat takes message, conversation_id and filters)"
+        )
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return error_response(422, "invalid_request", message)
