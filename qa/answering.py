@@ -5,15 +5,15 @@ metadata questions, and a plain "the reports do not say" when the evidence is no
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from qa.answers.corpus import corpus_answer
 from qa.answers.table import table_answer
 from qa.corpus_index import CorpusIndex
-from qa.question import PLAN_Q, ParsedQuestion
+from qa.question import PLAN_Q, PLAN_SECTION, ParsedQuestion
 from qa.relevance import (
     answer_features,
     relevance_model,
@@ -331,13 +331,13 @@ class Composer:
         good = [h for prob, h, _ in scored if prob >= model.passage_threshold]
         if PLAN_Q.search(pq.text) and pq.towns:
             # A question about a town's plans is answered from its report's plan section when it has one.
-            in_plan = [h for _, h, _ in scored if _PLAN_SECTION.search(self.index.passages[h.row].section or "")]
+            in_plan = [h for _, h, _ in scored if PLAN_SECTION.search(self.index.passages[h.row].section or "")]
             good = in_plan[:6] or good
         if not good:
             return self.not_found(pq, None, [self.index.passages[h.row] for h in hits[:2]])
         if pq.numeric:
-            wanted = self._wanted_units(pq)
-            units = self._claim_units
+            wanted = wanted_units(pq)
+            units = self.retriever.passage_units()
             with_numbers = [h for h in good if wanted(units.get(self.index.passages[h.row].passage_id, frozenset()))]
             if not with_numbers:
                 return self.not_found(pq, "no figure for this in the reports", [self.index.passages[h.row] for h in good[:2]])
@@ -349,19 +349,6 @@ class Composer:
             per_town = 3 if len({self.doc(self.index.passages[h.row].doc_id).metadata.town for h in good[:6]}) == 1 else 2
             chosen = self._diverse(pq, good, per_town, by_year=pq.year_scope == "all")
         return self._fact_answer(pq, chosen)
-
-    @cached_property
-    def _claim_units(self) -> dict[str, frozenset[str]]:
-        """passage id → the units of its claims."""
-        out: dict[str, set[str]] = {}
-        for c in self.index.claims:
-            out.setdefault(c.passage_id, set()).add(c.unit)
-        return {k: frozenset(v) for k, v in out.items()}
-
-    @staticmethod
-    def _wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
-        """Which claims answer a "how many" question (see qa.relevance.wanted_units)."""
-        return wanted_units(pq)
 
     def _diverse(self, pq: ParsedQuestion, hits: Sequence[Hit], per_town: int, by_year: bool = False) -> list[Evidence]:
         """The best hits, at most `per_town` per town (per town and year for 历年 questions)."""
@@ -479,7 +466,7 @@ class Composer:
                 p = self.index.passages[h.row]
                 if prob < model.aggregate_threshold:
                     continue
-                if not asks_plan and not p.is_heading and p.section and _PLAN_SECTION.search(p.section):
+                if not asks_plan and not p.is_heading and p.section and PLAN_SECTION.search(p.section):
                     continue  # "下一步将开展X" is not having done X
                 affirmed = _affirmed_text(p.text)
                 if affirmed is not p.text and (
@@ -605,7 +592,7 @@ class Composer:
                 if _negated(clause):
                     continue
                 rel = prob * (0.5 + 0.5 * self.retriever.coverage(pq, -1, clause))
-                if _clause_of(p, c).lstrip().startswith("其中"):
+                if _clause_around(p, c).lstrip().startswith("其中"):
                     rel *= 0.5  # a breakdown of a larger figure, not the figure itself
                 cur = best_of.get(p.doc_id)
                 if cur is None or rel > cur[2]:
@@ -664,7 +651,6 @@ _NEGATION = re.compile(r"(?<![尚])未(?!成年|来|满|达)|尚未|没有|并�
 _ZERO_COUNT = re.compile(r"(?<![\d.])0\s*(?:件|起|次|人|名|个|宗|例)")
 # A figure that is a goal, not a result: 力争…达到100%, 确保…, a 下一步/工作计划 section.
 _TARGET = re.compile(r"力争|争取|确保|目标|预计|计划|拟|将要|努力实现|不少于|不低于")
-_PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
 _MENTION_Q = re.compile(r"提到|提及|涉及|谈到|写到|\bmention|\brefer", re.IGNORECASE)
 _CLAUSE_SPLIT = re.compile(r"[^，,；;。！？!?：:\n]+[，,；;。！？!?：:\n]?")
 
@@ -681,7 +667,7 @@ def _affirmed_text(text: str) -> str:
 
 
 def _is_target(p: Passage, clause: str) -> bool:
-    return bool(_TARGET.search(clause) or (p.section and _PLAN_SECTION.search(p.section)))
+    return bool(_TARGET.search(clause) or (p.section and PLAN_SECTION.search(p.section)))
 
 _UNIT_FAMILIES = ({"件", "起", "宗"}, {"次", "场", "场次", "期", "轮"}, {"人", "名", "人次", "位"}, {"份", "册", "本", "张"})
 
@@ -689,14 +675,6 @@ _UNIT_FAMILIES = ({"件", "起", "宗"}, {"次", "场", "场次", "期", "轮"},
 def _same_measure(a: str, b: str) -> bool:
     """Units that count the same kind of thing (件 and 起 both count cases)."""
     return a == b or any(a in f and b in f for f in _UNIT_FAMILIES)
-
-
-def _clause_of(p: Passage, c: Claim) -> str:
-    """The clause holding a claim, from the clause break before it."""
-    a = c.start - p.start
-    while a > 0 and p.text[a - 1] not in "，,；;。":
-        a -= 1
-    return p.text[a : c.end - p.start]
 
 
 def _clause_window(p: Passage, c: Claim) -> str:

@@ -184,7 +184,7 @@ def index_status(
     if as_json:
         typer.echo(json.dumps({"path": str(root), **json.loads(m.to_json())}, ensure_ascii=False, indent=1))
         return
-    docs = [r for r in iter_jsonl(root / "documents.jsonl")] if (root / "documents.jsonl").exists() else []
+    docs = list(iter_jsonl(root / "documents.jsonl")) if (root / "documents.jsonl").exists() else []
     built = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.created))
     counts = ", ".join(f"{v} {k}" for k, v in m.counts.items())
     typer.echo(f"index {root}\nbuilt {built} with embedder {m.embedder} ({m.dim} dimensions): {counts}")

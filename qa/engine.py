@@ -91,9 +91,6 @@ class QAEngine:
         from pypinyin import lazy_pinyin
 
         self.pinyin = {t: "".join(lazy_pinyin(town_aliases(t)[-1])).lower() for t in index.towns}
-        self.same_name = {
-            base: sorted(group) for base, group in _group_by_base(index.towns).items() if len(group) > 1
-        }
         self.regions: dict[str, str] = {}
         self.region_names = {
             n for d in index.documents.values() for n in (d.metadata.province, d.metadata.city, d.metadata.county) if n
@@ -135,9 +132,10 @@ class QAEngine:
             pq = replace(pq, regions=tuple(r for r in pq.regions if r not in missing), missing_regions=tuple(missing))
         return pq
 
-    def plan(self, q: str, conversation: Sequence[Turn] = ()) -> ParsedQuestion:
-        """The question read against the corpus, with a follow-up resolved against the previous turn."""
-        pq = self.parse(q)
+    def plan(self, q: str, conversation: Sequence[Turn] = (), parsed: ParsedQuestion | None = None) -> ParsedQuestion:
+        """The question read against the corpus, with a follow-up resolved against the previous turn
+        (`parsed`: the question already parsed, so it is not parsed twice)."""
+        pq = parsed or self.parse(q)
         if conversation:
             last = conversation[-1]
             prev_text = last.answer.resolved_question or last.question
@@ -189,7 +187,7 @@ class QAEngine:
             )
             return Answer(question=q, answer=text, kind="clarify", towns=pq.towns, citations=())
         if conversation:
-            pq = self.plan(q, conversation)
+            pq = self.plan(q, conversation, parsed=pq)
         pq = self._corpus_intent(pq, q, conversation)
         parts = split_compound(q)
         if len(parts) > 1 and pq.intent in ("fact", "list"):

@@ -91,12 +91,6 @@ def short_region_name(name: str) -> str | None:
     return None
 
 
-def town_core_name(name: str) -> str:
-    """古龙镇 → 古龙, 白云苗族乡 → 白云苗族, 东城街道 → 东城 (kept whole when one character would remain)."""
-    core = TOWN_SUFFIX.sub("", name)
-    return core if len(core) >= 2 else name
-
-
 class Gazetteer:
     """Every province, prefecture, county and township-level unit with its code and parent."""
 
@@ -130,12 +124,6 @@ class Gazetteer:
         self._regions.make_automaton()
         self._english: dict[str, tuple[str, ...]] | None = None
         self._by_prefix: dict[str, list[Place]] | None = None
-        self._county_short: dict[str, list[str]] = defaultdict(list)
-        for p in self.places.values():
-            if p.level == COUNTY:
-                short = short_region_name(p.name)
-                if short:
-                    self._county_short[short].append(p.code)
 
     # ---- lookups ------------------------------------------------------------------------------------------
 
@@ -147,12 +135,10 @@ class Gazetteer:
             codes = list(self.by_name.get(name + "道", ()))
         return [self.places[c] for c in codes if self.places[c].level == TOWN]
 
-    def regions_named(self, name: str, *, short_counties: bool = False) -> list[Place]:
-        """Provinces, prefectures and counties called `name`, in full or short form (浙江, 巫溪 with short_counties)."""
+    def regions_named(self, name: str) -> list[Place]:
+        """Provinces, prefectures and counties called `name`, in full or (provinces, prefectures) short form."""
         name = to_simplified(name)
         codes = list(self._region_codes(name))
-        if not codes and short_counties:
-            codes = list(self._county_short.get(name, ()))
         return [self.places[c] for c in codes]
 
     def _region_codes(self, key: str) -> tuple[str, ...]:

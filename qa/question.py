@@ -122,6 +122,8 @@ def unit_family(unit: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(u for f in _COUNT_UNIT_FAMILIES if unit in f for u in f)) or (unit,)
 
 
+# A section that states plans and goals (下一步工作打算): what it says was not yet done.
+PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
 PLAN_Q = re.compile(r"计划|打算|下一步|下步|明年|目标|力争|思路|展望|\bplan|\bnext year\b|\btarget|\bgoal|\baim", re.IGNORECASE)
 _PAREN = re.compile(r"[（(]([^（()）]{2,80})[)）]")
 _EXAMPLE_LIST = re.compile(r"[、，,/]|或|等$")

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.question import PLAN_Q, PLAN_SECTION
+
 if TYPE_CHECKING:
     from qa.question import ParsedQuestion
     from qa.retrieval import Hit, Retriever
@@ -45,7 +47,6 @@ FEATURES = (
     "bias", "coverage", "lexical", "dense", "ngram", "focal", "heading", "plan", "negated", "unit", "number", "n_terms",
     "figure_coverage",
 )
-_PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
 _NEGATION = re.compile(r"(?:未|没有|无|零)(?:发生|出现|收到|受理|办理)|(?:为|是)?0(?:件|起|次|人)")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -156,14 +157,11 @@ def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
     return lambda units: any(u != "%" for u in units)
 
 
-_PLAN_Q = re.compile(r"计划|打算|下一步|下步|明年|目标|力争|思路|展望|\bplan|\bnext year\b|\btarget|\bgoal|\baim", re.IGNORECASE)
-
-
 def _plan_match(pq: ParsedQuestion, p: object) -> float:
     section = getattr(p, "section", None) or ""
-    if getattr(p, "is_heading", False) or not _PLAN_SECTION.search(section):
+    if getattr(p, "is_heading", False) or not PLAN_SECTION.search(section):
         return 0.0
-    return 1.0 if _PLAN_Q.search(pq.text) else -1.0
+    return 1.0 if PLAN_Q.search(pq.text) else -1.0
 
 
 _CLAUSE = re.compile(r"(?<=[，,；;。!！?？])")
@@ -192,6 +190,13 @@ def topic_bigrams(pq: ParsedQuestion) -> frozenset[str]:
     return frozenset(grams)
 
 
+class _Unset:
+    """Marks an argument the caller did not compute (the function computes it)."""
+
+
+_UNSET = _Unset()
+
+
 def features(
     retriever: Retriever,
     pq: ParsedQuestion,
@@ -201,6 +206,7 @@ def features(
     bigrams: frozenset[str] | None = None,
     asked_unit: bool | None = None,
     text: str | None = None,
+    focal: tuple[str, ...] | None | _Unset = _UNSET,
 ) -> list[float]:
     """One feature row (FEATURES order) for a question and a retrieved passage (or a variant of its text, such
     as the passage with its negated clauses blanked)."""
@@ -210,7 +216,8 @@ def features(
     text = p.text if text is None else text
     grams = topic_bigrams(pq) if bigrams is None else bigrams
     ngram = sum(1 for g in grams if g in text) / len(grams) if grams else 0.0
-    focal = retriever.focal_forms(pq)
+    if isinstance(focal, _Unset):
+        focal = retriever.focal_forms(pq)
     units = retriever.passage_units().get(p.passage_id, frozenset())
     wants_number = pq.numeric or pq.constraint is not None
     if asked_unit is None:
@@ -256,10 +263,11 @@ def score_hits(retriever: Retriever, pq: ParsedQuestion, hits: list[Hit]) -> lis
     wants = pq.numeric or pq.constraint is not None
     wanted = wanted_units(pq)
     units_of = retriever.passage_units()
+    focal = retriever.focal_forms(pq)  # once per question, not once per passage
     out = []
     for h in hits:
         units = units_of.get(retriever.index.passages[h.row].passage_id, frozenset())
-        row = features(retriever, pq, h, dense[h.row], max_lex, grams, wants and wanted(units))
+        row = features(retriever, pq, h, dense[h.row], max_lex, grams, wants and wanted(units), focal=focal)
         out.append((model.probability(row), h, row))
     out.sort(key=lambda x: -x[0])
     return out

@@ -44,6 +44,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._idf_cache: dict[str, float] = {}
         self._units: dict[str, frozenset[str]] | None = None
+        self._near_cache: dict[str, bool] = {}
         self._parts_cache: dict[str, tuple[str, ...]] = {}
 
     def query_vector(self, text: str) -> np.ndarray:
@@ -103,11 +104,15 @@ class Retriever:
 
     def near_miss(self, phrase: str) -> bool:
         """Whether some passage holds most of a phrase's character pairs (宪法宣传周 for 宪法宣传活动周)."""
+        cached = self._near_cache.get(phrase)
+        if cached is not None:
+            return cached
         grams = {phrase[i : i + 2] for i in range(len(phrase) - 1)}
-        if len(grams) < 3:
-            return False
         need = 0.75 * len(grams)
-        return any(sum(1 for g in grams if g in p.text) >= need for p in self.index.passages)
+        found = len(grams) >= 3 and any(sum(1 for g in grams if g in p.text) >= need for p in self.index.passages)
+        with self._lock:
+            self._near_cache[phrase] = found  # a scan of every passage, done once per phrase
+        return found
 
     def _occurs(self, forms: tuple[str, ...]) -> bool:
         """Whether any form occurs in any passage (or, for a long term, all of its words do somewhere)."""
@@ -165,11 +170,6 @@ class Retriever:
         if not weighted:
             return None
         return max(weighted, key=self.term_weight).forms
-
-    def focal_in_text(self, pq: ParsedQuestion, text: str) -> bool:
-        """Whether the question's rarest (heaviest) term appears in the text itself."""
-        forms = self.focal_forms(pq)
-        return forms is None or any(f in text for f in forms)
 
     def rows_of(self, doc_ids: Iterable[str] | None) -> np.ndarray | None:
         """Passage rows of the given documents (None = all, also when they are every document)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from qa.places import COUNTY, PROVINCE, TOWN, Gazetteer, PlacePath, gazetteer, to_simplified
+from qa.places import COUNTY, PROVINCE, Gazetteer, PlacePath, gazetteer, to_simplified
 
 _CJK = "\u4e00-\u9fff"
 _ANCHOR = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|人大|纪委)")
@@ -265,8 +265,7 @@ def _bare_name(g: Gazetteer, text: str, regions: _Regions) -> tuple[str | None, 
     or city is named in the text too; the most frequent such bare name, at a low confidence."""
     simple = to_simplified(text)
     counts: dict[str, tuple[int, int]] = {}
-    for code in {c for place in g.places.values() if place.level == COUNTY and regions.counts.get(place.code)
-                 for c in [place.code]} | {c for c, n in regions.counts.items() if g.places[c].level == 2}:
+    for code in [c for c in regions.counts if g.places[c].level in (COUNTY, 2)]:
         prefix = code[: 6 if g.places[code].level == COUNTY else 4]
         for place in g.places_under(prefix):
             core = place.name[: -len(_suffix(place.name))] if _suffix(place.name) else place.name
@@ -292,8 +291,3 @@ def _surface_len(text: str, town: str, start: int) -> int:
     if seg[:-1] == town[:-1]:
         return len(town) - 1  # XX街 for XX街道
     return len(town) - len(_suffix(town))  # a bare name
-
-
-def is_listed_town(name: str) -> bool:
-    """Whether the division list has a township of this name."""
-    return any(p.level == TOWN for p in gazetteer().towns_named(name))

@@ -21,10 +21,10 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Iterator
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from qa.evaluation import overlaps  # the scorer's quote-overlap test
 from qa.relevance import (
     ANSWER_FEATURES,
     FEATURES,
@@ -61,16 +61,6 @@ def _json_texts(d: Path) -> dict[str, str]:
 
 def _questions(p: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def overlaps(gold: str, cited: str) -> bool:
-    """The scorer's test: one quote contains the other, or they share a run of 12 characters."""
-    if not gold or not cited:
-        return False
-    if gold in cited or (len(cited) >= 8 and cited in gold):
-        return True
-    m = SequenceMatcher(None, gold, cited, autojunk=False).find_longest_match(0, len(gold), 0, len(cited))
-    return m.size >= min(len(gold), 12)
 
 
 def town_core(t: str) -> str:
