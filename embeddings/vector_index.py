@@ -14,7 +14,7 @@ approximate index would miss rows that sit outside the cells or graph neighbourh
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -68,9 +68,26 @@ class VectorIndex:
         cls, vectors: np.ndarray, kind: IndexKind | str = "auto", *, hnsw_m: int = 32, seed: int = 0
     ) -> VectorIndex:
         """Index unit rows; see the module docstring for the kinds and what 'auto' picks."""
-        faiss = _faiss()
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        rows, dim = vectors.shape
+        return cls.build_from_shards(lambda: iter([vectors]), len(vectors), vectors.shape[1], kind, hnsw_m=hnsw_m, seed=seed)
+
+    @classmethod
+    def build_from_shards(
+        cls,
+        shards: Callable[[], Iterator[np.ndarray]],
+        rows: int,
+        dim: int,
+        kind: IndexKind | str = "auto",
+        *,
+        hnsw_m: int = 32,
+        seed: int = 0,
+    ) -> VectorIndex:
+        """Index `rows` unit rows that `shards()` yields in order, a shard at a time (it may be called twice).
+
+        Trained kinds learn from a random sample gathered in one pass, then every shard is added: memory is one
+        shard plus the index, and the result equals `build` over the concatenated rows.
+        """
+        faiss = _faiss()
         chosen = choose_kind(kind, rows)
         if chosen == "ivf-sq8" and rows < TRAIN_ROWS_PER_CELL * ivf_cells(rows):
             chosen = "flat"  # too few rows to train the cells (under ~1,600); exact is better anyway
@@ -80,7 +97,7 @@ class VectorIndex:
         elif chosen == "hnsw-sq8":
             index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, hnsw_m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = 80
-            index.train(_training_sample(vectors, 100_000, seed))
+            index.train(_gather(shards(), _sample_rows(rows, 100_000, seed), dim))
         elif chosen == "ivf-sq8":
             cells = ivf_cells(rows)
             quantizer = faiss.IndexFlatIP(dim)
@@ -88,11 +105,17 @@ class VectorIndex:
                 quantizer, dim, cells, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
             )
             index.cp.seed = seed
-            index.train(_training_sample(vectors, cells * TRAIN_ROWS_PER_CELL, seed))
+            index.train(_gather(shards(), _sample_rows(rows, cells * TRAIN_ROWS_PER_CELL, seed), dim))
         else:
             index = faiss.IndexFlatIP(dim)
+        added = 0
         if rows:
-            index.add(vectors)
+            for shard in shards():
+                if len(shard):
+                    index.add(np.ascontiguousarray(shard, dtype=np.float32))
+                    added += len(shard)
+        if added != rows:
+            raise ValueError(f"the shards held {added} rows, not the {rows} announced")
         if chosen == "ivf-sq8":
             index.make_direct_map()
         built = cls(index, chosen)
@@ -213,12 +236,27 @@ def _one_thread_for(queries: int) -> Iterator[None]:
         faiss.omp_set_num_threads(before)
 
 
-def _training_sample(vectors: np.ndarray, rows: int, seed: int) -> np.ndarray:
-    """At most `rows` rows picked at random (all of them when there are fewer)."""
-    if len(vectors) <= rows:
-        return vectors
-    pick = np.sort(np.random.default_rng(seed).choice(len(vectors), rows, replace=False))
-    return np.ascontiguousarray(vectors[pick])
+def _sample_rows(rows: int, wanted: int, seed: int) -> np.ndarray:
+    """Sorted ids of at most `wanted` rows picked at random (all of them when there are fewer)."""
+    if rows <= wanted:
+        return np.arange(rows, dtype=np.int64)
+    return np.sort(np.random.default_rng(seed).choice(rows, wanted, replace=False))
+
+
+def _gather(shards: Iterator[np.ndarray], picks: np.ndarray, dim: int) -> np.ndarray:
+    """The rows `picks` (sorted ids) of the concatenated shards, read in one pass."""
+    out = np.empty((len(picks), dim), dtype=np.float32)
+    start = done = 0
+    for shard in shards:
+        end = start + len(shard)
+        upto = int(np.searchsorted(picks, end))
+        if upto > done:
+            out[done:upto] = shard[picks[done:upto] - start]
+            done = upto
+        start = end
+        if done == len(picks):
+            break
+    return out
 
 
 def _no_hits(n: int) -> tuple[np.ndarray, np.ndarray]:

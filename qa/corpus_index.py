@@ -9,12 +9,13 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import pickle
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ from qa.errors import (
     IndexWriteError,
     ReportQAError,
 )
-from qa.lexical import BM25Index, Tokenizer
+from qa.lexical import BM25Builder, BM25Index, Tokenizer
 from qa.metadata import split_label, town_core
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
 from qa.places import to_simplified
@@ -169,6 +170,49 @@ def label_same_name_towns(documents: list[Document]) -> list[Document]:
     return out
 
 
+SHARD_DOCS = 200  # reports parsed, embedded and tokenised together in a build; peak memory grows with it
+EMBED_BATCH = 256  # passages per call to the embedder
+
+
+def _chunks(parsed: list[ParsedDocument]) -> Iterator[list[ParsedDocument]]:
+    for i in range(0, len(parsed), SHARD_DOCS):
+        yield parsed[i : i + SHARD_DOCS]
+
+
+class PreviousVectors:
+    """The current index's vectors by content key, when it was made by the same embedder; read row by row."""
+
+    def __init__(self, index_path: Path, embedder: Embedder) -> None:
+        self._rows: dict[str, int] = {}
+        self._index: VectorIndex | None = None
+        try:
+            m = read_manifest(index_path) if index_path.exists() else None
+            if m is None or m.embedder != embedder.name or m.dim != embedder.dim:
+                return
+            d = resolve(index_path)
+            index = VectorIndex.load(d / "vectors.faiss")
+            rows = {row["key"]: i for i, row in enumerate(iter_jsonl(d / "passages.jsonl"))}
+            if len(rows) and max(rows.values()) < index.size:
+                self._rows, self._index = rows, index
+        except Exception:
+            self._rows, self._index = {}, None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def rows_for(self, keys: list[str], dim: int) -> np.ndarray:
+        """A (len(keys), dim) matrix holding the previous vector of every known key, zeros elsewhere."""
+        out = np.zeros((len(keys), dim), dtype=np.float32)
+        hits = [(i, self._rows[k]) for i, k in enumerate(keys) if k in self._rows]
+        if hits and self._index is not None:
+            out[[i for i, _ in hits]] = self._index.reconstruct([r for _, r in hits])
+        return out
+
+    def close(self) -> None:
+        """Drop the previous index before the new one is built."""
+        self._rows, self._index = {}, None
+
+
 class CorpusIndex:
     """Everything retrieval needs, loaded in memory; built once, read by many threads."""
 
@@ -272,20 +316,22 @@ class CorpusIndex:
         t0 = time.perf_counter()
         files = report_files(paths)
         report = BuildReport()
-        parsed = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths))
-        if not parsed:
-            raise EmptyCorpus(
+        previous = {d.source: d.doc_id for d in cls._previous_documents(index_path)}
+        current: dict[str, str] = {}
+        batches = cls._parse_batches(files, report, max_file_bytes, warn, overrides_for(paths), current)
+
+        def empty() -> ReportQAError:
+            return EmptyCorpus(
                 f"no readable reports under {', '.join(map(str, paths))}"
                 + (f" ({len(report.skipped)} skipped)" if report.skipped else "")
                 + "; add reports (.txt, .md, .docx, .pdf, .html) and run `reportqa index build` again"
             )
-        previous = {d.source: d.doc_id for d in cls._previous_documents(index_path)}
-        current = {pd.document.source: pd.document.doc_id for pd in parsed}
+
+        cls._write(batches, index_path, embedder, report, corpus_fingerprint(paths), progress, index_kind, empty)
         report.added = sum(1 for s in current if s not in previous)
         report.updated = sum(1 for s, d in current.items() if s in previous and previous[s] != d)
         report.unchanged = sum(1 for s, d in current.items() if previous.get(s) == d)
         report.removed = sum(1 for s in previous if s not in current)
-        cls._write(parsed, index_path, embedder, report, corpus_fingerprint(paths), progress, index_kind)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -321,7 +367,8 @@ class CorpusIndex:
             by_source[pd.document.source] = pd
         merged = cls._dedupe(list(by_source.values()), report, warn)
         cls._write(
-            merged, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(merged))), progress, index_kind
+            _chunks(merged), index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(merged))),
+            progress, index_kind,
         )
         report.seconds = time.perf_counter() - t0
         return report
@@ -344,7 +391,9 @@ class CorpusIndex:
             )
         if not keep:
             raise EmptyCorpus("that would leave the index empty; build a new one with `reportqa index build FOLDER`")
-        cls._write(keep, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None, index_kind)
+        cls._write(
+            _chunks(keep), index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None, index_kind
+        )
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -357,7 +406,20 @@ class CorpusIndex:
         warn: Callable[[str], None] | None,
         overrides: dict[str, dict[str, Any]],
     ) -> list[ParsedDocument]:
-        parsed: list[ParsedDocument] = []
+        return [pd for batch in cls._parse_batches(files, report, max_file_bytes, warn, overrides, {}) for pd in batch]
+
+    @staticmethod
+    def _parse_batches(
+        files: list[tuple[Path, str]],
+        report: BuildReport,
+        max_file_bytes: int,
+        warn: Callable[[str], None] | None,
+        overrides: dict[str, dict[str, Any]],
+        sources: dict[str, str],
+    ) -> Iterator[list[ParsedDocument]]:
+        """Readable reports, SHARD_DOCS at a time, each text once; `sources` collects source → doc id."""
+        seen: dict[str, str] = {}
+        batch: list[ParsedDocument] = []
         for f, source in files:
             try:
                 pd = read_document(f, source, max_bytes=max_file_bytes)
@@ -367,9 +429,21 @@ class CorpusIndex:
                     warn(f"skipped {e.message}")
                 continue
             pd = apply_override(pd, overrides)
-            report.encodings[source] = pd.document.encoding
-            parsed.append(pd)
-        return cls._dedupe(parsed, report, warn)
+            d = pd.document
+            report.encodings[source] = d.encoding
+            if d.doc_id in seen:
+                report.duplicates.append((d.source, seen[d.doc_id]))
+                if warn:
+                    warn(f"skipped {d.source}: duplicate of {seen[d.doc_id]}")
+                continue
+            seen[d.doc_id] = d.source
+            sources[d.source] = d.doc_id
+            batch.append(pd)
+            if len(batch) >= SHARD_DOCS:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
     @staticmethod
     def _dedupe(
@@ -392,51 +466,29 @@ class CorpusIndex:
     @classmethod
     def _write(
         cls,
-        parsed: list[ParsedDocument],
+        batches: Iterable[list[ParsedDocument]],
         index_path: Path,
         embedder: Embedder,
         report: BuildReport,
         fingerprint: str,
         progress: Progress | None,
         index_kind: IndexKind = "auto",
+        empty: Callable[[], ReportQAError] | None = None,
     ) -> None:
-        passages = [p for pd in parsed for p in pd.passages]
-        claims = [c for pd in parsed for c in pd.claims]
-        texts = [embed_text(p) for p in passages]
-        keys = [content_id(embedder.name, t) for t in texts]
-        reuse = cls._previous_vectors(index_path, embedder)
-        todo = [i for i, k in enumerate(keys) if k not in reuse]
-        dim = embedder.dim
-        matrix = np.zeros((len(passages), dim), dtype=np.float32)
-        for i, k in enumerate(keys):
-            if k in reuse:
-                matrix[i] = reuse[k]
-        batch = 256
-        for b in range(0, len(todo), batch):
-            ids = todo[b : b + batch]
-            matrix[ids] = embedder.embed([texts[i] for i in ids])
-            if progress:
-                progress(min(b + batch, len(todo)), len(todo))
-        vectors = VectorIndex.build(matrix, index_kind)
-        tokenizer = Tokenizer(
-            extra_words=[pd.document.metadata.town for pd in parsed if pd.document.metadata.town]
-        )
-        bm25 = BM25Index.build([cls.lexical_tokens(tokenizer, p) for p in passages])
-        manifest = Manifest(
-            embedder=embedder.name,
-            dim=dim,
-            fingerprint=fingerprint,
-            format_version=FORMAT_VERSION,
-            counts={"documents": len(parsed), "passages": len(passages), "claims": len(claims)},
-            extra={"skipped": report.skipped, "duplicates": report.duplicates, "index_kind": vectors.kind},
-        )
+        """Stream the documents into a new version directory and publish it.
+
+        Pass one pickles each batch of parsed documents to a shard in the staging directory and counts what
+        needs embedding. Pass two reads one shard at a time: it writes its JSON rows, embeds its new passages
+        (reusing the previous version's vectors by content key), stores its vectors as a shard file and adds
+        its BM25 postings. Then FAISS is trained on a sample and filled shard by shard. Peak memory is one
+        shard plus the final structures; a build killed anywhere leaves only a staging directory behind.
+        """
         try:
             staging = new_version_dir(index_path)
         except OSError as e:
             raise IndexWriteError(f"cannot create the index at {index_path.parent} ({e.strerror or e}); check the path and permissions") from e
         try:
-            cls._write_files(staging, parsed, passages, keys, claims, vectors, bm25)
-            final = publish(staging, index_path, manifest)
+            final = cls._stream(staging, batches, index_path, embedder, report, fingerprint, progress, index_kind, empty)
         except (OSError, RuntimeError) as e:
             discard(staging)
             reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e).strip().splitlines()[-1]
@@ -446,36 +498,117 @@ class CorpusIndex:
                 f"writing the index to {index_path.parent} failed: {reason}; the previous index is untouched. "
                 "Free some space (or choose another --index) and run the build again"
             ) from e
-        report.documents, report.passages, report.claims = len(parsed), len(passages), len(claims)
-        report.embedded, report.reused = len(todo), len(passages) - len(todo)
+        except BaseException:
+            discard(staging)
+            raise
         report.index_dir = str(final)
 
-    @staticmethod
-    def _write_files(
+    @classmethod
+    def _stream(
+        cls,
         staging: Path,
-        parsed: list[ParsedDocument],
-        passages: list[Passage],
-        keys: list[str],
-        claims: list[Claim],
-        vectors: VectorIndex,
-        bm25: BM25Index,
-    ) -> None:
-        with open(staging / "documents.jsonl", "w", encoding="utf-8") as fh:
-            for pd in parsed:
-                row = asdict(pd.document)
-                row["paragraphs"] = [(p.start, p.end) for p in pd.structure.paragraphs]
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        with open(staging / "passages.jsonl", "w", encoding="utf-8") as fh:
-            for p, k in zip(passages, keys, strict=True):
-                row = asdict(p)
-                del row["text"]
-                row["key"] = k
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        with open(staging / "claims.jsonl", "w", encoding="utf-8") as fh:
-            for c in claims:
-                fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+        batches: Iterable[list[ParsedDocument]],
+        index_path: Path,
+        embedder: Embedder,
+        report: BuildReport,
+        fingerprint: str,
+        progress: Progress | None,
+        index_kind: IndexKind,
+        empty: Callable[[], ReportQAError] | None,
+    ) -> Path:
+        work = staging / ".shards"
+        work.mkdir()
+        reuse = PreviousVectors(index_path, embedder)
+        shards: list[Path] = []
+        towns: set[str] = set()
+        n_docs = n_passages = n_claims = n_todo = 0
+        for batch in batches:
+            keys = [[content_id(embedder.name, embed_text(p)) for p in pd.passages] for pd in batch]
+            n_todo += sum(1 for ks in keys for k in ks if k not in reuse)
+            n_docs += len(batch)
+            n_passages += sum(len(ks) for ks in keys)
+            n_claims += sum(len(pd.claims) for pd in batch)
+            towns.update(pd.document.metadata.town for pd in batch if pd.document.metadata.town)
+            shard = work / f"parsed-{len(shards):06d}.pickle"
+            with open(shard, "wb") as fh:
+                pickle.dump((batch, keys), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            shards.append(shard)
+        if n_docs == 0:
+            raise empty() if empty else EmptyCorpus("no documents to index; add reports and run `reportqa index build`")
+        dim = embedder.dim
+        tokenizer = Tokenizer(extra_words=sorted(towns))
+        lexical = BM25Builder()
+        vector_files: list[Path] = []
+        embedded = 0
+        with (
+            open(staging / "documents.jsonl", "w", encoding="utf-8") as docs_fh,
+            open(staging / "passages.jsonl", "w", encoding="utf-8") as passages_fh,
+            open(staging / "claims.jsonl", "w", encoding="utf-8") as claims_fh,
+        ):
+            for shard in shards:
+                with open(shard, "rb") as shard_fh:
+                    batch, keys = pickle.load(shard_fh)
+                shard.unlink()
+                passages = [p for pd in batch for p in pd.passages]
+                flat_keys = [k for ks in keys for k in ks]
+                cls._write_rows(batch, flat_keys, docs_fh, passages_fh, claims_fh)
+                matrix = reuse.rows_for(flat_keys, dim)
+                todo = [i for i, k in enumerate(flat_keys) if k not in reuse]
+                for b in range(0, len(todo), EMBED_BATCH):
+                    ids = todo[b : b + EMBED_BATCH]
+                    matrix[ids] = embedder.embed([embed_text(passages[i]) for i in ids])
+                    embedded += len(ids)
+                    if progress:
+                        progress(embedded, n_todo)
+                vector_file = work / f"vectors-{len(vector_files):06d}.f32"
+                matrix.tofile(vector_file)
+                vector_files.append(vector_file)
+                del matrix
+                lexical.add(cls.lexical_tokens(tokenizer, p) for p in passages)
+                del batch, passages
+        reuse.close()
+
+        def vector_shards() -> Iterator[np.ndarray]:
+            for f in vector_files:
+                yield np.fromfile(f, dtype=np.float32).reshape(-1, dim)
+
+        vectors = VectorIndex.build_from_shards(vector_shards, n_passages, dim, index_kind)
         vectors.save(staging / "vectors.faiss")
+        kind = vectors.kind
+        del vectors
+        bm25 = lexical.build()
         bm25.save(staging / "bm25")
+        del bm25, lexical
+        shutil.rmtree(work)
+        manifest = Manifest(
+            embedder=embedder.name,
+            dim=dim,
+            fingerprint=fingerprint,
+            format_version=FORMAT_VERSION,
+            counts={"documents": n_docs, "passages": n_passages, "claims": n_claims},
+            extra={"skipped": report.skipped, "duplicates": report.duplicates, "index_kind": kind},
+        )
+        final = publish(staging, index_path, manifest)
+        report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
+        report.embedded, report.reused = n_todo, n_passages - n_todo
+        return final
+
+    @staticmethod
+    def _write_rows(batch: list[ParsedDocument], keys: list[str], docs_fh: IO[str], passages_fh: IO[str], claims_fh: IO[str]) -> None:
+        """Append the JSON rows of a batch of documents, their passages (with content keys) and claims."""
+        for pd in batch:
+            row = asdict(pd.document)
+            row["paragraphs"] = [(p.start, p.end) for p in pd.structure.paragraphs]
+            docs_fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        passages = (p for pd in batch for p in pd.passages)
+        for p, k in zip(passages, keys, strict=True):
+            row = asdict(p)
+            del row["text"]
+            row["key"] = k
+            passages_fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        for pd in batch:
+            for c in pd.claims:
+                claims_fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
 
     @staticmethod
     def _previous_documents(index_path: Path) -> list[Document]:
@@ -511,20 +644,6 @@ class CorpusIndex:
         if p.section and not p.is_heading:
             toks += tokenizer.tokens(to_simplified(p.section.rsplit(" > ", 1)[-1]))
         return toks
-
-    @staticmethod
-    def _previous_vectors(index_path: Path, embedder: Embedder) -> dict[str, np.ndarray]:
-        """Vectors of the current index keyed by embedded text, when it was made by the same embedder."""
-        try:
-            m = read_manifest(index_path) if index_path.exists() else None
-            if m is None or m.embedder != embedder.name or m.dim != embedder.dim:
-                return {}
-            d = resolve(index_path)
-            keys = [row["key"] for row in read_jsonl(d / "passages.jsonl")]
-            vecs = VectorIndex.load(d / "vectors.faiss").reconstruct_all()
-            return dict(zip(keys, vecs, strict=True))
-        except Exception:
-            return {}
 
     @staticmethod
     def is_current(paths: list[Path], index_path: Path, embedder_name: str) -> bool:

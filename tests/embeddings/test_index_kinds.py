@@ -112,3 +112,19 @@ def test_ivf_geometry() -> None:
     assert ivf_cells(757_000) == 870 and ivf_probes(870) == 27
     assert ivf_cells(100) == 16 and ivf_probes(16) == 8
     assert ivf_cells(10**9) == 4096
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf-sq8"])
+def test_built_from_shards_equals_built_at_once(kind: str) -> None:
+    v, q = _clustered(6_000, 32)
+    whole = VectorIndex.build(v, kind)
+    sharded = VectorIndex.build_from_shards(lambda: iter(np.array_split(v, 7)), len(v), 32, kind)
+    assert sharded.kind == whole.kind == kind
+    assert np.array_equal(sharded.reconstruct_all(), whole.reconstruct_all())
+    assert np.array_equal(sharded.search(q, 10)[1], whole.search(q, 10)[1])
+
+
+def test_shards_that_hold_fewer_rows_than_announced_are_refused() -> None:
+    v, _ = _clustered(100, 8)
+    with pytest.raises(ValueError, match="held 100 rows, not the 101 announced"):
+        VectorIndex.build_from_shards(lambda: iter([v]), 101, 8, "flat")
