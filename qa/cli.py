@@ -64,24 +64,48 @@ def index_build(
     paths: Annotated[list[Path] | None, typer.Argument(help="Folders or files of reports (default: seeds/).")] = None,
     index: IndexOpt = None,
     if_stale: Annotated[bool, typer.Option("--if-stale", help="Do nothing when the index is current.")] = False,
+    embed_with: Annotated[
+        str | None,
+        typer.Option("--embed-with", envvar="REPORTQA_EMBEDDING_EMBED_WITH", help="Embed here ('local') or on Ray ('ray')."),
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", envvar="REPORTQA_EMBEDDING_RAY_ADDRESS", help="Ray cluster (host:6379); default: a local Ray."),
+    ] = None,
+    ray_workers: Annotated[
+        int | None,
+        typer.Option("--ray-workers", envvar="REPORTQA_EMBEDDING_RAY_WORKERS", help="Ray actors embedding at once."),
+    ] = None,
 ) -> None:
     """Index a folder of reports.
 
     Example: reportqa index build ~/reports/ --index .reportqa/index
+
+    On Ray (pip install 'reportqa[ray]'): reportqa index build ~/reports/ --embed-with ray --ray-address 10.0.0.5:6379
     """
     from qa.corpus_index import CorpusIndex
-    from qa.engine import embedder_from_settings
+    from qa.engine import build_embedder
 
     s = _settings(index)
+    update = {k: v for k, v in (("embed_with", embed_with), ("ray_address", ray_address), ("ray_workers", ray_workers)) if v is not None}
+    if update:
+        try:
+            s = s.model_copy(update={"embedding": type(s.embedding)(**{**s.embedding.model_dump(), **update})})
+        except Exception as e:  # pydantic ValidationError
+            _fail(f"{str(e).splitlines()[0]}: --embed-with takes 'local' or 'ray', --ray-workers a count from 1")
     roots = paths or [s.index.corpus]
-    embedder = embedder_from_settings(s)
+    embedder: Any = None
     try:
+        t_model = time.perf_counter()
+        embedder = build_embedder(s)
+        model_s = time.perf_counter() - t_model
         if if_stale and CorpusIndex.is_current(roots, s.index.path, embedder.name):
             typer.echo(f"index at {s.index.path} is up to date")
             return
-        t_model = time.perf_counter()
         dim = embedder.dim
-        model_s = time.perf_counter() - t_model
+        if s.embedding.embed_with == "ray":
+            where = f"the Ray cluster at {s.embedding.ray_address}" if s.embedding.ray_address else "a local Ray"
+            typer.echo(f"embedding on {where} with {s.embedding.ray_workers} workers (Ray Data actors, {embedder.name})")
 
         report = CorpusIndex.build(
             roots, s.index.path, embedder, max_file_bytes=s.index.max_file_bytes, progress=_progress,
@@ -90,10 +114,14 @@ def index_build(
     except ReportQAError as e:
         _fail(e.message)
         return
+    finally:
+        if embedder is not None and hasattr(embedder, "shutdown"):
+            embedder.shutdown()
     for source, enc in sorted(report.encodings.items()):
         if enc != "utf-8":
             typer.echo(f"  {source}: decoded as {enc}")
-    _summary(report, s.index.path, f" (model load {model_s:.1f}s, dim {dim})")
+    via = f", embedded on Ray by {s.embedding.ray_workers} workers" if s.embedding.embed_with == "ray" else ""
+    _summary(report, s.index.path, f" (model load {model_s:.1f}s, dim {dim}{via})")
 
 
 def _summary(report: Any, path: Path, extra: str = "") -> None:

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from embeddings.base import Embedder
+from embeddings.base import Embedder, EmbeddingError
 from embeddings.store import (
     FORMAT_VERSION,
     Manifest,
@@ -34,6 +34,7 @@ from embeddings.vector_index import IndexKind, VectorIndex
 from qa.documents import ParsedDocument, iter_report_files, parse_text, read_document
 from qa.errors import (
     DocumentNotFound,
+    EmbedderUnavailable,
     EmptyCorpus,
     IndexCorrupt,
     IndexMismatch,
@@ -498,6 +499,9 @@ class CorpusIndex:
                 f"writing the index to {index_path.parent} failed: {reason}; the previous index is untouched. "
                 "Free some space (or choose another --index) and run the build again"
             ) from e
+        except EmbeddingError as e:
+            discard(staging)
+            raise EmbedderUnavailable(f"{e}; the previous index is untouched") from e
         except BaseException:
             discard(staging)
             raise

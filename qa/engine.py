@@ -34,6 +34,25 @@ def embedder_from_settings(settings: Settings) -> Embedder:
     return make_embedder(e.model, batch_size=e.batch_size, threads=e.threads)
 
 
+def build_embedder(settings: Settings) -> Embedder:
+    """The embedder an index build uses: the configured one, run here or on Ray (`embed_with`), already connected.
+
+    EmbedderUnavailable says what to do when Ray is missing or the cluster does not answer.
+    """
+    local = embedder_from_settings(settings)
+    e = settings.embedding
+    if e.embed_with != "ray":
+        return local
+    from embeddings.ray_embed import RayEmbedder
+
+    ray = RayEmbedder(e.model, local, address=e.ray_address, workers=e.ray_workers)
+    try:
+        ray.start()
+    except EmbeddingError as err:
+        raise EmbedderUnavailable(str(err)) from err
+    return ray
+
+
 def clean_question(question: str, limit: int) -> str:
     """Strip control characters and surrounding space; reject empty or over-long questions."""
     if not isinstance(question, str):

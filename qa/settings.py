@@ -30,6 +30,15 @@ class EmbeddingSettings(BaseSettings):
     )
     batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding batch.")
     threads: int = Field(2, ge=1, le=64, description="BLAS threads for the numpy USE forward pass.")
+    embed_with: Literal["local", "ray"] = Field(
+        "local",
+        description="Where `index build`/`add` embed new passages: 'local' (this process) or 'ray' (Ray Data actors; "
+        "needs pip install 'reportqa[ray]').",
+    )
+    ray_address: str | None = Field(
+        None, description="Ray cluster to embed on (host:6379 or ray://host:10001); unset starts a local Ray."
+    )
+    ray_workers: int = Field(2, ge=1, le=4096, description="Ray actors embedding at once, one embedder each.")
 
 
 class IndexSettings(BaseSettings):
