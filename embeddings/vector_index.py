@@ -194,6 +194,52 @@ class VectorIndex:
         """All stored vectors, e.g. to reuse them in an incremental build."""
         return np.asarray(self._index.reconstruct_n(0, self.size), dtype=np.float32)
 
+    def rows_where(self, keep: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+        """The stored vectors of the rows where `keep` is true, in order (read a chunk at a time)."""
+        out = np.empty((int(keep.sum()), self.dim), dtype=np.float32)
+        done = 0
+        for start in range(0, self.size, chunk):
+            part = keep[start : start + chunk]
+            n = int(part.sum())
+            if n:
+                block = self._index.reconstruct_n(start, len(part))
+                out[done : done + n] = block[part]
+                done += n
+        return out
+
+    def edited(self, keep: np.ndarray, fresh: np.ndarray) -> VectorIndex:
+        """This IVF index without the rows where `keep` is false, ids renumbered in order, then `fresh` appended.
+
+        The trained cells and the other rows' 8-bit codes are kept as they are: nothing is re-trained or
+        re-quantised, so the cost is one pass over the ids plus assigning the fresh rows. Changes this index.
+        """
+        if self.kind != "ivf-sq8":
+            raise ValueError(f"only an ivf-sq8 index is edited in place, not {self.kind}")
+        faiss = _faiss()
+        index = self._index
+        if len(keep) != index.ntotal:
+            raise ValueError(f"a mask of {len(keep)} rows for an index of {index.ntotal}")
+        index.set_direct_map_type(faiss.DirectMap.NoMap)
+        removed = np.flatnonzero(~keep).astype(np.int64)
+        if len(removed):
+            index.remove_ids(faiss.IDSelectorBatch(len(removed), faiss.swig_ptr(removed)))
+            new_id = np.cumsum(keep, dtype=np.int64) - 1
+            invlists = index.invlists
+            for cell in range(index.nlist):
+                n = invlists.list_size(cell)
+                if n:
+                    ids = faiss.rev_swig_ptr(invlists.get_ids(cell), n)
+                    ids[:] = new_id[ids]
+        if len(fresh):
+            start = index.ntotal
+            index.add_with_ids(
+                np.ascontiguousarray(fresh, dtype=np.float32), np.arange(start, start + len(fresh), dtype=np.int64)
+            )
+        index.make_direct_map()
+        out = VectorIndex(index, self.kind)
+        out._tune()
+        return out
+
     def save(self, path: Path) -> None:
         """Write the FAISS file."""
         _faiss().write_index(self._index, str(path))

@@ -6,6 +6,7 @@ Layout of a version directory (see embeddings/store.py for the atomic swap):
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -173,11 +174,29 @@ def label_same_name_towns(documents: list[Document]) -> list[Document]:
 
 SHARD_DOCS = 200  # reports parsed, embedded and tokenised together in a build; peak memory grows with it
 EMBED_BATCH = 256  # passages per call to the embedder
+TOKENIZER_WORDS = "tokenizer_words.json"  # the place names jieba was taught for BM25, read by incremental updates
 
 
 def _chunks(parsed: list[ParsedDocument]) -> Iterator[list[ParsedDocument]]:
     for i in range(0, len(parsed), SHARD_DOCS):
         yield parsed[i : i + SHARD_DOCS]
+
+
+@contextlib.contextmanager
+def translate_write_errors(index_path: Path) -> Iterator[None]:
+    """A failed write (full disk, permissions) or embedder becomes one error that says the old index still serves."""
+    try:
+        yield
+    except (OSError, RuntimeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e).strip().splitlines()[-1]
+        if _disk_full(index_path.parent, e):
+            reason = "No space left on device"
+        raise IndexWriteError(
+            f"writing the index to {index_path.parent} failed: {reason}; the previous index is untouched. "
+            "Free some space (or choose another --index) and run the build again"
+        ) from e
+    except EmbeddingError as e:
+        raise EmbedderUnavailable(f"{e}; the previous index is untouched") from e
 
 
 class PreviousVectors:
@@ -350,12 +369,19 @@ class CorpusIndex:
     ) -> BuildReport:
         """Add or replace (same source) documents in an existing index; only new text is embedded."""
         t0 = time.perf_counter()
-        existing = cls._previous_parsed(index_path)
-        if existing is None:
+        if not index_path.exists():
             raise IndexNotFound(f"no index at {index_path}; run `reportqa index build` first")
         report = BuildReport()
         files = report_files(paths)
         new = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths))
+        from qa.index_update import StoredIndex
+
+        stored = StoredIndex.open(index_path, embedder)
+        if stored is not None:
+            cls._add_in_place(stored, new, embedder, report, warn, progress, index_kind)
+            report.seconds = time.perf_counter() - t0
+            return report
+        existing = cls._previous_parsed(index_path) or []
         by_source = {pd.document.source: pd for pd in existing}
         for pd in new:
             old = by_source.get(pd.document.source)
@@ -380,23 +406,80 @@ class CorpusIndex:
     ) -> BuildReport:
         """Remove documents by doc_id or source path; the rest keep their vectors."""
         t0 = time.perf_counter()
-        existing = cls._previous_parsed(index_path)
-        if existing is None:
+        if not index_path.exists():
             raise IndexNotFound(f"no index at {index_path}; nothing to remove")
         wanted = set(selectors) | {Path(s).name for s in selectors}
+        from qa.index_update import StoredIndex
+
+        stored = StoredIndex.open(index_path, embedder)
+        if stored is not None:
+            drop = {i for i, src in zip(stored.doc_ids, stored.sources, strict=True) if {i, src, Path(src).name} & wanted}
+            report = BuildReport(removed=len(drop), unchanged=len(stored.doc_ids) - len(drop))
+            cls._check_removal(selectors, report)
+            left = sorted(set(stored.doc_ids) - drop)
+            with translate_write_errors(index_path):
+                stored.rewrite([], drop, embedder, report, "incremental:" + content_id(*left), None, index_kind)
+            report.seconds = time.perf_counter() - t0
+            return report
+        existing = cls._previous_parsed(index_path) or []
         keep = [pd for pd in existing if not ({pd.document.doc_id, pd.document.source, Path(pd.document.source).name} & wanted)]
         report = BuildReport(removed=len(existing) - len(keep), unchanged=len(keep))
-        if report.removed == 0:
-            raise DocumentNotFound(
-                f"no indexed document matches {', '.join(selectors)}; `reportqa index status` or GET /documents lists them"
-            )
-        if not keep:
-            raise EmptyCorpus("that would leave the index empty; build a new one with `reportqa index build FOLDER`")
+        cls._check_removal(selectors, report)
         cls._write(
             _chunks(keep), index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None, index_kind
         )
         report.seconds = time.perf_counter() - t0
         return report
+
+    @staticmethod
+    def _check_removal(selectors: list[str], report: BuildReport) -> None:
+        if report.removed == 0:
+            raise DocumentNotFound(
+                f"no indexed document matches {', '.join(selectors)}; `reportqa index status` or GET /documents lists them"
+            )
+        if report.unchanged == 0:
+            raise EmptyCorpus("that would leave the index empty; build a new one with `reportqa index build FOLDER`")
+
+    @classmethod
+    def _add_in_place(
+        cls,
+        stored: Any,
+        new: list[ParsedDocument],
+        embedder: Embedder,
+        report: BuildReport,
+        warn: Callable[[str], None] | None,
+        progress: Progress | None,
+        index_kind: IndexKind,
+    ) -> None:
+        """Append new reports and drop the versions they replace (same source), from the stored rows."""
+        by_source = dict(zip(stored.sources, stored.doc_ids, strict=True))
+        drop: set[str] = set()
+        fresh = []
+        for pd in new:
+            old = by_source.get(pd.document.source)
+            if old is None:
+                report.added += 1
+            elif old == pd.document.doc_id:
+                report.unchanged += 1
+                continue
+            else:
+                report.updated += 1
+                drop.add(old)
+            fresh.append(pd)
+        seen = {i: src for i, src in zip(stored.doc_ids, stored.sources, strict=True) if i not in drop}
+        out = []
+        for pd in fresh:
+            d = pd.document
+            if d.doc_id in seen:
+                report.duplicates.append((d.source, seen[d.doc_id]))
+                if warn:
+                    warn(f"skipped {d.source}: duplicate of {seen[d.doc_id]}")
+                continue
+            seen[d.doc_id] = d.source
+            out.append(pd)
+        fingerprint = "incremental:" + content_id(*sorted(seen))
+        with translate_write_errors(stored.path):
+            stored.rewrite(out, drop, embedder, report, fingerprint, progress, index_kind)
 
     @classmethod
     def _collect(
@@ -489,19 +572,8 @@ class CorpusIndex:
         except OSError as e:
             raise IndexWriteError(f"cannot create the index at {index_path.parent} ({e.strerror or e}); check the path and permissions") from e
         try:
-            final = cls._stream(staging, batches, index_path, embedder, report, fingerprint, progress, index_kind, empty)
-        except (OSError, RuntimeError) as e:
-            discard(staging)
-            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e).strip().splitlines()[-1]
-            if _disk_full(index_path.parent, e):
-                reason = "No space left on device"
-            raise IndexWriteError(
-                f"writing the index to {index_path.parent} failed: {reason}; the previous index is untouched. "
-                "Free some space (or choose another --index) and run the build again"
-            ) from e
-        except EmbeddingError as e:
-            discard(staging)
-            raise EmbedderUnavailable(f"{e}; the previous index is untouched") from e
+            with translate_write_errors(index_path):
+                final = cls._stream(staging, batches, index_path, embedder, report, fingerprint, progress, index_kind, empty)
         except BaseException:
             discard(staging)
             raise
@@ -583,6 +655,7 @@ class CorpusIndex:
         bm25 = lexical.build()
         bm25.save(staging / "bm25")
         del bm25, lexical
+        (staging / TOKENIZER_WORDS).write_text(json.dumps(sorted(towns), ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(work)
         manifest = Manifest(
             embedder=embedder.name,

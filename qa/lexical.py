@@ -7,6 +7,7 @@ import math
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+POSTINGS = "postings.npz"  # written beside the bm25s files, read by incremental updates
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 _EN_WORD = re.compile(r"[a-z][a-z'\-]*")
 
@@ -181,16 +183,44 @@ class BM25Builder:
         self._lengths.append(lengths.astype(np.int32))
         self.n_docs += len(lengths)
 
+    @classmethod
+    def from_postings(cls, vocab: dict[str, int], postings: Postings, k1: float = 1.2, b: float = 0.75) -> BM25Builder:
+        """A builder holding the postings a previous build saved, to drop and append passages without re-tokenising."""
+        out = cls(k1, b)
+        out.vocab = dict(vocab)
+        out.vocab.setdefault("", len(out.vocab))
+        out._rows, out._terms, out._counts, out._lengths = [postings.rows], [postings.terms], [postings.counts], [postings.lengths]
+        out.n_docs = len(postings.lengths)
+        return out
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the passages where `mask` is true; the rest move up, in order."""
+        p = self.postings()
+        if len(mask) != len(p.lengths):
+            raise ValueError(f"a mask of {len(mask)} passages for {len(p.lengths)}")
+        new_row = np.cumsum(mask, dtype=np.int64) - 1
+        kept = mask[p.rows]
+        self._rows = [new_row[p.rows[kept]].astype(np.int32)]
+        self._terms, self._counts = [p.terms[kept]], [p.counts[kept]]
+        self._lengths = [p.lengths[mask]]
+        self.n_docs = int(mask.sum())
+
+    def postings(self) -> Postings:
+        """Every (passage, term, count) triple added so far, and each passage's token count."""
+        def cat(parts: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+
+        p = Postings(cat(self._rows), cat(self._terms), cat(self._counts), cat(self._lengths))
+        self._rows, self._terms, self._counts, self._lengths = [p.rows], [p.terms], [p.counts], [p.lengths]
+        return p
+
     def build(self) -> BM25Index:
-        """The index over every passage added."""
+        """The index over every passage added; it keeps the postings, which `BM25Index.save` writes too."""
         import bm25s
 
         n_vocab = len(self.vocab)
-        rows = np.concatenate(self._rows) if self._rows else np.zeros(0, np.int32)
-        terms = np.concatenate(self._terms) if self._terms else np.zeros(0, np.int32)
-        counts = np.concatenate(self._counts) if self._counts else np.zeros(0, np.int32)
-        lengths = np.concatenate(self._lengths) if self._lengths else np.zeros(0, np.int32)
-        self._rows, self._terms, self._counts, self._lengths = [], [], [], []
+        p = self.postings()
+        rows, terms, counts, lengths = p.rows, p.terms, p.counts, p.lengths
         n = self.n_docs
         df = np.bincount(terms, minlength=n_vocab)
         idf = np.zeros(n_vocab, dtype=np.float32)
@@ -211,13 +241,37 @@ class BM25Builder:
         r.nonoccurrence_array = None
         words = list(self.vocab)
         doc_freq = {words[t]: int(df[t]) for t in np.flatnonzero(df).tolist() if words[t]}
-        return BM25Index(r, doc_freq, n)
+        index = BM25Index(r, doc_freq, n)
+        index.postings = p
+        return index
+
+
+@dataclass(frozen=True)
+class Postings:
+    """BM25's input kept as arrays: (passage row, term id, count) triples and each passage's token count."""
+
+    rows: np.ndarray
+    terms: np.ndarray
+    counts: np.ndarray
+    lengths: np.ndarray
+
+    def save(self, path: Path) -> None:
+        """One uncompressed .npz file."""
+        with open(path, "wb") as fh:
+            np.savez(fh, rows=self.rows, terms=self.terms, counts=self.counts, lengths=self.lengths)
+
+    @classmethod
+    def load(cls, path: Path) -> Postings:
+        """Read what `save` wrote."""
+        with np.load(path) as z:
+            return cls(z["rows"], z["terms"], z["counts"], z["lengths"])
 
 
 class BM25Index:
     """BM25 over token lists, with scores for every passage so callers can filter and aggregate."""
 
     def __init__(self, retriever: Any, doc_freq: dict[str, int], n_docs: int) -> None:
+        self.postings: Postings | None = None
         self._r = retriever
         self.doc_freq = doc_freq
         self.n_docs = n_docs
@@ -255,6 +309,13 @@ class BM25Index:
         (directory / "doc_freq.json").write_text(
             json.dumps({"n_docs": self.n_docs, "df": self.doc_freq}, ensure_ascii=False), encoding="utf-8"
         )
+        if self.postings is not None:
+            self.postings.save(directory / POSTINGS)
+
+    @property
+    def vocab(self) -> dict[str, int]:
+        """Term → term id of the score matrix (and of the saved postings)."""
+        return self._vocab
 
     @classmethod
     def load(cls, directory: Path) -> BM25Index:
