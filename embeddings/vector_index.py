@@ -28,6 +28,7 @@ EXACT_SUBSET_MAX = 20_000  # restricted searches over at most this many rows sco
 HNSW_EF_SEARCH = 128
 IVF_PROBE_SHARE = 1 / 32  # share of the cells an unrestricted IVF search scans
 IVF_MIN_PROBES = 8
+EDITABLE_KINDS = ("flat", "ivf-sq8")  # kinds `edited` changes in place
 TRAIN_ROWS_PER_CELL = 40  # k-means sample size per cell (FAISS warns below 39)
 
 
@@ -208,17 +209,25 @@ class VectorIndex:
         return out
 
     def edited(self, keep: np.ndarray, fresh: np.ndarray) -> VectorIndex:
-        """This IVF index without the rows where `keep` is false, ids renumbered in order, then `fresh` appended.
+        """This index without the rows where `keep` is false, ids renumbered in order, then `fresh` appended.
 
-        The trained cells and the other rows' 8-bit codes are kept as they are: nothing is re-trained or
-        re-quantised, so the cost is one pass over the ids plus assigning the fresh rows. Changes this index.
+        flat: rows are removed where they lie. ivf-sq8: the trained cells and the other rows' 8-bit codes are
+        kept as they are (nothing is re-trained or re-quantised), dropped rows are removed from their cells and
+        the remaining ids renumbered. Either way the cost is a pass over the rows, not a rebuild. Changes this index.
         """
-        if self.kind != "ivf-sq8":
-            raise ValueError(f"only an ivf-sq8 index is edited in place, not {self.kind}")
+        if self.kind not in EDITABLE_KINDS:
+            raise ValueError(f"only {' and '.join(EDITABLE_KINDS)} indexes are edited in place, not {self.kind}")
         faiss = _faiss()
         index = self._index
         if len(keep) != index.ntotal:
             raise ValueError(f"a mask of {len(keep)} rows for an index of {index.ntotal}")
+        if self.kind == "flat":
+            removed = np.flatnonzero(~keep).astype(np.int64)
+            if len(removed):
+                index.remove_ids(faiss.IDSelectorBatch(len(removed), faiss.swig_ptr(removed)))
+            if len(fresh):
+                index.add(np.ascontiguousarray(fresh, dtype=np.float32))
+            return self
         index.set_direct_map_type(faiss.DirectMap.NoMap)
         removed = np.flatnonzero(~keep).astype(np.int64)
         if len(removed):

@@ -29,7 +29,7 @@ import numpy as np
 
 from embeddings.base import Embedder
 from embeddings.store import FORMAT_VERSION, Manifest, new_version_dir, publish, read_manifest, resolve
-from embeddings.vector_index import IndexKind, VectorIndex, choose_kind
+from embeddings.vector_index import EDITABLE_KINDS, IndexKind, VectorIndex, choose_kind
 from qa.corpus_index import (
     EMBED_BATCH,
     TOKENIZER_WORDS,
@@ -205,7 +205,7 @@ def merge_vectors(old: VectorIndex, keep: np.ndarray, fresh: np.ndarray, kind: I
     """The rows of `old` where `keep` is true, in order, then `fresh`: without re-training when the kind stays."""
     rows = int(keep.sum()) + len(fresh)
     wanted = choose_kind(kind, rows)
-    if wanted == old.kind == "ivf-sq8":
+    if wanted == old.kind and old.kind in EDITABLE_KINDS:
         return old.edited(keep, fresh)
     kept = old.rows_where(keep)
 
