@@ -148,7 +148,9 @@ class RayEmbedder:
         self.start()
         import ray
 
-        ds = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)])
+        # Enough blocks for every actor to get work (one block would feed one actor), at most a batch a block.
+        blocks = max(1, min(-(-len(texts) // self._batch_size), self.workers * 4))
+        ds = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)], override_num_blocks=blocks)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Ray 2.60 flags max_restarts/max_task_retries as to-be-renamed
             out = ds.map_batches(
