@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
@@ -19,6 +20,7 @@ from typing import Any
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+OWNER = ".owner"  # "host pid" of the build writing a staging directory; removed before publishing
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,35 @@ def discard(staging: Path) -> None:
 
 
 def new_version_dir(path: Path) -> Path:
-    """A fresh, empty staging directory beside `path`."""
+    """A fresh staging directory beside `path`, marked with this process's id so a killed build's is recognised."""
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.parent / f".{path.name}.building-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
+    (staging / OWNER).write_text(f"{socket.gethostname()} {os.getpid()}", encoding="utf-8")
     return staging
+
+
+def keep_alive(staging: Path) -> None:
+    """Mark a long build's staging directory as in use, so another build's cleanup leaves it alone."""
+    with contextlib.suppress(OSError):
+        os.utime(staging)
+
+
+def _owner_is_gone(staging: Path) -> bool:
+    """True when the build that made `staging` ran on this machine and its process no longer exists."""
+    try:
+        host, pid = (staging / OWNER).read_text(encoding="utf-8").split()
+    except (OSError, ValueError):
+        return False
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError):
+        return False
+    return False
 
 
 def _sha256(path: Path) -> str:
@@ -85,6 +111,7 @@ def damaged_files(index_dir: Path, manifest: Manifest) -> list[str]:
 
 def publish(staging: Path, path: Path, manifest: Manifest) -> Path:
     """Checksum and fsync every file, write the manifest last, and swap `path` to the new version atomically."""
+    (staging / OWNER).unlink(missing_ok=True)
     files = {}
     for f in sorted(staging.rglob("*")):
         if f.is_file():
@@ -118,7 +145,10 @@ def _retire(old: Path) -> None:
 
 
 def cleanup_stale(path: Path, grace_s: float = 60.0) -> None:
-    """Remove abandoned staging dirs and versions no longer pointed at, once older than the grace period."""
+    """Remove abandoned staging dirs and versions no longer pointed at, once older than the grace period.
+
+    A staging dir whose build process is gone (killed mid-build on this machine) is removed at once.
+    """
     current = os.path.realpath(path) if path.exists() else None
     now = time.time()
     for p in path.parent.glob(f"*{path.name}.*"):
@@ -127,7 +157,7 @@ def cleanup_stale(path: Path, grace_s: float = 60.0) -> None:
         if not (p.name.startswith(f".{path.name}.building-") or p.name.startswith(f"{path.name}.v-")):
             continue
         try:
-            if now - p.stat().st_mtime > grace_s:
+            if now - p.stat().st_mtime > grace_s or (p.name.startswith(f".{path.name}.building-") and _owner_is_gone(p)):
                 shutil.rmtree(p, ignore_errors=True)
         except OSError:
             continue

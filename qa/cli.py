@@ -109,7 +109,7 @@ def index_build(
 
         report = CorpusIndex.build(
             roots, s.index.path, embedder, max_file_bytes=s.index.max_file_bytes, progress=_progress,
-            warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
+            warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind, shard_docs=s.index.shard_docs,
         )
     except ReportQAError as e:
         _fail(e.message)

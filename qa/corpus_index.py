@@ -26,6 +26,7 @@ from embeddings.store import (
     Manifest,
     damaged_files,
     discard,
+    keep_alive,
     new_version_dir,
     publish,
     read_manifest,
@@ -328,17 +329,19 @@ class CorpusIndex:
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
         index_kind: IndexKind = "auto",
+        shard_docs: int | None = None,
     ) -> BuildReport:
         """Read every report under `paths`, embed only what changed, and publish a new version atomically.
 
         `index_kind` chooses the vector index (REPORTQA_INDEX_KIND); 'auto' picks by the number of passages.
+        `shard_docs` reports are parsed, embedded and tokenised together (REPORTQA_INDEX_SHARD_DOCS).
         """
         t0 = time.perf_counter()
         files = report_files(paths)
         report = BuildReport()
         previous = {d.source: d.doc_id for d in cls._previous_documents(index_path)}
         current: dict[str, str] = {}
-        batches = cls._parse_batches(files, report, max_file_bytes, warn, overrides_for(paths), current)
+        batches = cls._parse_batches(files, report, max_file_bytes, warn, overrides_for(paths), current, shard_docs)
 
         def empty() -> ReportQAError:
             return EmptyCorpus(
@@ -500,6 +503,7 @@ class CorpusIndex:
         warn: Callable[[str], None] | None,
         overrides: dict[str, dict[str, Any]],
         sources: dict[str, str],
+        shard_docs: int | None = None,
     ) -> Iterator[list[ParsedDocument]]:
         """Readable reports, SHARD_DOCS at a time, each text once; `sources` collects source → doc id."""
         seen: dict[str, str] = {}
@@ -523,7 +527,7 @@ class CorpusIndex:
             seen[d.doc_id] = d.source
             sources[d.source] = d.doc_id
             batch.append(pd)
-            if len(batch) >= SHARD_DOCS:
+            if len(batch) >= (shard_docs or SHARD_DOCS):
                 yield batch
                 batch = []
         if batch:
@@ -622,6 +626,7 @@ class CorpusIndex:
             open(staging / "claims.jsonl", "w", encoding="utf-8") as claims_fh,
         ):
             for shard in shards:
+                keep_alive(staging)
                 with open(shard, "rb") as shard_fh:
                     batch, keys = pickle.load(shard_fh)
                 shard.unlink()

@@ -58,6 +58,9 @@ class IndexSettings(BaseSettings):
         "passages, 'ivf-sq8' above), 'flat', 'ivf-sq8' (8-bit vectors in k-means cells, ~1/4 of flat's memory), "
         "'hnsw-sq8' or 'hnsw'. Measured in BENCHMARKS.md.",
     )
+    shard_docs: int = Field(
+        200, ge=1, le=100_000, description="Reports a build parses, embeds and tokenises together; its peak memory grows with it."
+    )
     reload_interval_s: float = Field(
         2.0, ge=0, description="How often `serve` checks for a new index version to hot-reload (0 = never)."
     )

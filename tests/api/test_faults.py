@@ -217,7 +217,9 @@ def test_build_killed_while_embedding_leaves_the_previous_index_serving(real_ind
         proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
     assert os.readlink(index) == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "corpus") == entries
+    # The killed build leaves only its staging directory, which the next build removes (its process is gone).
+    staging = [p for p in tmp_path.iterdir() if p.name not in entries and p.name != "corpus"]
+    assert [p.name.startswith(f".{index.name}.building-") for p in staging] == [True]
     engine = QAEngine.load(settings_for(index, "usem3"))
     answer = engine.ask(QUESTION)
     assert answer.towns == (HEQIAN,) and HEQIAN_QUOTE_NUMBER in answer.citations[0].quote
@@ -226,6 +228,7 @@ def test_build_killed_while_embedding_leaves_the_previous_index_serving(real_ind
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert os.readlink(index) != before
+    assert not staging[0].exists()
 
 
 # -- damaged index files ---------------------------------------------------------------------------
