@@ -11,6 +11,7 @@ import errno
 import hashlib
 import json
 import pickle
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -178,6 +179,18 @@ EMBED_BATCH = 256  # passages per call to the embedder
 TOKENIZER_WORDS = "tokenizer_words.json"  # the place names jieba was taught for BM25, read by incremental updates
 
 
+DOC_ID_FIELD = re.compile(r'"doc_id": "([^"]+)"')
+SOURCE_FIELD = re.compile(r'"source": ("(?:[^"\\]|\\.)*")')
+
+
+def row_doc_id(line: str) -> str:
+    """The doc id of a documents/passages/claims JSON row, without parsing the row."""
+    m = DOC_ID_FIELD.search(line)
+    if m is None:
+        raise ValueError(f"an index row without a doc_id: {line[:80]}")
+    return m.group(1)
+
+
 def _chunks(parsed: list[ParsedDocument]) -> Iterator[list[ParsedDocument]]:
     for i in range(0, len(parsed), SHARD_DOCS):
         yield parsed[i : i + SHARD_DOCS]
@@ -339,7 +352,7 @@ class CorpusIndex:
         t0 = time.perf_counter()
         files = report_files(paths)
         report = BuildReport()
-        previous = {d.source: d.doc_id for d in cls._previous_documents(index_path)}
+        previous = cls._previous_sources(index_path)
         current: dict[str, str] = {}
         batches = cls._parse_batches(files, report, max_file_bytes, warn, overrides_for(paths), current, shard_docs)
 
@@ -691,6 +704,24 @@ class CorpusIndex:
         for pd in batch:
             for c in pd.claims:
                 claims_fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+
+    @staticmethod
+    def _previous_sources(index_path: Path) -> dict[str, str]:
+        """source → doc id of the current index version, read line by line without keeping any text."""
+        try:
+            if not index_path.exists() or read_manifest(index_path) is None:
+                return {}
+            out = {}
+            with open(resolve(index_path) / "documents.jsonl", encoding="utf-8") as fh:
+                for line in fh:
+                    if line.strip():
+                        doc_id, source = row_doc_id(line), SOURCE_FIELD.search(line)
+                        if source is None:
+                            return {}
+                        out[json.loads(source.group(1))] = doc_id
+            return out
+        except (OSError, ValueError):
+            return {}
 
     @staticmethod
     def _previous_documents(index_path: Path) -> list[Document]:

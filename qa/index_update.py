@@ -19,7 +19,6 @@ reports' place names for their own passages only).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,18 +31,17 @@ from embeddings.store import FORMAT_VERSION, Manifest, new_version_dir, publish,
 from embeddings.vector_index import EDITABLE_KINDS, IndexKind, VectorIndex, choose_kind
 from qa.corpus_index import (
     EMBED_BATCH,
+    SOURCE_FIELD,
     TOKENIZER_WORDS,
     BuildReport,
     CorpusIndex,
     Progress,
     embed_text,
+    row_doc_id,
 )
 from qa.documents import ParsedDocument
 from qa.lexical import POSTINGS, BM25Builder, Postings, Tokenizer
 from qa.types import content_id
-
-_DOC_ID = re.compile(r'"doc_id": "([^"]+)"')
-_SOURCE = re.compile(r'"source": ("(?:[^"\\]|\\.)*")')
 
 
 @dataclass
@@ -77,8 +75,11 @@ class StoredIndex:
                 for line in fh:
                     if not line.strip():
                         continue
-                    ids.append(_field(_DOC_ID, line))
-                    sources.append(json.loads(_field(_SOURCE, line)))
+                    ids.append(row_doc_id(line))
+                    source = SOURCE_FIELD.search(line)
+                    if source is None:
+                        return None
+                    sources.append(json.loads(source.group(1)))
                     lines.append(line)
             return cls(index_path, d, m, lines, ids, sources)
         except (OSError, ValueError):
@@ -132,7 +133,7 @@ class StoredIndex:
                 for line in fh:
                     if not line.strip():
                         continue
-                    kept = _field(_DOC_ID, line) not in drop
+                    kept = row_doc_id(line) not in drop
                     keep_rows.append(kept)
                     if kept:
                         passages.write(line)
@@ -143,7 +144,7 @@ class StoredIndex:
             n_claims = 0
             with open(d / "claims.jsonl", encoding="utf-8") as fh:
                 for line in fh:
-                    if line.strip() and _field(_DOC_ID, line) not in drop:
+                    if line.strip() and row_doc_id(line) not in drop:
                         claims.write(line)
                         n_claims += 1
             CorpusIndex._write_rows(new, new_keys, docs, passages, claims)
@@ -192,13 +193,6 @@ class StoredIndex:
         report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
         report.embedded, report.reused = len(todo), n_passages - len(todo)
         report.index_dir = str(final)
-
-
-def _field(pattern: re.Pattern[str], line: str) -> str:
-    m = pattern.search(line)
-    if m is None:
-        raise ValueError(f"an index row without {pattern.pattern}: {line[:80]}")
-    return m.group(1)
 
 
 def merge_vectors(old: VectorIndex, keep: np.ndarray, fresh: np.ndarray, kind: IndexKind) -> VectorIndex:
