@@ -84,7 +84,7 @@ def index_build(
     On Ray (pip install 'reportqa[ray]'): reportqa index build ~/reports/ --embed-with ray --ray-address 10.0.0.5:6379
     """
     from qa.corpus_index import CorpusIndex
-    from qa.engine import build_embedder
+    from qa.engine import build_embedder, embedder_from_settings
 
     s = _settings(index)
     update = {k: v for k, v in (("embed_with", embed_with), ("ray_address", ray_address), ("ray_workers", ray_workers)) if v is not None}
@@ -96,12 +96,12 @@ def index_build(
     roots = paths or [s.index.corpus]
     embedder: Any = None
     try:
-        t_model = time.perf_counter()
-        embedder = build_embedder(s)
-        model_s = time.perf_counter() - t_model
-        if if_stale and CorpusIndex.is_current(roots, s.index.path, embedder.name):
+        if if_stale and CorpusIndex.is_current(roots, s.index.path, embedder_from_settings(s).name):
             typer.echo(f"index at {s.index.path} is up to date")
             return
+        t_model = time.perf_counter()
+        embedder = build_embedder(s)  # starts or joins Ray when embedding there
+        model_s = time.perf_counter() - t_model
         dim = embedder.dim
         if s.embedding.embed_with == "ray":
             where = f"the Ray cluster at {s.embedding.ray_address}" if s.embedding.ray_address else "a local Ray"
@@ -120,8 +120,10 @@ def index_build(
     for source, enc in sorted(report.encodings.items()):
         if enc != "utf-8":
             typer.echo(f"  {source}: decoded as {enc}")
-    via = f", embedded on Ray by {s.embedding.ray_workers} workers" if s.embedding.embed_with == "ray" else ""
-    _summary(report, s.index.path, f" (model load {model_s:.1f}s, dim {dim}{via})")
+    if s.embedding.embed_with == "ray":
+        _summary(report, s.index.path, f" (Ray start {model_s:.1f}s, dim {dim}, embedded on Ray by {s.embedding.ray_workers} workers)")
+    else:
+        _summary(report, s.index.path, f" (model load {model_s:.1f}s, dim {dim})")
 
 
 def _summary(report: Any, path: Path, extra: str = "") -> None:
