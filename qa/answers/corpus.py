@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from qa.types import Answer, Citation, Document
 
 if TYPE_CHECKING:
-    from qa.answering import Composer
+    from qa.answers.base import ComposerBase as Composer
     from qa.question import ParsedQuestion
 
 CORPUS_Q = re.compile(

@@ -20,7 +20,7 @@ import argparse
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,9 @@ MODEL = Path(__file__).resolve().parents[1] / "data" / "relevance_model.json"
 CACHE = ROOT / ".reportqa" / "train-cache"
 
 
-def question_sets(kind: str) -> Iterator[tuple[str, dict[str, str], list[dict[str, Any]]]]:
-    """(name, {file name: text}, questions) of the development ('dev') or held-back ('held') sets."""
+def question_sets(kind: str, only: Sequence[str] = ()) -> Iterator[tuple[str, dict[str, str], list[dict[str, Any]]]]:
+    """(name, {file name: text}, questions) of the development ('dev') or held-back ('held') sets (`only` those
+    real sets, by folder name, when given)."""
     if kind == "dev":
         seed_questions = SHARED / "eval" / "seed_questions.jsonl"
         if seed_questions.exists():  # the shared dev set sits beside the checkout, not in it
@@ -51,6 +52,8 @@ def question_sets(kind: str) -> Iterator[tuple[str, dict[str, str], list[dict[st
             d = ROOT / "tests" / "data" / "eval" / name
             yield name, _json_texts(d), _questions(d / "questions.jsonl")
     for d in sorted(REAL.glob(f"{kind}[0-9]*")):
+        if only and d.name not in only:
+            continue
         if (d / "questions.jsonl").exists():
             yield f"real/{d.name}", _json_texts(d), _questions(d / "questions.jsonl")
 
@@ -89,14 +92,14 @@ def engine_for(name: str, texts: dict[str, str]) -> Any:
     return QAEngine.load(settings, embedder=embedder)
 
 
-def pairs(kind: str) -> tuple[list[list[float]], list[int], list[dict[str, Any]]]:
+def pairs(kind: str, only: Sequence[str] = ()) -> tuple[list[list[float]], list[int], list[dict[str, Any]]]:
     """Feature rows, labels, and per-decision records (question, type, doc, town, probability-ready rows)."""
     from qa.types import Turn
 
     X: list[list[float]] = []
     y: list[int] = []
     decisions: list[dict[str, Any]] = []
-    for name, texts, qs in question_sets(kind):
+    for name, texts, qs in question_sets(kind, only):
         engine = engine_for(name, texts)
         answers: dict[str, Any] = {}
         by_id = {q["id"]: q for q in qs}
