@@ -19,13 +19,27 @@ from typing import Any
 from embeddings.base import Embedder, EmbeddingError
 from embeddings.factory import make_embedder
 from qa.answering import Composer
+from qa.bilingual import translate_words
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
 from qa.metadata import split_label, town_aliases
-from qa.question import ParsedQuestion, parse_question, region_variants, resolve_followup, town_matcher
+from qa.question import (
+    UNKNOWN_ENGLISH_WEIGHT,
+    ParsedQuestion,
+    TermGroup,
+    parse_question,
+    region_variants,
+    resolve_followup,
+    town_matcher,
+)
 from qa.retrieval import Retriever
 from qa.settings import Settings
 from qa.types import Answer, Citation, Document, Filters, Turn
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# A word read through the general dictionary, not the domain glossary, counts for half as much.
+DICTIONARY_WEIGHT = 0.5
+_EN_WORDS = re.compile(r"[a-z][a-z'\-]+")
 
 
 def embedder_from_settings(settings: Settings) -> Embedder:
@@ -128,9 +142,39 @@ class QAEngine:
                 for v in region_variants(name):
                     regions.setdefault(v, name)
         pq = parse_question(question, self.index.towns, self.pinyin, self.index.tokenizer, regions)
+        if pq.lang == "en":
+            pq = self._english_words(pq)
         if missing:
             pq = replace(pq, regions=tuple(r for r in pq.regions if r not in missing), missing_regions=tuple(missing))
         return pq
+
+    def _english_words(self, pq: ParsedQuestion) -> ParsedQuestion:
+        """English words the glossary left untranslated, read through CC-CEDICT (qa/bilingual.py): the Chinese
+        words whose gloss they are and that the reports contain. Words still unknown stay as they were."""
+        unknown = [i for i, g in enumerate(pq.terms) if g.weight == UNKNOWN_ENGLISH_WEIGHT and not _CJK.search(g.forms[0])]
+        if not unknown:
+            return pq
+        order = {w: i for i, w in enumerate(_EN_WORDS.findall(pq.text.lower()))}
+        runs: list[list[int]] = []
+        for gi in sorted(unknown, key=lambda gi: order.get(pq.terms[gi].forms[0], 10**6)):
+            pos = order.get(pq.terms[gi].forms[0])
+            last = runs[-1][-1] if runs else None
+            if pos is not None and last is not None and order.get(pq.terms[last].forms[0]) == pos - 1:
+                runs[-1].append(gi)
+            else:
+                runs.append([gi])
+        terms: list[TermGroup | None] = list(pq.terms)
+        lexical = list(pq.lexical_query)
+        for run in runs:
+            words = [pq.terms[gi].forms[0] for gi in run]
+            for covered, forms in translate_words(words, lambda w: self.retriever.term_weight(TermGroup((w,))) > 0):
+                # The commonest sense first, so the group weighs what its least specific reading weighs.
+                by_idf = tuple(sorted(forms, key=lambda w: self.retriever.term_weight(TermGroup((w,)))))
+                terms[run[covered[0]]] = TermGroup(by_idf, DICTIONARY_WEIGHT)
+                for k in covered[1:]:
+                    terms[run[k]] = None
+                lexical += [t for f in forms for t in self.index.tokenizer.tokens(f)]
+        return replace(pq, terms=tuple(g for g in terms if g is not None), lexical_query=tuple(lexical))
 
     def plan(self, q: str, conversation: Sequence[Turn] = (), parsed: ParsedQuestion | None = None) -> ParsedQuestion:
         """The question read against the corpus, with a follow-up resolved against the previous turn
