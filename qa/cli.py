@@ -301,6 +301,54 @@ def serve(
     uvicorn.run(create_app(s), host=host or s.api.host, port=port or s.api.port, log_level="info", access_log=False)
 
 
+@app.command()
+def review(
+    doc_id: Annotated[str | None, typer.Argument(help="One report's doc_id (default: every report).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print GET /review's JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Check each report for the five required parts and the publication deadline (REPORTQA_REVIEW_DEADLINE).
+
+    Example: reportqa review            (a towns × parts grid; ✓ present, ✗ missing)
+             reportqa review --json     (every part with its citation or the reason it is missing)
+    """
+    from qa.types import REPORT_PARTS
+
+    s = _settings(index)
+    try:
+        engine = _engine(s)
+        reviews = [engine.review(doc_id)] if doc_id else engine.reviews()
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    if as_json:
+        body = reviews[0].to_dict() if doc_id else {
+            "parts": list(REPORT_PARTS), "count": len(reviews), "reviews": [r.to_dict() for r in reviews]}
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=1))
+        return
+    typer.echo(render_reviews(reviews, detail=doc_id is not None))
+
+
+def render_reviews(reviews: list[Any], detail: bool = False) -> str:
+    """A towns × parts grid (✓/✗) with the deadline verdict; with detail, each part's citation or reason."""
+    from qa.types import REPORT_PARTS
+
+    lines = ["town\tyear\t" + "\t".join(REPORT_PARTS) + "\tpublished"]
+    for r in reviews:
+        marks = "\t".join("✓" if p.present else "✗" for p in r.parts)
+        when = {"on_time": f"{r.date} ≤ {r.deadline}", "late": f"{r.date} > {r.deadline} (late)",
+                "no_date": f"no published date (due {r.deadline})", "no_year": "no report year"}[r.timeliness]
+        lines.append(f"{r.town or '?'}\t{r.year or '?'}\t{marks}\t{when}")
+        if detail:
+            for p in r.parts:
+                if p.citation is not None:
+                    c = p.citation
+                    lines.append(f"  {p.part}: ✓ ({p.via}) {c.source} [{c.start}:{c.end}] “{c.quote}”")
+                else:
+                    lines.append(f"  {p.part}: ✗ {p.reason}")
+    return "\n".join(lines)
+
+
 @app.command("eval")
 def evaluate(
     questions: Annotated[Path, typer.Argument(help="JSONL with question, type, answer_towns, evidence.")],

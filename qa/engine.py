@@ -6,6 +6,7 @@
     engine.document(doc_id) -> Document                          # DocumentNotFound
     engine.passage(doc_id, start, end) -> dict
     engine.stats() -> dict
+    engine.reviews() -> list[Review]; engine.review(doc_id) -> Review  # the five parts and the deadline (qa/review.py)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from qa.metadata import split_label, town_aliases
 from qa.question import ParsedQuestion, parse_question, region_variants, resolve_followup, town_matcher
 from qa.retrieval import Retriever
 from qa.settings import Settings
-from qa.types import Answer, Citation, Document, Filters, Turn
+from qa.types import Answer, Citation, Document, Filters, Review, Turn
 
 
 def embedder_from_settings(settings: Settings) -> Embedder:
@@ -83,6 +84,7 @@ class QAEngine:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._reviews: list[Review] | None = None
         a = settings.answer
         self.retriever = Retriever(index, embedder, dense_weight=a.dense_weight, candidates=a.candidates)
         self.composer = Composer(
@@ -326,6 +328,23 @@ class QAEngine:
             "title": m.title,
             "paragraph": {"start": para[0], "end": para[1], "text": d.text[para[0] : para[1]]},
         }
+
+    # ---- review -----------------------------------------------------------------------------------------
+
+    def reviews(self) -> list[Review]:
+        """Every report checked for the five required parts and the publication deadline, by town and year."""
+        from qa.review import review_document
+
+        if self._reviews is None:
+            deadline = self.settings.review.deadline
+            docs = sorted(self.index.documents.values(), key=lambda d: (d.metadata.town or "", d.metadata.year or 0))
+            self._reviews = [review_document(d, deadline) for d in docs]
+        return list(self._reviews)
+
+    def review(self, doc_id: str) -> Review:
+        """The review of one report."""
+        self.document(doc_id)
+        return next(r for r in self.reviews() if r.doc_id == doc_id)
 
     def stats(self) -> dict[str, Any]:
         """Counts and provenance of the loaded index."""
