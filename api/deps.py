@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from qa.conversations import ConversationStore, open_conversation_store
 from qa.errors import IndexNotFound, ReportQAError, UnreadableDocument
 from qa.settings import Settings
-from qa.types import Answer, Document, Filters, Review, Turn
+from qa.types import Answer, Document, Filters, IndicatorRow, Review, Turn
 
 T = TypeVar("T")
 logger = logging.getLogger("reportqa.server")
@@ -41,6 +41,8 @@ class Engine(Protocol):
     def reviews(self) -> list[Review]: ...
 
     def review(self, doc_id: str) -> Review: ...
+
+    def indicators(self) -> list[IndicatorRow]: ...
 
 
 def _load_error(exc: BaseException) -> ReportQAError:

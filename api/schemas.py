@@ -221,3 +221,59 @@ class ReviewList(BaseModel):
     parts: list[str]
     count: int
     reviews: list[ReviewOut]
+
+
+class IndicatorDef(BaseModel):
+    key: str
+    label_zh: str
+    label_en: str
+    unit: str = Field(..., description="The usual unit; a report's figure carries its own.")
+
+
+class StatedValue(BaseModel):
+    value: float
+    unit: str
+    citation: CitationOut
+
+
+class IndicatorValueOut(BaseModel):
+    """A report's figure: null value with `conflicts` when the report states it twice with different values."""
+
+    value: float | None
+    unit: str
+    qualifier: str | None = Field(None, description="余, 多, 近, 超过 … as the report words it.")
+    citation: CitationOut | None
+    conflicts: list[StatedValue] = []
+
+
+class IndicatorRowOut(BaseModel):
+    doc_id: str
+    town: str | None
+    county: str | None
+    year: int | None
+    values: dict[str, IndicatorValueOut] = Field(..., description="By indicator key; absent when not said.")
+
+
+class TrendPoint(BaseModel):
+    year: int
+    doc_id: str
+    value: float
+    unit: str
+    citation: CitationOut
+
+
+class TrendOut(BaseModel):
+    """One indicator of one town across the years it has reports for."""
+
+    town: str
+    key: str
+    label_zh: str
+    label_en: str
+    points: list[TrendPoint]
+    change: float = Field(..., description="Last year's value minus the first year's.")
+
+
+class IndicatorTable(BaseModel):
+    indicators: list[IndicatorDef]
+    rows: list[IndicatorRowOut]
+    trends: list[TrendOut]

@@ -349,6 +349,65 @@ def render_reviews(reviews: list[Any], detail: bool = False) -> str:
     return "\n".join(lines)
 
 
+@app.command()
+def indicators(
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Write the table as CSV (UTF-8 with BOM).")] = None,
+    xlsx_file: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook (sheet 2: quotes).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print GET /indicators' JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """The standard figures of every report (行政处罚案件数, 普法宣传资料份数 …), one row per report.
+
+    Example: reportqa indicators --xlsx indicators.xlsx
+             reportqa indicators --csv indicators.csv
+             reportqa indicators              (each report's figures with their quotes)
+    """
+    from qa.indicator_files import to_csv, to_xlsx
+    from qa.indicators import indicators_json
+
+    s = _settings(index)
+    try:
+        engine = _engine(s)
+        rows = engine.indicators()
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    try:
+        if csv_file:
+            csv_file.write_bytes(to_csv(rows))
+            typer.echo(f"wrote {len(rows)} reports to {csv_file}")
+        if xlsx_file:
+            xlsx_file.write_bytes(to_xlsx(rows))
+            typer.echo(f"wrote {len(rows)} reports to {xlsx_file}")
+    except OSError as e:
+        _fail(f"cannot write {e.filename}: {e.strerror}; choose a writable path")
+        return
+    if as_json:
+        typer.echo(json.dumps(indicators_json(rows), ensure_ascii=False, indent=1, default=str))
+    elif not (csv_file or xlsx_file):
+        typer.echo(render_indicators(rows))
+
+
+def render_indicators(rows: list[Any]) -> str:
+    """Each report's stated figures with their quotes; conflicting statements are listed, not merged."""
+    from qa.indicators import BY_KEY
+
+    lines: list[str] = []
+    for r in rows:
+        lines.append(f"{r.town or '?'} {r.year or '?'} ({r.doc_id})")
+        for key, v in r.values.items():
+            label = BY_KEY[key].label_zh
+            if v.citation is not None and v.value is not None:
+                shown = int(v.value) if v.value == int(v.value) else v.value
+                lines.append(f"  {label}: {shown}{v.unit} “{v.citation.quote}” [{v.citation.start}:{v.citation.end}]")
+            else:
+                stated = "; ".join(f"{int(x) if x == int(x) else x}{u} “{c.quote}”" for x, u, c in v.conflicts)
+                lines.append(f"  {label}: conflicting figures, not merged: {stated}")
+        if not r.values:
+            lines.append("  (no standard figure stated)")
+    return "\n".join(lines)
+
+
 @app.command("eval")
 def evaluate(
     questions: Annotated[Path, typer.Argument(help="JSONL with question, type, answer_towns, evidence.")],

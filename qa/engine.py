@@ -7,6 +7,7 @@
     engine.passage(doc_id, start, end) -> dict
     engine.stats() -> dict
     engine.reviews() -> list[Review]; engine.review(doc_id) -> Review  # the five parts and the deadline (qa/review.py)
+    engine.indicators() -> list[IndicatorRow]                          # standard figures per report (qa/indicators.py)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from qa.metadata import split_label, town_aliases
 from qa.question import ParsedQuestion, parse_question, region_variants, resolve_followup, town_matcher
 from qa.retrieval import Retriever
 from qa.settings import Settings
-from qa.types import Answer, Citation, Document, Filters, Review, Turn
+from qa.types import Answer, Citation, Document, Filters, IndicatorRow, Review, Turn
 
 
 def embedder_from_settings(settings: Settings) -> Embedder:
@@ -85,6 +86,7 @@ class QAEngine:
         self.embedder = embedder
         self.settings = settings
         self._reviews: list[Review] | None = None
+        self._indicators: list[IndicatorRow] | None = None
         a = settings.answer
         self.retriever = Retriever(index, embedder, dense_weight=a.dense_weight, candidates=a.candidates)
         self.composer = Composer(
@@ -340,6 +342,14 @@ class QAEngine:
             docs = sorted(self.index.documents.values(), key=lambda d: (d.metadata.town or "", d.metadata.year or 0))
             self._reviews = [review_document(d, deadline) for d in docs]
         return list(self._reviews)
+
+    def indicators(self) -> list[IndicatorRow]:
+        """Every report's standard figures (qa/indicators.py), by town and year."""
+        from qa.indicators import indicator_rows
+
+        if self._indicators is None:
+            self._indicators = indicator_rows(list(self.index.documents.values()), self.index.claims_by_doc)
+        return list(self._indicators)
 
     def review(self, doc_id: str) -> Review:
         """The review of one report."""

@@ -207,3 +207,15 @@ class IndicatorValue:
     unit: str
     citation: Citation | None
     conflicts: tuple[tuple[float, str, Citation], ...] = ()
+    qualifier: str | None = None  # 余, 多, 近, 超过 … as the report words it
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One report's standard figures (qa/indicators.py), keyed by indicator; a key is absent when not said."""
+
+    doc_id: str
+    town: str | None
+    county: str | None
+    year: int | None
+    values: dict[str, IndicatorValue]

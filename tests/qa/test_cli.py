@@ -125,3 +125,18 @@ def test_review_grid_and_json(tmp_path: Path) -> None:
     missing = run("review", "nope", "--index", str(idx))
     assert missing.returncode == 1
     assert missing.stderr.strip() == "error: no document 'nope'; GET /documents lists the ids"
+
+
+def test_indicators_files_and_listing(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    assert run("index", "build", str(SEEDS), "--index", str(idx)).returncode == 0
+    out_csv, out_xlsx = tmp_path / "i.csv", tmp_path / "i.xlsx"
+    r = run("indicators", "--csv", str(out_csv), "--xlsx", str(out_xlsx), "--index", str(idx))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [f"wrote 5 reports to {out_csv}", f"wrote 5 reports to {out_xlsx}"]
+    assert out_csv.read_bytes().startswith(b"\xef\xbb\xbf") and out_xlsx.read_bytes().startswith(b"PK")
+    listing = run("indicators", "--index", str(idx)).stdout
+    assert "  行政处罚案件数: 151件 “办理行政处罚案件151件” [1787:1799]" in listing.splitlines()
+    bad = run("indicators", "--csv", str(tmp_path / "no" / "such" / "dir.csv"), "--index", str(idx))
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("error: cannot write ") and "choose a writable path" in bad.stderr
