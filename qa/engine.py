@@ -193,6 +193,10 @@ class QAEngine:
         if conversation:
             pq = self.plan(q, conversation, parsed=pq)
         pq = self._corpus_intent(pq, q, conversation)
+        from qa.answers.trend import trend_answer  # year over year of one indicator (issue 15)
+
+        if (trend := trend_answer(pq, self.indicators())) is not None:
+            return replace(trend, question=q, resolved_question=pq.query_text if pq.query_text != pq.text else q)
         parts = split_compound(q)
         if len(parts) > 1 and pq.intent in ("fact", "list"):
             return self._ask_parts(q, parts, conversation, filters)

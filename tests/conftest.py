@@ -78,3 +78,25 @@ def cut_seed_engine(cut_seeds: Path, tmp_path_factory: pytest.TempPathFactory) -
     path = tmp_path_factory.mktemp("cut-seed-index") / "index"
     CorpusIndex.build([cut_seeds], path, make_embedder("hash"))
     return QAEngine.load(settings_for(path, "hash"))
+
+
+HEQIAN = SEEDS / "000_fc6b19c338c3d419.txt"
+
+
+@pytest.fixture(scope="session")
+def two_year_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds plus a 和谦镇 2024 report: the 2025 text with its year moved back and 120 penalty cases."""
+    d = tmp_path_factory.mktemp("two-year-seeds")
+    for f in SEEDS.glob("*.txt"):
+        (d / f.name).write_bytes(f.read_bytes())
+    text = HEQIAN.read_text(encoding="utf-8").replace("2025", "2024").replace("2026", "2025")
+    (d / "heqian_2024.txt").write_text(text.replace("办理行政处罚案件151件", "办理行政处罚案件120件"), encoding="utf-8")
+    return d
+
+
+@pytest.fixture(scope="session")
+def two_year_engine(two_year_seeds: Path, tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
+    """A QAEngine (hashing embedder) over the seeds and a second year of 和谦镇."""
+    path = tmp_path_factory.mktemp("two-year-index") / "index"
+    CorpusIndex.build([two_year_seeds], path, make_embedder("hash"))
+    return QAEngine.load(settings_for(path, "hash"))
