@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from qa.indicators import INDICATORS, Indicator
-from qa.types import Answer, Citation, IndicatorRow
+from qa.types import Answer, AnswerKind, Citation, IndicatorRow
 
 if TYPE_CHECKING:
     from qa.question import ParsedQuestion
@@ -99,5 +99,5 @@ def trend_answer(pq: ParsedQuestion, rows: list[IndicatorRow]) -> Answer | None:
         parts.append(f"{town}{label}逐年变化：{arrow.join(steps)}{change}" if zh
                      else f"{town} {label} by year: {arrow.join(steps)}{change}")
     text = "\n".join(parts) + ("。" if zh and not parts[-1].endswith(("。", "）")) else "")
-    kind = "compare" if cites else "not_found"
+    kind: AnswerKind = "compare" if cites else "not_found"
     return Answer(pq.text, text, kind, pq.towns, tuple(cites), values=tuple(values))
