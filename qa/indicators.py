@@ -1,7 +1,8 @@
 """Standard indicators: a fixed, documented set of figures per report, drawn from its numeric claims (qa/claims.py).
 
-Each indicator names what is counted (patterns over the claim's subject, tried in order: the first pattern that
-matches any claim decides the candidates) and the units it is counted in. A report's figure is the value, unit
+Each indicator names what is counted (patterns over the claim's subject and the words after its number, tried in
+order: the first pattern that matches any claim decides the candidates; 学法次数 and 普法宣传活动次数 then try a
+generic activity word, 学习/宣传…, in a sentence about law) and the units it is counted in. A report's figure is the value, unit
 and citation of the matching claim; it is empty when the report does not say; a figure the report states twice
 with different values is flagged (`conflicts`), never averaged. A subtotal (其中…) is not the figure; when
 several statements match and exactly one value is stated as a total (全年/累计/共计…), that total is the figure.
@@ -28,6 +29,7 @@ several statements match and exactly one value is stated as a total (全年/累�
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -44,11 +46,17 @@ class Indicator:
     unit: str
     units: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
+    activity: re.Pattern[str] | None = None  # last tier: a generic activity word in the subject …
+    context: re.Pattern[str] | None = None  # … in a sentence about the indicator's field
 
 
-def _ind(key: str, zh: str, en: str, units: str, *patterns: str) -> Indicator:
+def _ind(key: str, zh: str, en: str, units: str, *patterns: str, activity: str = "", context: str = "") -> Indicator:
     us = tuple(units.split())
-    return Indicator(key, zh, en, us[0], us, tuple(re.compile(p) for p in patterns))
+    return Indicator(key, zh, en, us[0], us, tuple(re.compile(p) for p in patterns),
+                     re.compile(activity) if activity else None, re.compile(context) if context else None)
+
+
+_LAW = r"学法|法治|法律|法制|宪法|民法典"
 
 
 CASES = "件 起 宗"
@@ -65,11 +73,12 @@ INDICATORS: tuple[Indicator, ...] = (
     _ind("legal_advisers", "法律顾问人数", "legal advisers", PEOPLE, r"法律顾问"),
     _ind("publicity_events", "普法宣传活动次数", "legal publicity events", TIMES,
          r"普法[^，、资料]{0,8}活动|法治宣传[^，、资料]{0,6}活动|宣传活动|送法",
-         r"普法|法治宣传|法治宣讲|宣讲"),
+         r"普法|法治宣传|法治宣讲|宣讲", activity=r"宣传|宣讲|活动", context=r"普法|法治宣传|法律|宪法|民法典"),
     _ind("publicity_materials", "普法宣传资料份数", "legal publicity materials handed out", "份 册 本 张",
          r"宣传资料|宣传材料|宣传册|宣传单|普法资料|法治资料", r"资料|手册"),
     _ind("law_study_sessions", "学法次数", "law study sessions", TIMES,
-         r"学法", r"学习[^，、]{0,10}法|法治(?:专题)?(?:学习|讲座|培训)"),
+         r"学法", r"学习[^，、]{0,10}法|法治(?:专题)?(?:学习|讲座|培训)",
+         activity=r"学习|讲座|培训|研讨", context=_LAW),
     _ind("reconsideration_cases", "行政复议案件数", "administrative reconsideration cases", CASES, r"行政复议"),
     _ind("litigation_cases", "行政诉讼案件数", "administrative litigation cases", CASES + " 次",
          r"行政诉讼|行政应诉|出庭应诉"),
@@ -106,13 +115,33 @@ def counted_thing(text: str, c: Claim) -> str:
     return c.subject + "|" + (tail[: cut.start()] if cut else tail)
 
 
+def sentence_of(text: str, c: Claim) -> str:
+    """The sentence a claim stands in."""
+    a = max(text.rfind(ch, 0, c.start) for ch in "。！？\n") + 1
+    ends = [i for i in (text.find(ch, c.end) for ch in "。！？\n") if i >= 0]
+    return text[a : min(ends) if ends else len(text)]
+
+
 def matching_claims(indicator: Indicator, claims: list[Claim], text: str = "") -> list[Claim]:
-    """The claims that state the indicator: the first subject pattern that matches any claim in a counting unit."""
-    counted = [c for c in claims if c.unit in indicator.units and not _SUBTOTAL.match(c.subject)]
-    for pattern in indicator.patterns:
-        found = [c for c in counted if pattern.search(counted_thing(text, c) if text else c.subject)]
+    """The claims that state the indicator, by tiers: each subject pattern in turn, then (when the indicator has
+    one) a generic activity word in the subject of a sentence about the field (学习…16次 in a sentence on 学法).
+    The first tier that matches decides. A subtotal (其中…) counts only when nothing else in its tier does."""
+    counted = [c for c in claims if c.unit in indicator.units]
+
+    def names(pattern: re.Pattern[str]) -> Callable[[Claim], bool]:
+        return lambda c: bool(pattern.search(counted_thing(text, c) if text else c.subject))
+
+    def in_field(act: re.Pattern[str], ctx: re.Pattern[str]) -> Callable[[Claim], bool]:
+        return lambda c: bool(act.search(c.subject)) and bool(ctx.search(sentence_of(text, c)))
+
+    tiers = [names(p) for p in indicator.patterns]
+    if indicator.activity is not None and indicator.context is not None and text:
+        tiers.append(in_field(indicator.activity, indicator.context))
+    for holds in tiers:
+        found = [c for c in counted if holds(c)]
+        whole = [c for c in found if not _SUBTOTAL.match(c.subject)]
         if found:
-            return found
+            return whole or found
     return []
 
 

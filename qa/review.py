@@ -11,7 +11,8 @@ A part is found, in this order, by
 1. a heading (level 1 or 2) whose words cue it; a combined heading (存在的问题及2025年工作思路) counts for every
    part it cues;
 2. structure: the year's work is what an untitled top-level section before the shortcomings and the plan holds
-   (reports organised by theme: 一、强化组织领导 …);
+   (reports organised by theme: 一、强化组织领导 …), or, in a report without such headings, its enumerated work
+   items (一是深入学习贯彻…) outside the shortcomings and the plan;
 3. a passage dedicated to it (a report without headings): "但也存在…问题", "下一步，我镇将…".
 Each present part cites the heading or sentence verbatim: quote == text[start:end].
 The cues are the regulation's own words and their common paraphrases, not phrases collected per report.
@@ -34,7 +35,7 @@ HEADING_CUES: dict[ReportPart, re.Pattern[str]] = {
         r"|不足(?:之处)?(?:和|与|及|、)?(?:原因|问题)|(?<![补齐])短板|薄弱环节|工作中(?:的|存在的)?问题|不足$"
     ),
     "plan": re.compile(
-        r"下一?步|下阶段|下一年|明年|来年|今后|新的一年|(?:工作|主要)(?:计划|打算|思路|安排|设想|展望)|努力方向|展望"
+        r"下一?步|下阶段|下一年|明年|来年|今后|新的一年|(?<!委)(?<!上级)(?:工作|主要)(?:计划|打算|思路|安排|设想|展望)|努力方向|展望"
         r"|(?P<year>(?:19|20)\d\d)\s*年(?:度)?(?:的)?(?:法治政府建设)?(?:工作)?(?:计划|打算|思路|安排|目标|重点|设想)"
     ),
     "leader_duty": re.compile(r"第一责任人|第一责任|主要负责人|主要领导|党政(?:主要)?负责|一把手"),
@@ -112,6 +113,13 @@ def find_parts(doc: Document, structure: Structure | None = None) -> dict[Report
             if parts & {"shortcomings", "plan", "other"}:
                 break
             if h.level == top and not parts:
+                found["measures"] = PartFinding("measures", True, _cite(doc, h.start, h.end, h.text), "structure")
+                break
+    if "measures" not in found:
+        items = [h for h in st.headings if h.level == 3]
+        for h in items:
+            sentence = doc.text[h.start : h.end]
+            if not (PASSAGE_CUES["shortcomings"].search(sentence) or PASSAGE_CUES["plan"].search(sentence)):
                 found["measures"] = PartFinding("measures", True, _cite(doc, h.start, h.end, h.text), "structure")
                 break
     for part in REPORT_PARTS:
