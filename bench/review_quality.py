@@ -37,10 +37,10 @@ def _pr(tp: int, fp: int, fn: int) -> tuple[str, str]:
     return p, r
 
 
-def measure(labels: dict[str, Any], show_errors: bool = False) -> list[str]:
-    """The two markdown tables (parts, indicators), with the counts behind each figure."""
+def parts_table(title: str, parts: dict[str, list[str]], show_errors: bool = False) -> list[str]:
+    """Precision and recall of each part over the labelled reports."""
     counts = {p: [0, 0, 0] for p in REPORT_PARTS}
-    for path, present in labels["parts"].items():
+    for path, present in parts.items():
         r = review_document(load(path).document)
         for f in r.parts:
             want, got = f.part in present, f.present
@@ -50,11 +50,20 @@ def measure(labels: dict[str, Any], show_errors: bool = False) -> list[str]:
             c[2] += want and not got
             if show_errors and want != got:
                 print(f"part {f.part}: {path} labelled {want}, found {got} {f.citation.quote if f.citation else ''}")
-    lines = [f"parts ({len(labels['parts'])} reports)", "", "| part | labelled present | precision | recall | TP/FP/FN |",
+    lines = [f"{title} ({len(parts)} reports)", "", "| part | labelled present | precision | recall | TP/FP/FN |",
              "|---|---|---|---|---|"]
     for part, (tp, fp, fn) in counts.items():
         p, r = _pr(tp, fp, fn)
         lines.append(f"| {part} | {tp + fn} | {p} | {r} | {tp}/{fp}/{fn} |")
+    return lines
+
+
+def measure(labels: dict[str, Any], show_errors: bool = False) -> list[str]:
+    """The markdown tables (parts of dev1 + seeds, parts of dev2, indicators of dev1) with the counts."""
+    lines = parts_table("parts, dev1 + seeds", labels["parts"], show_errors)
+    if "parts_dev2" in labels:
+        lines += [""] + parts_table("parts, dev2 (labelled after the mechanism was final)", labels["parts_dev2"],
+                                    show_errors)
     icounts = {i.key: [0, 0, 0] for i in INDICATORS}
     for path, wanted in labels["indicators"].items():
         pd = load(path)

@@ -15,6 +15,7 @@ def test_labels_cover_dev1_and_the_seeds() -> None:
     assert set(labels["indicators"]) == dev1
     assert set(labels["parts"]) == dev1 | {f"seeds/{f.name}" for f in (ROOT / "seeds").glob("*.txt")}
     assert not any("held" in k for k in labels["parts"])
+    assert set(labels["parts_dev2"]) == {f"tests/data/eval/real/dev2/{f.name}" for f in (DEV1.parent / "dev2").glob("*.json")}
 
 
 def test_the_benchmarked_figures() -> None:
@@ -24,3 +25,6 @@ def test_the_benchmarked_figures() -> None:
     assert "| leader_duty | 24 | 0.96 | 1.00 | 24/1/0 |" in lines
     assert "| plan | 5 | 1.00 | 1.00 | 5/0/0 |" in lines
     assert "| **all** | 41 | 0.67 | 0.80 | 33/16/8 |" in lines
+    dev2 = lines[lines.index("parts, dev2 (labelled after the mechanism was final) (47 reports)"):]
+    assert "| measures | 47 | 1.00 | 0.98 | 46/0/1 |" in dev2
+    assert "| leader_duty | 28 | 1.00 | 1.00 | 28/0/0 |" in dev2
