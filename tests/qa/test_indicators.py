@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from qa.documents import parse_text
 from qa.engine import QAEngine
-from qa.indicator_files import table, to_csv, to_xlsx
+from qa.indicator_files import cell, table, to_csv, to_xlsx
 from qa.indicators import INDICATORS, indicators_json, report_indicators
 from qa.types import IndicatorRow
 
@@ -60,6 +60,7 @@ def test_a_figure_stated_twice_differently_is_flagged_not_averaged() -> None:
     assert v.value is None and v.citation is None
     assert [(x, u, c.quote) for x, u, c in v.conflicts] == [(12.0, "件", "全镇办理行政处罚案件12件"),
                                                            (15.0, "件", "本年度办理行政处罚案件15件")]
+    assert cell(v) == "冲突 conflict: 12件; 15件"
     same = parse_text("办理行政处罚案件12件。全年共办理行政处罚案件12件。", "s.txt", "utf-8")
     one = report_indicators(same.document, list(same.claims))["penalty_cases"]
     assert (one.value, one.conflicts) == (12.0, ())
