@@ -26,8 +26,6 @@ import re
 from qa.structure import Heading, Structure, parse_structure
 from qa.types import REPORT_PARTS, Citation, Document, PartFinding, ReportPart, Review
 
-_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
-
 # Heading cues. A heading names a part with one of these; the regulation's wording and its usual paraphrases.
 HEADING_CUES: dict[ReportPart, re.Pattern[str]] = {
     "shortcomings": re.compile(
