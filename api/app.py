@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import Engine, Services
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, ApiKeyMiddleware, BodyLimitMiddleware
-from api.routes import admin, chat, conversations, documents, health, openai_compat, web
+from api.routes import admin, chat, conversations, documents, health, indicators, openai_compat, review, web
 from api.webhooks.router import router as webhooks_router
 from qa.conversations import ConversationStore
 from qa.settings import Settings
@@ -66,6 +66,8 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(conversations.router)
     app.include_router(documents.router)
+    app.include_router(review.router)
+    app.include_router(indicators.router)
     app.include_router(admin.router)
     app.include_router(openai_compat.router)
     app.include_router(web.router)

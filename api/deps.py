@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from qa.conversations import ConversationStore, open_conversation_store
 from qa.errors import IndexNotFound, ReportQAError, UnreadableDocument
 from qa.settings import Settings
-from qa.types import Answer, Document, Filters, Turn
+from qa.types import Answer, Document, Filters, IndicatorRow, Review, Turn
 
 T = TypeVar("T")
 logger = logging.getLogger("reportqa.server")
@@ -37,6 +37,12 @@ class Engine(Protocol):
     def passage(self, doc_id: str, start: int, end: int) -> dict[str, Any]: ...
 
     def stats(self) -> dict[str, Any]: ...
+
+    def reviews(self) -> list[Review]: ...
+
+    def review(self, doc_id: str) -> Review: ...
+
+    def indicators(self) -> list[IndicatorRow]: ...
 
 
 def _load_error(exc: BaseException) -> ReportQAError:

@@ -301,6 +301,113 @@ def serve(
     uvicorn.run(create_app(s), host=host or s.api.host, port=port or s.api.port, log_level="info", access_log=False)
 
 
+@app.command()
+def review(
+    doc_id: Annotated[str | None, typer.Argument(help="One report's doc_id (default: every report).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print GET /review's JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Check each report for the five required parts and the publication deadline (REPORTQA_REVIEW_DEADLINE).
+
+    Example: reportqa review            (a towns × parts grid; ✓ present, ✗ missing)
+             reportqa review --json     (every part with its citation or the reason it is missing)
+    """
+    from qa.types import REPORT_PARTS
+
+    s = _settings(index)
+    try:
+        engine = _engine(s)
+        reviews = [engine.review(doc_id)] if doc_id else engine.reviews()
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    if as_json:
+        body = reviews[0].to_dict() if doc_id else {
+            "parts": list(REPORT_PARTS), "count": len(reviews), "reviews": [r.to_dict() for r in reviews]}
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=1))
+        return
+    typer.echo(render_reviews(reviews, detail=doc_id is not None))
+
+
+def render_reviews(reviews: list[Any], detail: bool = False) -> str:
+    """A towns × parts grid (✓/✗) with the deadline verdict; with detail, each part's citation or reason."""
+    from qa.types import REPORT_PARTS
+
+    lines = ["town\tyear\t" + "\t".join(REPORT_PARTS) + "\tpublished"]
+    for r in reviews:
+        marks = "\t".join("✓" if p.present else "✗" for p in r.parts)
+        when = {"on_time": f"{r.date} ≤ {r.deadline}", "late": f"{r.date} > {r.deadline} (late)",
+                "no_date": f"no published date (due {r.deadline})", "no_year": "no report year"}[r.timeliness]
+        lines.append(f"{r.town or '?'}\t{r.year or '?'}\t{marks}\t{when}")
+        if detail:
+            for p in r.parts:
+                if p.citation is not None:
+                    c = p.citation
+                    lines.append(f"  {p.part}: ✓ ({p.via}) {c.source} [{c.start}:{c.end}] “{c.quote}”")
+                else:
+                    lines.append(f"  {p.part}: ✗ {p.reason}")
+    return "\n".join(lines)
+
+
+@app.command()
+def indicators(
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Write the table as CSV (UTF-8 with BOM).")] = None,
+    xlsx_file: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook (sheet 2: quotes).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print GET /indicators' JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """The standard figures of every report (行政处罚案件数, 普法宣传资料份数 …), one row per report.
+
+    Example: reportqa indicators --xlsx indicators.xlsx
+             reportqa indicators --csv indicators.csv
+             reportqa indicators              (each report's figures with their quotes)
+    """
+    from qa.indicator_files import to_csv, to_xlsx
+    from qa.indicators import indicators_json
+
+    s = _settings(index)
+    try:
+        engine = _engine(s)
+        rows = engine.indicators()
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    try:
+        if csv_file:
+            csv_file.write_bytes(to_csv(rows))
+            typer.echo(f"wrote {len(rows)} reports to {csv_file}")
+        if xlsx_file:
+            xlsx_file.write_bytes(to_xlsx(rows))
+            typer.echo(f"wrote {len(rows)} reports to {xlsx_file}")
+    except OSError as e:
+        _fail(f"cannot write {e.filename}: {e.strerror}; choose a writable path")
+        return
+    if as_json:
+        typer.echo(json.dumps(indicators_json(rows), ensure_ascii=False, indent=1, default=str))
+    elif not (csv_file or xlsx_file):
+        typer.echo(render_indicators(rows))
+
+
+def render_indicators(rows: list[Any]) -> str:
+    """Each report's stated figures with their quotes; conflicting statements are listed, not merged."""
+    from qa.indicators import BY_KEY
+
+    lines: list[str] = []
+    for r in rows:
+        lines.append(f"{r.town or '?'} {r.year or '?'} ({r.doc_id})")
+        for key, v in r.values.items():
+            label = BY_KEY[key].label_zh
+            if v.citation is not None and v.value is not None:
+                shown = int(v.value) if v.value == int(v.value) else v.value
+                lines.append(f"  {label}: {shown}{v.unit} “{v.citation.quote}” [{v.citation.start}:{v.citation.end}]")
+            else:
+                stated = "; ".join(f"{int(x) if x == int(x) else x}{u} “{c.quote}”" for x, u, c in v.conflicts)
+                lines.append(f"  {label}: conflicting figures, not merged: {stated}")
+        if not r.values:
+            lines.append("  (no standard figure stated)")
+    return "\n".join(lines)
+
+
 @app.command("eval")
 def evaluate(
     questions: Annotated[Path, typer.Argument(help="JSONL with question, type, answer_towns, evidence.")],

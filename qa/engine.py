@@ -6,6 +6,8 @@
     engine.document(doc_id) -> Document                          # DocumentNotFound
     engine.passage(doc_id, start, end) -> dict
     engine.stats() -> dict
+    engine.reviews() -> list[Review]; engine.review(doc_id) -> Review  # the five parts and the deadline (qa/review.py)
+    engine.indicators() -> list[IndicatorRow]                          # standard figures per report (qa/indicators.py)
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from qa.question import (
 )
 from qa.retrieval import Retriever
 from qa.settings import Settings
-from qa.types import Answer, Citation, Document, Filters, Turn
+from qa.types import Answer, Citation, Document, Filters, IndicatorRow, Review, Turn
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A word read through the general dictionary, not the domain glossary, counts for half as much.
@@ -97,6 +99,8 @@ class QAEngine:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._reviews: list[Review] | None = None
+        self._indicators: list[IndicatorRow] | None = None
         a = settings.answer
         self.retriever = Retriever(index, embedder, dense_weight=a.dense_weight, candidates=a.candidates)
         self.composer = Composer(
@@ -233,6 +237,10 @@ class QAEngine:
         if conversation:
             pq = self.plan(q, conversation, parsed=pq)
         pq = self._corpus_intent(pq, q, conversation)
+        from qa.answers.trend import trend_answer  # year over year of one indicator (issue 15)
+
+        if (trend := trend_answer(pq, self.indicators())) is not None:
+            return replace(trend, question=q, resolved_question=pq.query_text if pq.query_text != pq.text else q)
         parts = split_compound(q)
         if len(parts) > 1 and pq.intent in ("fact", "list"):
             return self._ask_parts(q, parts, conversation, filters)
@@ -370,6 +378,31 @@ class QAEngine:
             "title": m.title,
             "paragraph": {"start": para[0], "end": para[1], "text": d.text[para[0] : para[1]]},
         }
+
+    # ---- review -----------------------------------------------------------------------------------------
+
+    def reviews(self) -> list[Review]:
+        """Every report checked for the five required parts and the publication deadline, by town and year."""
+        from qa.review import review_document
+
+        if self._reviews is None:
+            deadline = self.settings.review.deadline
+            docs = sorted(self.index.documents.values(), key=lambda d: (d.metadata.town or "", d.metadata.year or 0))
+            self._reviews = [review_document(d, deadline) for d in docs]
+        return list(self._reviews)
+
+    def indicators(self) -> list[IndicatorRow]:
+        """Every report's standard figures (qa/indicators.py), by town and year."""
+        from qa.indicators import indicator_rows
+
+        if self._indicators is None:
+            self._indicators = indicator_rows(list(self.index.documents.values()), self.index.claims_by_doc)
+        return list(self._indicators)
+
+    def review(self, doc_id: str) -> Review:
+        """The review of one report."""
+        self.document(doc_id)
+        return next(r for r in self.reviews() if r.doc_id == doc_id)
 
     def stats(self) -> dict[str, Any]:
         """Counts and provenance of the loaded index."""

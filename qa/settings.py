@@ -235,6 +235,29 @@ class WebhookSettings(BaseSettings):
     )
 
 
+class ReviewSettings(BaseSettings):
+    model_config = _group("REPORTQA_REVIEW_")
+
+    deadline: str = Field(
+        "04-01",
+        description="Publication deadline as MM-DD of the year after the report year (the 督察工作规定 habit: 4月1日). "
+        "`reportqa review` and GET /review check each report's published date against it.",
+    )
+
+    @field_validator("deadline")
+    @classmethod
+    def _month_day(cls, v: str) -> str:
+        import datetime as dt
+
+        try:
+            dt.date(2024, int(v[:2]), int(v[3:5]))
+        except ValueError:
+            raise ValueError(f"REPORTQA_REVIEW_DEADLINE={v!r} is not a month-day such as 04-01") from None
+        if len(v) != 5 or v[2] != "-":
+            raise ValueError(f"REPORTQA_REVIEW_DEADLINE={v!r} is not a month-day such as 04-01")
+        return v
+
+
 class Settings(BaseModel):
     """All settings. `Settings()` reads the environment, one group per concern; tests pass values directly."""
 
@@ -249,6 +272,7 @@ class Settings(BaseModel):
     feishu: FeishuSettings = Field(default_factory=lambda: FeishuSettings())
     dingtalk: DingTalkSettings = Field(default_factory=lambda: DingTalkSettings())
     wecom: WeComSettings = Field(default_factory=lambda: WeComSettings())
+    review: ReviewSettings = Field(default_factory=lambda: ReviewSettings())
 
     @field_validator("index", mode="before")
     @classmethod

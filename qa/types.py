@@ -151,3 +151,71 @@ class Answer:
         d["related"] = [asdict(c) for c in self.related]
         d["values"] = [{"town": t, "value": v, "unit": u} for t, v, u in self.values]
         return d
+
+
+ReportPart = Literal["measures", "shortcomings", "leader_duty", "plan", "other"]
+REPORT_PARTS: tuple[ReportPart, ...] = ("measures", "shortcomings", "leader_duty", "plan", "other")
+
+
+@dataclass(frozen=True)
+class PartFinding:
+    """Whether a report has one of the five required parts, and the heading or passage that shows it.
+
+    `via` is "heading" (a heading's cue words), "structure" (an untitled top-level section before the
+    shortcomings, i.e. the year's work), or "passage" (a sentence dedicated to the part); `reason` says why a
+    missing part is missing.
+    """
+
+    part: ReportPart
+    present: bool
+    citation: Citation | None = None
+    via: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """One report checked against the five contents of the annual report and the publication deadline."""
+
+    doc_id: str
+    source: str
+    town: str | None
+    county: str | None
+    year: int | None
+    date: str | None
+    deadline: str | None
+    on_time: bool | None
+    timeliness: str
+    parts: tuple[PartFinding, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The review as plain JSON-able data (parts keyed by part name)."""
+        d = asdict(self)
+        d["parts"] = {f.part: asdict(f) for f in self.parts}
+        return d
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """One standard figure of one report: the value, its unit and the claim that states it.
+
+    `conflicts` holds every differing statement when the report gives the figure twice with different values;
+    `value` is then None (the figures are flagged, never averaged).
+    """
+
+    value: float | None
+    unit: str
+    citation: Citation | None
+    conflicts: tuple[tuple[float, str, Citation], ...] = ()
+    qualifier: str | None = None  # 余, 多, 近, 超过 … as the report words it
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One report's standard figures (qa/indicators.py), keyed by indicator; a key is absent when not said."""
+
+    doc_id: str
+    town: str | None
+    county: str | None
+    year: int | None
+    values: dict[str, IndicatorValue]

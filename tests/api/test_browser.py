@@ -137,3 +137,48 @@ def test_error_is_shown_plainly(page: Page) -> None:
     ebox = error.bounding_box()
     assert ebox is not None and 0 <= ebox["y"] < (page.viewport_size or {"height": 900})["height"]
     assert "2,000" in error.inner_text() and "question_too_long" in error.inner_text()
+
+
+def test_review_tab_grid_with_citations_on_click(page: Page) -> None:
+    page.click("#tabs [data-tab='review']")
+    grid = page.locator("table.review-grid")
+    grid.wait_for(timeout=10_000)
+    assert page.locator("#chat").is_hidden()
+    assert grid.locator("tr").count() == 6  # a header and five reports
+    xicang = grid.locator("tr", has_text=XICANG)
+    assert xicang.locator("button.mark").all_inner_texts() == ["✓", "✓", "✓", "✓", "✗"]
+    assert "按时" in xicang.locator("td.timeliness").inner_text()
+    assert "逾期" in grid.locator("tr", has_text="龙凤场镇").locator("td.timeliness").inner_text()
+    xicang.locator("button.mark[data-part='shortcomings']").click()
+    page.wait_for_function(
+        "document.querySelector('#source-body mark.quote')?.textContent === '二、推进法治政府建设存在的不足和原因'",
+        timeout=10_000)
+    xicang.locator("button.mark[data-part='other']").click()
+    assert page.locator("#source-body p.reason").inner_text() == (
+        f"{XICANG} · other: none of its 15 headings names it, and no passage is dedicated to 其他需要报告的情况 (other)")
+
+
+def test_indicators_tab_sorts_charts_cites_and_downloads(page: Page, live_server: LiveServer) -> None:
+    page.click("#tabs [data-tab='indicators']")
+    table = page.locator("table.indicator-table")
+    table.wait_for(timeout=10_000)
+    assert page.locator("#review-view").is_hidden()
+    assert table.locator("tr").count() == 6
+    header = table.locator("th[data-key='publicity_materials']")
+    header.click()
+    table = page.locator("table.indicator-table")
+    towns = [t.split("\t")[0] for t in table.locator("tr").all_inner_texts()[1:]]
+    assert towns[:3] == ["龙凤场镇", "西仓镇", "古龙镇"]  # descending; reports without the figure last
+    table.locator("th[data-key='publicity_materials']").click()
+    towns = [t.split("\t")[0] for t in page.locator("table.indicator-table tr").all_inner_texts()[1:]]
+    assert towns[:3] == ["古龙镇", "西仓镇", "龙凤场镇"]
+    chart = page.locator("svg.indicator-chart[data-key='publicity_materials']")
+    assert chart.locator("rect").count() == 3
+    assert "2000份" in chart.locator("text").all_text_contents()
+    page.locator("table.indicator-table tr", has_text=HEQIAN).locator("td[data-key='penalty_cases'] a").click()
+    page.wait_for_function(
+        "document.querySelector('#source-body mark.quote')?.textContent === '办理行政处罚案件151件'", timeout=10_000)
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    got = Path(info.value.path()).read_bytes()
+    assert got == page.request.get(live_server.url + "/indicators.csv").body()

@@ -109,3 +109,34 @@ def test_index_status_shows_places_low_confidence_first_and_how_to_fix(tmp_path:
     assert "reportqa.csv" in out and "reportqa index build" in out
     raw = json.loads(run("index", "status", "--index", str(idx), "--json").stdout)
     assert "files" in raw and "fingerprint" in raw
+
+
+def test_review_grid_and_json(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    assert run("index", "build", str(SEEDS), "--index", str(idx)).returncode == 0
+    r = run("review", "--index", str(idx))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "town\tyear\tmeasures\tshortcomings\tleader_duty\tplan\tother\tpublished"
+    assert lines[4] == "西仓镇\t2025\t✓\t✓\t✓\t✓\t✗\t2025-12-09 ≤ 2026-04-01"
+    assert lines[5] == "龙凤场镇\t2021\t✓\t✓\t✓\t✓\t✗\t2022-04-26 > 2022-04-01 (late)"
+    j = json.loads(run("review", "--json", "--index", str(idx)).stdout)
+    assert j["count"] == 5 and j["reviews"][3]["parts"]["plan"]["citation"]["quote"] == "四、下一年推进法治政府建设的主要安排"
+    missing = run("review", "nope", "--index", str(idx))
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "error: no document 'nope'; GET /documents lists the ids"
+
+
+def test_indicators_files_and_listing(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    assert run("index", "build", str(SEEDS), "--index", str(idx)).returncode == 0
+    out_csv, out_xlsx = tmp_path / "i.csv", tmp_path / "i.xlsx"
+    r = run("indicators", "--csv", str(out_csv), "--xlsx", str(out_xlsx), "--index", str(idx))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [f"wrote 5 reports to {out_csv}", f"wrote 5 reports to {out_xlsx}"]
+    assert out_csv.read_bytes().startswith(b"\xef\xbb\xbf") and out_xlsx.read_bytes().startswith(b"PK")
+    listing = run("indicators", "--index", str(idx)).stdout
+    assert "  行政处罚案件数: 151件 “办理行政处罚案件151件” [1787:1799]" in listing.splitlines()
+    bad = run("indicators", "--csv", str(tmp_path / "no" / "such" / "dir.csv"), "--index", str(idx))
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("error: cannot write ") and "choose a writable path" in bad.stderr
