@@ -8,7 +8,11 @@ stands; across the corpus one measure is ranked and the top N are cited, with th
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 from qa.answers.base import ComposerBase
 from qa.answers.clauses import clause_around, clause_window, fmt_claim, is_target, negated, same_measure
@@ -17,13 +21,30 @@ from qa.question import PLAN_Q, ParsedQuestion
 from qa.relevance import relevance_model, score_hits
 from qa.types import Answer, Claim, Passage
 
+Candidate = tuple[Claim, Passage, float]  # a document's figure, its passage, and the figure's relevance
+
+
+@dataclass(frozen=True)
+class CompareModel:
+    """The fitted share of the best town's relevance a town's figure needs to be ranked with it."""
+
+    min_share: float
+
+
+@lru_cache(maxsize=1)
+def compare_model() -> CompareModel:
+    """qa/data/compare_model.json, written by python -m qa.training.compare."""
+    data = json.loads(resources.files("qa.data").joinpath("compare_model.json").read_text(encoding="utf-8"))
+    return CompareModel(float(data["min_share"]))
+
+
 # The lexical sweep's passages looked at beyond the hybrid top-k; when a sweep is longer, the answer says so.
 SWEEP_LIMIT = 2000
 _MONEY = re.compile(r"元|资金|经费|金额|预算|\bmoney\b|\bfunds?\b|\byuan\b|\bspent\b", re.IGNORECASE)
 
 
-def compare_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
-    """The towns ranked by their figure for the asked measure (highest first, or lowest for 最少/最低)."""
+def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> tuple[list[Candidate], int]:
+    """Each document's best figure for the asked measure, with its relevance, and how many passages the sweep found."""
     model = relevance_model()
     hits = {h.row: h for h in c.retriever.search(pq, doc_ids, k=max(30, 4 * len(doc_ids)))}
     swept = c.retriever.sweep(pq, doc_ids)
@@ -59,19 +80,36 @@ def compare_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> A
             if cur is None or rel > cur[2]:
                 best_of[p.doc_id] = (cl, p, rel)
                 c.scores[h.row] = prob
-    per_doc = list(best_of.values())
-    if not per_doc:
-        return c.not_found(pq, "no comparable figures in the reports")
+    return list(best_of.values()), len(swept)
+
+
+def rank_candidates(c: ComposerBase, pq: ParsedQuestion, found: list[Candidate], min_share: float) -> list[Candidate]:
+    """One figure per town for one measure, ranked (highest first, or lowest for 最少/最低)."""
     unit_kind = "%" if pq.constraint or any("率" in f for g in pq.terms for f in g.forms) else "count"
-    per_doc = [x for x in per_doc if (x[0].unit == "%") == (unit_kind == "%")] or per_doc
+    per_doc = [x for x in found if (x[0].unit == "%") == (unit_kind == "%")] or found
     lead_unit = max(per_doc, key=lambda x: x[2])[0].unit
     if not (pq.towns and len(per_doc) <= len(pq.towns)):
         # Across the corpus one measure is ranked; between named towns each town's own figure stands
         # (审查行政合同15份 against 合同审查3件).
         per_doc = [x for x in per_doc if same_measure(x[0].unit, lead_unit)]
     per_doc = _one_per_town(c.index, per_doc)
+    # A town whose best figure is far less on topic than the best town's is stating another measure
+    # (主任办公会议36次 against 法治建设专题会议12次); the share is fitted by python -m qa.training.compare.
+    top_rel = max(x[2] for x in per_doc)
+    per_doc = [x for x in per_doc if x[2] >= min_share * top_rel]
     reverse = pq.superlative != "min"
     per_doc.sort(key=lambda x: (x[0].value if reverse else -x[0].value), reverse=True)
+    return per_doc
+
+
+def compare_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+    """The towns ranked by their figure for the asked measure (highest first, or lowest for 最少/最低)."""
+    found, n_swept = compare_candidates(c, pq, doc_ids)
+    if not found:
+        return c.not_found(pq, "no comparable figures in the reports")
+    per_doc = rank_candidates(c, pq, found, compare_model().min_share)
+    reverse = pq.superlative != "min"
+    lead_unit = per_doc[0][0].unit if per_doc else ""
     total = len(per_doc)
     if not pq.towns:
         per_doc = per_doc[: c.max_citations]  # the top N are cited; the count says how many reported
@@ -93,11 +131,11 @@ def compare_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> A
             if pq.lang == "en"
             else f"（共{total}个，列出前{len(per_doc)}个。）"
         )
-    if len(swept) > SWEEP_LIMIT:
+    if n_swept > SWEEP_LIMIT:
         text += (
-            f" (The {len(swept)} matching passages were more than the {SWEEP_LIMIT} looked at; name a region or year to narrow.)"
+            f" (The {n_swept} matching passages were more than the {SWEEP_LIMIT} looked at; name a region or year to narrow.)"
             if pq.lang == "en"
-            else f"（相关段落共{len(swept)}段，超过本次查看的{SWEEP_LIMIT}段；可按地区或年份缩小范围。）"
+            else f"（相关段落共{n_swept}段，超过本次查看的{SWEEP_LIMIT}段；可按地区或年份缩小范围。）"
         )
     values = tuple((ci.town or "", cl.value, cl.unit) for ci, (cl, _, _) in zip(cites, per_doc, strict=True))
     return Answer(pq.text, text, "compare", towns, tuple(cites), values=values)
