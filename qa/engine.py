@@ -41,6 +41,7 @@ from qa.types import Answer, Citation, Document, Filters, IndicatorRow, Review, 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A word read through the general dictionary, not the domain glossary, counts for half as much.
 DICTIONARY_WEIGHT = 0.5
+_BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
 _EN_WORDS = re.compile(r"[a-z][a-z'\-]+")
 
 
@@ -188,7 +189,17 @@ class QAEngine:
             last = conversation[-1]
             prev_text = last.answer.resolved_question or last.question
             previous = self.parse(prev_text)
-            pq = resolve_followup(pq, previous, last.answer.towns)
+            towns = list(last.answer.towns)
+            if _BOTH.search(q):
+                # "这两个镇哪个多?" after "A镇…?" and "那B镇呢?": the two are the towns of the last turns.
+                for turn in reversed(conversation[:-1]):
+                    if len(towns) >= 2:
+                        break
+                    towns += [t for t in turn.answer.towns if t not in towns]
+            pq = resolve_followup(pq, previous, towns)
+            if pq.intent == "compare" and len(pq.towns) == 1 and towns and pq.towns[0] not in towns:
+                # "和观湖街道比,哪个…更多?": the town named now against the town(s) of the last answer.
+                pq = replace(pq, towns=(*towns, *pq.towns))
         return pq
 
     def _listed_regions(self, question: str) -> list[str]:

@@ -47,6 +47,12 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     """Each document's best figure for the asked measure, with its relevance, and how many passages the sweep found."""
     model = relevance_model()
     hits = {h.row: h for h in c.retriever.search(pq, doc_ids, k=max(30, 4 * len(doc_ids)))}
+    if pq.towns:
+        # Named towns are each searched on their own, so one town's many matches cannot crowd out another's figure.
+        for town in pq.towns:
+            own = [d for d in doc_ids if c.doc(d).metadata.town == town]
+            for h in c.retriever.search(pq, own, k=30) if own else ():
+                hits.setdefault(h.row, h)
     swept = c.retriever.sweep(pq, doc_ids)
     for h in swept[:SWEEP_LIMIT]:
         hits.setdefault(h.row, h)
@@ -61,10 +67,12 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
         return money is not None or unit not in ("元", "万元", "亿元")
 
     best_of: dict[str, tuple[Claim, Passage, float]] = {}
+    named_docs = {d for d in doc_ids if c.doc(d).metadata.town in pq.towns}
     for prob, h, _ in score_hits(c.retriever, pq, list(hits.values())):
-        if prob < model.fact_threshold:
-            break
         p = c.index.passages[h.row]
+        if prob < model.fact_threshold and (p.doc_id not in named_docs or p.doc_id in best_of):
+            # Below the threshold only a named town's best figure is still looked for: the question says it has one.
+            continue
         if p.passage_id not in claims_of:
             claims_of[p.passage_id] = [cl for cl in c.index.claims_by_doc.get(p.doc_id, []) if cl.passage_id == p.passage_id]
         for cl in claims_of[p.passage_id]:
