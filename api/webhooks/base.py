@@ -321,7 +321,9 @@ class WebhookService:
                 await asyncio.to_thread(store.save_texts, *key, message.to_json(), texts, hooks.outbox_lease_s)
             for i in range(entry.parts_sent, len(texts)):
                 await adapter.send_part(message, texts[i], i)
-                await asyncio.to_thread(store.record_sent, *key, i + 1, hooks.outbox_lease_s)
+                if i + 1 < len(texts):
+                    await asyncio.to_thread(store.record_sent, *key, i + 1, hooks.outbox_lease_s)
+            # Marked sent (out of the outbox) right after the platform accepted the last part.
             await asyncio.to_thread(store.finish, *key)
         except DeliveryFailed as exc:
             if exc.transient:

@@ -98,6 +98,10 @@ class Deliveries(Protocol):
         """Remove the entry from the outbox: sent, or dropped for good (the delivery stays claimed)."""
         ...
 
+    def peek(self, platform: str, delivery_id: str) -> OutboxEntry | None:
+        """The pending entry as stored, without leasing it; None when it is not pending."""
+        ...
+
     def depth(self) -> int:
         """How many replies are pending."""
         ...
@@ -118,6 +122,14 @@ def _entry(platform: str, delivery_id: str, row: Mapping[str, Any]) -> OutboxEnt
         parts_sent=int(row.get("parts_sent") or 0),
         attempts=int(row.get("attempts") or 0),
     )
+
+
+def _decoded_entry(platform: str, delivery_id: str, flat: list[bytes]) -> OutboxEntry | None:
+    """An entry from Redis's flat [field, value, ...] reply; None for an empty one."""
+    if not flat:
+        return None
+    row = {k.decode(): v.decode("utf-8") for k, v in zip(flat[::2], flat[1::2], strict=True)}
+    return _entry(platform, delivery_id, row)
 
 
 def _dumps(value: Any) -> str:
@@ -202,11 +214,19 @@ class DeliveryLog:
             )
             if cursor.rowcount != 1:
                 return None
-            row = self._db.execute(
-                "SELECT message, created, texts, parts_sent, attempts FROM webhook_outbox "
-                "WHERE platform = ? AND delivery_id = ?",
-                (platform, delivery_id),
-            ).fetchone()
+            return self._read(platform, delivery_id)
+
+    def peek(self, platform: str, delivery_id: str) -> OutboxEntry | None:
+        """The pending entry as stored, without leasing it; None when it is not pending."""
+        with self._lock:
+            return self._read(platform, delivery_id)
+
+    def _read(self, platform: str, delivery_id: str) -> OutboxEntry | None:
+        row = self._db.execute(
+            "SELECT message, created, texts, parts_sent, attempts FROM webhook_outbox "
+            "WHERE platform = ? AND delivery_id = ?",
+            (platform, delivery_id),
+        ).fetchone()
         if row is None:
             return None
         keys = ("message", "created", "texts", "parts_sent", "attempts")
@@ -344,10 +364,12 @@ class RedisDeliveryLog:
         """The pending entry, leased for `lease_s` to the caller; None when absent or leased to someone else."""
         now = self._clock()
         flat = self._lease(keys=[self._entry_key(platform, delivery_id)], args=[repr(now), repr(now + lease_s)])
-        if not flat:
-            return None
-        row = {k.decode(): v.decode("utf-8") for k, v in zip(flat[::2], flat[1::2], strict=True)}
-        return _entry(platform, delivery_id, row)
+        return _decoded_entry(platform, delivery_id, flat or [])
+
+    def peek(self, platform: str, delivery_id: str) -> OutboxEntry | None:
+        """The pending entry as stored, without leasing it; None when it is not pending."""
+        flat = self._redis.hgetall(self._entry_key(platform, delivery_id))
+        return _decoded_entry(platform, delivery_id, [x for kv in flat.items() for x in kv])
 
     def save_texts(
         self, platform: str, delivery_id: str, message: Mapping[str, Any], texts: list[str], lease_s: float
