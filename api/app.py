@@ -23,7 +23,7 @@ from qa.settings import Settings
 # Paths that answer without the API key; the page too when `public_page` is on (it holds no data).
 OPEN_PATHS = ("/healthz",)
 PAGE_PATHS = ("/", "/favicon.ico")
-PAGE_PREFIXES = ("/static/",)
+PAGE_PREFIXES = ("/static/", "/report/")
 # Webhooks authenticate with each platform's own signature, never the API key.
 WEBHOOK_PREFIXES = ("/webhooks/",)
 
