@@ -280,14 +280,22 @@ class WebhookService:
             try:
                 due = await asyncio.to_thread(self._deliveries.due)
                 for platform, delivery_id in due:
-                    adapter = self.adapters.get(platform)
-                    if (platform, delivery_id) in self._working or adapter is None or not adapter.enabled:
+                    if (platform, delivery_id) in self._working:
                         continue
                     entry = await asyncio.to_thread(
                         self._deliveries.lease, platform, delivery_id, hooks.outbox_lease_s
                     )
-                    if entry is not None:
-                        self._start_delivery(adapter, entry)
+                    if entry is None:
+                        continue
+                    adapter = self.adapters.get(platform)
+                    if adapter is None or not adapter.enabled:
+                        await asyncio.to_thread(self._deliveries.finish, platform, delivery_id)
+                        log.warning(
+                            "%s reply for delivery %s dropped: the %s webhook is no longer configured",
+                            platform, delivery_id, platform,
+                        )
+                        continue
+                    self._start_delivery(adapter, entry)
             except Exception:
                 log.exception("the webhook outbox could not be read; trying again in %g s", hooks.outbox_poll_s)
             await asyncio.sleep(hooks.outbox_poll_s)

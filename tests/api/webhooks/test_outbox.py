@@ -366,3 +366,16 @@ def test_sigkill_at_each_step_while_the_platform_is_down_answers_each_delivery_o
         if log.exists():
             print(log.read_text(encoding="utf-8", errors="replace")[-4000:])
 
+
+
+def test_a_reply_for_a_platform_no_longer_configured_is_dropped_with_a_log_line(
+    open_app: OpenApp, webhook_settings: Settings, platform_api: FakePlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = DeliveryLog(webhook_settings.api.state_db)
+    store.claim("line", "u1", {**MESSAGE, "platform": "line"}, lease_s=0)
+    store.close()
+    with caplog.at_level(logging.WARNING, logger="reportqa.webhooks"):
+        client = open_app(FakeEngine(), outbox_settings(webhook_settings, platform_api))
+        wait_until(lambda: "no longer configured" in caplog.text, what="the drop")
+    assert "line reply for delivery u1 dropped: the line webhook is no longer configured" in caplog.text
+    assert client.get("/readyz").json()["webhook_outbox"] == {"pending": 0}
