@@ -133,7 +133,8 @@ def _decoded_entry(platform: str, delivery_id: str, flat: list[bytes]) -> Outbox
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # ASCII JSON: a message may carry unpaired surrogates ("\ud800") that neither SQLite nor Redis can encode.
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
 
 
 class DeliveryLog:

@@ -78,6 +78,14 @@ def test_a_claim_stores_the_delivery_as_pending_leased_to_the_claimer(
     assert store.lease("telegram", "7", 10) is None
 
 
+def test_a_message_with_unpaired_surrogates_is_stored_as_is(store_and_clock: tuple[Deliveries, Clock]) -> None:
+    store, _ = store_and_clock
+    message = {**MESSAGE, "text": "\ud800和谦镇\udfff"}
+    assert store.claim("telegram", "s1", message) is True
+    stored = store.peek("telegram", "s1")
+    assert stored is not None and stored.message == message
+
+
 def test_a_claim_without_a_message_only_deduplicates(store_and_clock: tuple[Deliveries, Clock]) -> None:
     store, _ = store_and_clock
     assert store.claim("wecom", "m1") is True
