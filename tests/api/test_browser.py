@@ -179,3 +179,17 @@ def test_error_is_shown_plainly(page: Page) -> None:
     ebox = error.bounding_box()
     assert ebox is not None and 0 <= ebox["y"] < (page.viewport_size or {"height": 900})["height"]
     assert "2,000" in error.inner_text() and "question_too_long" in error.inner_text()
+
+
+def test_docs_render_with_nothing_from_another_host(page: Page, live_server: LiveServer) -> None:
+    docs = page.context.new_page()
+    loaded: list[tuple[str, str]] = []
+    docs.on("request", lambda r: loaded.append((r.resource_type, r.url)))
+    try:
+        docs.goto(live_server.url + "/docs")
+        docs.locator(".opblock-summary-path[data-path='/chat']").first.wait_for(timeout=20_000)
+        kinds = {kind for kind, _ in loaded}
+        assert {"script", "stylesheet"} <= kinds, loaded
+        assert [url for _, url in loaded if not url.startswith(live_server.url + "/")] == []
+    finally:
+        docs.close()
