@@ -19,7 +19,7 @@ install-test: $(TEST_STAMP)
 
 # Reinstall only when the project's requirements change; the stamps make a second install instant.
 $(RUN_STAMP): pyproject.toml
-	@echo "==> [1/2] creating $(VENV) (Python: $(PY))"
+	@echo "==> [1/2] preparing the environment $(VENV) (Python: $(PY))"
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "==> [2/2] installing reportqa and its runtime dependencies (no torch, no test tools)"
