@@ -233,6 +233,20 @@ class WebhookSettings(BaseSettings):
     outbound_backoff_s: float = Field(
         0.5, ge=0, description="First retry delay of a platform API call; it doubles on each retry."
     )
+    outbox_max_age_s: float = Field(
+        24 * 3600.0, gt=0, description="A reply not delivered this long after its message is dropped, with a log line."
+    )
+    outbox_retry_s: float = Field(
+        5.0, gt=0, description="Wait before the outbox tries an undelivered reply again; it doubles on each try."
+    )
+    outbox_max_retry_s: float = Field(300.0, gt=0, description="Longest wait between two tries of one reply.")
+    outbox_lease_s: float = Field(
+        60.0,
+        gt=0,
+        description="How long one process owns a pending reply; after a crash, another (or the restarted one) "
+        "resumes it once this has passed.",
+    )
+    outbox_poll_s: float = Field(1.0, gt=0, description="How often the outbox looks for replies that are due.")
 
 
 class ReviewSettings(BaseSettings):
