@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 _SPACE = " \t\r\n\f\v\u3000\xa0\ufeff\u200b"
 _DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
@@ -19,6 +20,23 @@ class Extracted:
     title: str | None = None
     date: str | None = None
     warnings: tuple[str, ...] = ()
+    page_starts: tuple[int, ...] = ()
+    """Offset in `text` where each page (1, 2, ...) starts; empty for formats without pages."""
+    ocr_pages: int = 0
+    ocr_confidence: float | None = None
+    """Mean recognition score (0-1) of the OCR'd pages, weighted by characters; None when nothing was OCR'd."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How files are read: size limit, where OCR and conversion results are cached, OCR and LibreOffice bounds."""
+
+    max_bytes: int = 50_000_000
+    cache_dir: Path | None = None
+    ocr_max_pages: int = 50
+    soffice_timeout_s: float = 120.0
+    on_page: Callable[[str, int, int], None] | None = None
+    """Called as (file name, page done, pages to OCR) after each OCR'd page."""
 
 
 def trim(text: str) -> str:
