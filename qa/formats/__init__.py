@@ -36,7 +36,7 @@ __all__ = [
 def convert_hint(path: Path) -> str:
     """How to turn an unsupported office file into one reportqa reads."""
     return (
-        f"convert it first: soffice --headless --convert-to docx --outdir '{path.parent}' '{path}' "
+        f"convert it first: libreoffice --headless --convert-to docx --outdir '{path.parent}' '{path}' "
         "(or save it as UTF-8 .txt)"
     )
 

@@ -58,8 +58,8 @@ def engine() -> Any:
                 from rapidocr import RapidOCR
             except ImportError as e:
                 raise UnreadableDocument(MISSING_OCR) from e
-            _ENGINE = RapidOCR(params={"Global.log_level": "warning", "Global.use_cls": False})
-            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+            _ENGINE = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
+            logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         return _ENGINE
 
 

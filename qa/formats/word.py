@@ -393,7 +393,7 @@ def extract_docx(path: Path, name: str | None = None) -> Extracted:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as e:
         raise UnreadableDocument(
             f"{name}: not a readable .docx (damaged, password-protected, or an old .doc renamed); "
-            f"open and save it again, or: libreoffice --headless --convert-to docx '{name}'"
+            f"open and save it again, or: libreoffice --headless --convert-to docx --outdir '{path.parent}' '{path}'"
         ) from e
     reader = WordReader(document, read_numbering(document))
     reader.read_blocks(document.element.body, document)

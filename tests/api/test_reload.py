@@ -95,7 +95,8 @@ def test_admin_reload_and_upload(own_index: Path, tmp_path: Path) -> None:
         a = c.post("/chat", json={"message": "大坪瑶族乡调处成功了多少件纠纷?"}).json()
         assert "调处成功35件" in a["citations"][0]["quote"]
         bad = c.post("/documents", files={"file": ("old.doc", b"\xd0\xcf\x11\xe0" + bytes(64), "application/msword")})
-        assert bad.status_code == 422 and "libreoffice" in bad.json()["error"]["message"]
+        assert bad.status_code == 422
+        assert bad.json()["error"]["message"].startswith("old.doc: LibreOffice could not convert it")
         binary = c.post("/documents", files={"file": ("x.txt", bytes(range(256)) * 4, "text/plain")})
         assert binary.status_code == 422 and binary.json()["error"]["code"] == "unreadable_document"
         assert c.post("/admin/reload").json()["reloaded"] is True
