@@ -409,5 +409,5 @@ def extract_docx(path: Path, name: str | None = None) -> Extracted:
     if reader.text_boxes:
         warnings.append(f"{reader.text_boxes} text boxes were read after the paragraph that anchors them")
     core_title = trim(document.core_properties.title or "")
-    title = core_title if core_title and not core_title.lower().startswith("microsoft") else reader.title()
+    title = core_title if core_title and not core_title.lower().startswith(("microsoft", "word document")) else reader.title()
     return Extracted(text, "docx", title, None, tuple(warnings))
