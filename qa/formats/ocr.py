@@ -28,7 +28,7 @@ from qa.formats.pdf import PdfLine
 OCR_VERSION = "rapidocr-3/PP-OCRv6-small/1"
 """Part of every cache key: a different engine or model must not reuse old results."""
 RENDER_DPI = 150
-MISSING_OCR = "OCR needs the rapidocr and onnxruntime packages: pip install 'rapidocr>=3.4' 'onnxruntime>=1.18'"
+MISSING_OCR = "OCR needs the rapidocr and onnxruntime packages: pip install 'rapidocr>=3.10' 'onnxruntime>=1.18'"
 
 PageProgress = Callable[[str, int, int], None]
 """Called as (file name, page done, pages to do) after each OCR'd page."""
