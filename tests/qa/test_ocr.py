@@ -177,3 +177,42 @@ def test_build_skips_bad_scans_and_goes_on(tmp_path: Path) -> None:
         "long.pdf: 3 scanned pages to OCR is over the cap of 2 (REPORTQA_OCR_MAX_PAGES; about 4.6 s a page); "
         "raise REPORTQA_OCR_MAX_PAGES or split the file"
     )
+
+
+def test_index_status_flags_low_recognition_confidence(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    (corpus / seed.name).write_bytes(seed.read_bytes())
+    render_pages(PAGE_1, **SMALL)[0].save(corpus / "photo.png")  # type: ignore[arg-type]
+    index = tmp_path / "index"
+    CorpusIndex.build([corpus], index, make_embedder("hash"), reading=ReadOptions())
+    rows = [json.loads(line) for line in (index / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    score = next(r["ocr_confidence"] for r in rows if r["source"] == "photo.png")
+    assert [r["page_starts"] for r in rows if r["source"] == "photo.png"] == [[0]]
+    assert next(r["ocr_confidence"] for r in rows if r["source"] == seed.name) is None
+
+    strict = CliRunner().invoke(app, ["index", "status", "--index", str(index)], env={"REPORTQA_OCR_MIN_CONFIDENCE": "1.0"})
+    assert strict.exit_code == 0, strict.output
+    assert f"  LOW {score:.3f} · photo.png" in strict.output.splitlines()
+    assert "1 OCR'd report(s) marked LOW: their text may hold misread characters." in strict.output
+
+    lenient = CliRunner().invoke(app, ["index", "status", "--index", str(index)], env={"REPORTQA_OCR_MIN_CONFIDENCE": "0.5"})
+    assert f"      {score:.3f} · photo.png" in lenient.output.splitlines()
+    assert "OCR'd report(s) marked LOW" not in lenient.output
+
+    # Adding a report re-reads the index's stored documents: their page map and OCR score stay.
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    other = sorted(SEEDS.glob("*.txt"))[1]
+    (extra / other.name).write_bytes(other.read_bytes())
+    CorpusIndex.add([extra], index, make_embedder("hash"))
+    rows = [json.loads(line) for line in (index / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["page_starts"], r["ocr_confidence"]) for r in rows if r["source"] == "photo.png"] == [([0], score)]
+    assert len(rows) == 3
