@@ -172,20 +172,34 @@ def no_text_found(name: str, pages: int) -> UnreadableDocument:
     )
 
 
-def image_pages(path: Path) -> list[Any]:
-    """The frames of an image file (a multi-page TIFF has several), as RGB PIL images."""
-    from PIL import Image, ImageSequence, UnidentifiedImageError
+def _unreadable_image(path: Path, e: BaseException) -> UnreadableDocument:
+    return UnreadableDocument(
+        f"{path.name}: not a readable image (damaged or cut short: {e}); export the photo or scan again"
+    )
+
+
+def image_frame_count(path: Path) -> int:
+    """Frames in an image file (a multi-page TIFF has several); the first is decoded to check the file."""
+    from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as im:
-            frames = [frame.convert("RGB") for frame in ImageSequence.Iterator(im)]
+            im.load()
+            return int(getattr(im, "n_frames", 1))
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
-        raise UnreadableDocument(
-            f"{path.name}: not a readable image (damaged or cut short: {e}); export the photo or scan again"
-        ) from e
-    if not frames:
-        raise UnreadableDocument(f"{path.name}: the image has no frames; export the photo or scan again")
-    return frames
+        raise _unreadable_image(path, e) from e
+
+
+def image_frame(path: Path, page: int) -> Any:
+    """Frame `page` (1-based) of an image file as an RGB PIL image; frames are decoded one at a time."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.seek(page - 1)
+            return im.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as e:
+        raise _unreadable_image(path, e) from e
 
 
 def ocr_pages(
@@ -211,17 +225,9 @@ def extract_image(path: Path, options: ReadOptions) -> Extracted:
     from qa.formats.pdf import lines_to_text
 
     cache = OcrCache(options.cache_dir, path)
-    frames: list[Any] | None = None
-
-    def render(n: int) -> Any:
-        nonlocal frames
-        if frames is None:
-            frames = image_pages(path)
-        return frames[n - 1]
-
-    count = len(cache.pages) if cache.pages else len(image_pages(path))
+    count = len(cache.pages) if cache.pages else image_frame_count(path)
     check_page_cap(path.name, count, options.ocr_max_pages)
-    boxes = ocr_pages(path.name, list(range(1, count + 1)), render, cache, options.on_page)
+    boxes = ocr_pages(path.name, list(range(1, count + 1)), lambda n: image_frame(path, n), cache, options.on_page)
     score = mean_score(boxes.values())
     if score is None:
         raise no_text_found(path.name, count)

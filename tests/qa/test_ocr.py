@@ -216,3 +216,16 @@ def test_index_status_flags_low_recognition_confidence(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (index / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(r["page_starts"], r["ocr_confidence"]) for r in rows if r["source"] == "photo.png"] == [([0], score)]
     assert len(rows) == 3
+
+
+def test_tiff_past_the_page_cap_is_skipped_without_decoding_its_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    def no_decoding(path: Path, page: int) -> object:
+        raise AssertionError("a frame was decoded although the scan is over the cap")
+
+    monkeypatch.setattr(ocr_module, "image_frame", no_decoding)
+    frames = [Image.new("L", (100, 140), 255) for _ in range(4)]
+    frames[0].save(tmp_path / "long.tif", save_all=True, append_images=frames[1:])
+    with pytest.raises(UnreadableDocument, match=r"^long\.tif: 4 scanned pages to OCR is over the cap of 3 "):
+        extract(tmp_path / "long.tif", options=ReadOptions(ocr_max_pages=3))
