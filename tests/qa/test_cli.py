@@ -111,3 +111,18 @@ def test_index_status_shows_places_low_confidence_first_and_how_to_fix(tmp_path:
     assert "reportqa.csv" in out and "reportqa index build" in out
     raw = json.loads(run("index", "status", "--index", str(idx), "--json").stdout)
     assert "files" in raw and "fingerprint" in raw
+
+
+def test_rendered_citation_names_the_page_of_a_scan() -> None:
+    from qa.cli import render_answer
+    from qa.types import Answer, Citation
+
+    scan = Citation(1, "d1", "古龙镇.pdf", "古龙镇", 2024, None, None, "发放法治宣传资料400余份", 1500, 1512, page=2)
+    text = Citation(2, "d2", "和谦镇.txt", "和谦镇", 2025, None, None, "办理行政处罚案件", 10, 18)
+    out = render_answer(Answer("q", "古龙镇：400余份[1]", "fact", ("古龙镇",), (scan, text)))
+    assert out.splitlines()[2:] == [
+        "[1] 古龙镇 · 2024",
+        "    古龙镇.pdf p.2 [1500:1512] “发放法治宣传资料400余份”",
+        "[2] 和谦镇 · 2025",
+        "    和谦镇.txt [10:18] “办理行政处罚案件”",
+    ]
