@@ -529,3 +529,27 @@ def test_dev_answers_and_citations_match_the_txt_originals(
         for c in b.citations:  # type: ignore[attr-defined]
             assert engine.document(c.doc_id).text[c.start : c.end] == c.quote
             assert c.source in {b.path.name for b in built}
+
+
+def letters(text: str) -> str:
+    """Only letters and digits: PDFium's stream text puts “” elsewhere than the layout does."""
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def test_text_pdf_page_map_points_at_each_page_first_line(pdf_files: list[Built]) -> None:
+    import pypdfium2 as pdfium
+
+    for built in pdf_files:
+        extracted = extract(built.path)
+        pdf = pdfium.PdfDocument(str(built.path))
+        try:
+            page_texts = [letters(pdf[i].get_textpage().get_text_bounded()) for i in range(len(pdf))]
+        finally:
+            pdf.close()
+        starts = extracted.page_starts
+        assert len(starts) == len(page_texts) > 1 and starts[0] == 0, built.path.name
+        assert list(starts) == sorted(set(starts)), built.path.name
+        for n, start in enumerate(starts[1:], start=2):
+            # The text at a page's start offset is printed at the top of that page (after its running header).
+            head = letters(extracted.text[start : start + 12])
+            assert head in page_texts[n - 1][:40] and head not in page_texts[n - 2], (built.path.name, n, head)
