@@ -68,3 +68,26 @@ def test_doc_answers(client: TestClient) -> None:
     assert first["source"] == "莲塘镇.doc" and "化解初信初访263件" in first["quote"]
     assert first["page"] is None
     _slices_back(client, first)
+
+
+def test_scan_has_the_structure_and_metadata_of_its_text(client: TestClient) -> None:
+    import unicodedata
+
+    from qa.documents import parse_text
+    from tests.api.conftest import GULONG
+
+    listed = client.get("/documents").json()["documents"]
+    doc_id = next(d["doc_id"] for d in listed if d["source"] == "古龙镇.pdf")
+    scanned = client.get(f"/documents/{doc_id}").json()
+    seed = parse_text(GULONG.read_text(encoding="utf-8"), GULONG.name, "utf-8")
+    ocr = parse_text(scanned["text"], "古龙镇.pdf", scanned["encoding"])
+    m, s = ocr.document.metadata, seed.document.metadata
+    assert (m.town, m.year, m.title) == (s.town, s.year, s.title) == (
+        "古龙镇", 2024, "重庆市大足区古龙镇人民政府2024年法治政府建设情况报告"
+    )
+
+    def headings(pd: object) -> list[str]:
+        # OCR reads some full-width brackets （ as ASCII (: compare under NFKC, which folds both.
+        return [unicodedata.normalize("NFKC", h.text.strip()) for h in pd.structure.headings]  # type: ignore[attr-defined]
+
+    assert len(headings(seed)) == 33 and headings(ocr) == headings(seed)
