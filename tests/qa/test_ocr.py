@@ -157,26 +157,37 @@ def test_long_scan_past_the_page_cap_is_skipped_before_any_ocr(tmp_path: Path, m
     )
 
 
-def test_build_skips_bad_scans_and_goes_on(tmp_path: Path) -> None:
+def test_build_skips_each_bad_input_with_its_reason_and_goes_on(tmp_path: Path) -> None:
     from PIL import Image
+
+    from tests.scans import doc_from_text
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     seed = sorted(SEEDS.glob("*.txt"))[0]
     (corpus / seed.name).write_bytes(seed.read_bytes())
     (corpus / "cut.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(50))
+    save_pdf([Image.new("L", (300, 200), 255) for _ in range(2)], corpus / "blank.pdf")
     save_pdf([Image.new("L", (200, 280), 255) for _ in range(3)], corpus / "long.pdf")
+    text = tmp_path / "locked.txt"
+    text.write_text(PAGE_1, encoding="utf-8")
+    password_pdf(text, tmp_path / "pdf", tmp_path / "profile").rename(corpus / "locked.pdf")
+    doc_from_text(text, tmp_path / "doc", tmp_path / "profile").rename(corpus / "slow.doc")
     report = CorpusIndex.build(
-        [corpus], tmp_path / "index", make_embedder("hash"), reading=ReadOptions(ocr_max_pages=2)
+        [corpus], tmp_path / "index", make_embedder("hash"),
+        reading=ReadOptions(ocr_max_pages=2, soffice_timeout_s=0.05),
     )
-    assert report.documents == 1
+    assert report.documents == 1 and report.encodings == {seed.name: "utf-8"}
     skipped = dict(report.skipped)
-    assert sorted(skipped) == ["cut.jpg", "long.pdf"]
+    assert sorted(skipped) == ["blank.pdf", "cut.jpg", "locked.pdf", "long.pdf", "slow.doc"]
     assert skipped["cut.jpg"].startswith("cut.jpg: not a readable image (damaged or cut short: ")
+    assert skipped["blank.pdf"].startswith("blank.pdf: OCR found no text on its 2 pages (blank, ")
+    assert skipped["locked.pdf"].startswith("locked.pdf: the PDF is password-protected; ask for an unprotected copy")
     assert skipped["long.pdf"] == (
         "long.pdf: 3 scanned pages to OCR is over the cap of 2 (REPORTQA_OCR_MAX_PAGES; about 4.6 s a page); "
         "raise REPORTQA_OCR_MAX_PAGES or split the file"
     )
+    assert skipped["slow.doc"].startswith("slow.doc: LibreOffice did not convert it within 0.05 s")
 
 
 def test_index_status_flags_low_recognition_confidence(tmp_path: Path) -> None:
