@@ -266,14 +266,21 @@ def _title(meta_title: str, first_page: list[PdfLine], body_size: float) -> str 
 
 
 def page_starts(text: str, pages: list[list[PdfLine]]) -> tuple[int, ...]:
-    """Where each page's first line begins in the joined text (an empty page starts where the next one does)."""
+    """Where each page's first line begins in the joined text (an empty page starts where the next one does).
+
+    Lines keep their text when joined, in order, so each is found after the one before it.
+    """
     starts: list[int | None] = []
     pos = 0
     for lines in pages:
-        at = text.find(lines[0].text, pos) if lines else -1
-        if at >= 0:
-            pos = at
-        starts.append(at if at >= 0 else None)
+        first: int | None = None
+        for line in lines:
+            at = text.find(line.text, pos)
+            if at < 0:
+                continue
+            first = at if first is None else first
+            pos = at + len(line.text)
+        starts.append(first)
     out: list[int] = []
     following = len(text)
     for start in reversed(starts):

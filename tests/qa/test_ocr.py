@@ -240,3 +240,14 @@ def test_tiff_past_the_page_cap_is_skipped_without_decoding_its_pages(tmp_path: 
     frames[0].save(tmp_path / "long.tif", save_all=True, append_images=frames[1:])
     with pytest.raises(UnreadableDocument, match=r"^long\.tif: 4 scanned pages to OCR is over the cap of 3 "):
         extract(tmp_path / "long.tif", options=ReadOptions(ocr_max_pages=3))
+
+
+def test_page_start_is_found_after_the_previous_page_lines() -> None:
+    from qa.formats.pdf import PdfLine, page_starts
+
+    def line(text: str, page: int) -> PdfLine:
+        return PdfLine(text, 0, 100, 0, 12, page)
+
+    text = "一、概况\n法治宣传法治建设。"  # page 2 opens mid-paragraph with a word page 1 also has
+    pages = [[line("一、概况", 1), line("法治宣传", 1)], [], [line("法治", 3), line("建设。", 3)]]
+    assert page_starts(text, pages) == (0, 9, 9)
