@@ -186,7 +186,7 @@ def image_frame_count(path: Path) -> int:
         with Image.open(path) as im:
             im.load()
             return int(getattr(im, "n_frames", 1))
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as e:
         raise _unreadable_image(path, e) from e
 
 
@@ -198,7 +198,7 @@ def image_frame(path: Path, page: int) -> Any:
         with Image.open(path) as im:
             im.seek(page - 1)
             return im.convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as e:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError, EOFError) as e:
         raise _unreadable_image(path, e) from e
 
 
@@ -212,7 +212,15 @@ def ocr_pages(
     """OCR boxes of the given pages (1-based), from the cache where it has them; progress after each OCR'd page."""
     todo = [page for page in pages if page not in cache.pages]
     for done, page in enumerate(todo, 1):
-        cache.pages[page] = recognise(render(page))
+        image = render(page)
+        try:
+            cache.pages[page] = recognise(image)
+        except UnreadableDocument:
+            raise
+        except Exception as e:  # onnxruntime and OpenCV raise their own error types
+            raise UnreadableDocument(
+                f"{name}: OCR failed on page {page} ({type(e).__name__}: {e}); rescan it or ask for the Word original"
+            ) from e
         if progress:
             progress(name, done, len(todo))
     if todo:

@@ -251,3 +251,20 @@ def test_page_start_is_found_after_the_previous_page_lines() -> None:
     text = "一、概况\n法治宣传法治建设。"  # page 2 opens mid-paragraph with a word page 1 also has
     pages = [[line("一、概况", 1), line("法治宣传", 1)], [], [line("法治", 3), line("建设。", 3)]]
     assert page_starts(text, pages) == (0, 9, 9)
+
+
+def test_an_ocr_engine_failure_skips_the_file_with_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    class Broken:
+        def __call__(self, image: object) -> object:
+            raise RuntimeError("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : bad allocation")
+
+    monkeypatch.setattr(ocr_module, "engine", Broken)
+    Image.new("L", (300, 200), 255).save(tmp_path / "photo.png")
+    with pytest.raises(UnreadableDocument) as e:
+        extract(tmp_path / "photo.png", options=ReadOptions())
+    assert e.value.message == (
+        "photo.png: OCR failed on page 1 (RuntimeError: [ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : bad allocation); "
+        "rescan it or ask for the Word original"
+    )
