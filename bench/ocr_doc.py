@@ -9,6 +9,7 @@ the scan from the OCR cache (pages OCR'd: 0) and the .doc from the conversion ca
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import shutil
 import tempfile
@@ -54,15 +55,16 @@ def main() -> None:
         t = time.perf_counter()
         ocr.engine()
         load_s = time.perf_counter() - t
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         scanned = extract(scan, options=ReadOptions())
-        ocr_s = time.perf_counter() - t
+        ocr_s, ocr_cpu = time.perf_counter() - t, time.process_time() - cpu
         similarity = difflib.SequenceMatcher(
             None, squeeze(GULONG.read_text(encoding="utf-8")), squeeze(scanned.text), autojunk=False
         ).ratio()
         print(
             f"ocr: {len(pages)} A4 pages at 150 dpi in {ocr_s:.1f}s = {len(pages) / ocr_s:.3f} pages/s "
-            f"({ocr_s / len(pages):.1f} s/page; engine load {load_s:.1f}s); character similarity to the seed "
+            f"({ocr_s / len(pages):.1f} s/page wall, {ocr_cpu / len(pages):.1f} s/page CPU over all threads; engine load "
+            f"{load_s:.1f}s; load average {os.getloadavg()[0]:.1f}); character similarity to the seed "
             f"{similarity:.3f}, mean recognition score {scanned.ocr_confidence:.3f}"
         )
 
