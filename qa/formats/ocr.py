@@ -22,7 +22,7 @@ from statistics import median
 from typing import Any
 
 from qa.errors import UnreadableDocument
-from qa.formats.extracted import Extracted, ReadOptions, trim
+from qa.formats.extracted import Extracted, ReadOptions, file_hash, trim
 from qa.formats.pdf import PdfLine
 
 OCR_VERSION = "rapidocr-3/PP-OCRv6-small/1"
@@ -114,15 +114,6 @@ def mean_score(pages: Iterable[list[OcrBox]]) -> float | None:
     weighted = [(b.score, len(b.text)) for boxes in pages for b in boxes]
     total = sum(n for _, n in weighted)
     return round(sum(s * n for s, n in weighted) / total, 4) if total else None
-
-
-def file_hash(path: Path) -> str:
-    """sha256 of the file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class OcrCache:

@@ -16,8 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.errors import UnreadableDocument
-from qa.formats.extracted import Extracted, ReadOptions
-from qa.formats.ocr import file_hash
+from qa.formats.extracted import Extracted, ReadOptions, file_hash
 
 INSTALL_HINT = "install LibreOffice: sudo apt-get install libreoffice-writer-nogui"
 
