@@ -168,6 +168,7 @@ class Services:
     async def ingest(self, path: Path) -> dict[str, Any]:
         """Add one uploaded report to the index, then reload; returns what was extracted."""
         from qa.corpus_index import CorpusIndex
+        from qa.documents import read_options
 
         engine = await self.engine()
         embedder = getattr(engine, "embedder", None)
@@ -177,6 +178,7 @@ class Services:
             report = await self.run(
                 CorpusIndex.add, [path], self.settings.index.path, embedder,
                 max_file_bytes=self.settings.index.max_upload_bytes,
+                reading=read_options(self.settings, max_bytes=self.settings.index.max_upload_bytes),
             )
             if report.skipped:
                 raise UnreadableDocument(report.skipped[0][1])

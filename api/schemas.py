@@ -58,6 +58,7 @@ class CitationOut(BaseModel):
     county: str | None = Field(None, description="The town's county or district.")
     province: str | None = Field(None, description="The town's province.")
     code: str | None = Field(None, description="The town's MCA division code, when the town is listed.")
+    page: int | None = Field(None, description="The PDF page or image frame the quote starts on (1-based).")
 
 
 class ValueOut(BaseModel):

@@ -45,7 +45,8 @@ def render_answer(a: Answer) -> str:
         town = f"{c.town}{place}" if c.town and place and "（" not in c.town else c.town
         where = " · ".join(x for x in (town, f"{c.year}" if c.year else None, c.section) if x)
         score = f" · relevance {c.score:.2f}" if c.score is not None else ""
-        lines.append(f"[{c.n}] {where}{score}\n    {c.source} [{c.start}:{c.end}] “{c.quote}”")
+        page = f" p.{c.page}" if c.page else ""
+        lines.append(f"[{c.n}] {where}{score}\n    {c.source}{page} [{c.start}:{c.end}] “{c.quote}”")
     if a.related:
         lines.append("related (not an answer):")
         for c in a.related:
@@ -70,6 +71,7 @@ def index_build(
     Example: reportqa index build ~/reports/ --index .reportqa/index
     """
     from qa.corpus_index import CorpusIndex
+    from qa.documents import read_options
     from qa.engine import embedder_from_settings
 
     s = _settings(index)
@@ -86,6 +88,7 @@ def index_build(
         report = CorpusIndex.build(
             roots, s.index.path, embedder, max_file_bytes=s.index.max_file_bytes, progress=_progress,
             warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
+            reading=read_options(s, on_page=_ocr_progress),
         )
     except ReportQAError as e:
         _fail(e.message)
@@ -116,6 +119,11 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def _ocr_progress(name: str, done: int, total: int) -> None:
+    """One line per OCR'd page, so a long scan shows it is moving."""
+    typer.echo(f"OCR {name}: page {done}/{total}", err=True)
+
+
 @index_app.command("add")
 def index_add(
     paths: Annotated[list[Path], typer.Argument(help="Report files or folders to add or replace.")],
@@ -126,6 +134,7 @@ def index_add(
     Example: reportqa index add ~/reports/2025/新桥镇.docx
     """
     from qa.corpus_index import CorpusIndex
+    from qa.documents import read_options
     from qa.engine import embedder_from_settings
 
     s = _settings(index)
@@ -133,6 +142,7 @@ def index_add(
         report = CorpusIndex.add(
             paths, s.index.path, embedder_from_settings(s), max_file_bytes=s.index.max_file_bytes,
             progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
+            reading=read_options(s, on_page=_ocr_progress),
         )
     except ReportQAError as e:
         _fail(e.message)
@@ -222,6 +232,19 @@ def index_status(
         parts = [md.get("town") or "?", md.get("county") or "?", md.get("city") or "-", md.get("province") or "?",
                  md.get("town_code") or "no code", f"{c:.2f}" if c >= 0 else "-", str(md.get("year") or "?"), d.get("source", "")]
         typer.echo(flag + " · ".join(parts))
+    ocr = sorted((d for d in docs if d.get("ocr_confidence") is not None), key=lambda d: d["ocr_confidence"])
+    if ocr:
+        floor = s.reading.ocr_min_confidence
+        typer.echo(f"\nOCR'd reports, mean recognition score (LOW below {floor:.2f}, REPORTQA_OCR_MIN_CONFIDENCE):")
+        for d in ocr:
+            flag = "  LOW " if d["ocr_confidence"] < floor else "      "
+            typer.echo(f"{flag}{d['ocr_confidence']:.3f} · {d.get('source', '')}")
+        poor = sum(1 for d in ocr if d["ocr_confidence"] < floor)
+        if poor:
+            typer.echo(
+                f"{poor} OCR'd report(s) marked LOW: their text may hold misread characters. Check their quotes, "
+                "and rescan them at 300 dpi or ask for the Word original."
+            )
     if low:
         typer.echo(
             f"\n{low} report(s) marked LOW: their town is uncertain or their county/province was not confirmed by the "

@@ -79,6 +79,7 @@ def _citation(d: dict[str, Any]) -> Citation:
         county=d.get("county"),
         province=d.get("province"),
         code=d.get("code"),
+        page=d.get("page"),
     )
 
 

@@ -40,6 +40,7 @@ from qa.errors import (
     IndexWriteError,
     ReportQAError,
 )
+from qa.formats import ReadOptions
 from qa.lexical import BM25Index, Tokenizer
 from qa.metadata import split_label, town_core
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
@@ -264,15 +265,17 @@ class CorpusIndex:
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
         index_kind: IndexKind = "auto",
+        reading: ReadOptions | None = None,
     ) -> BuildReport:
         """Read every report under `paths`, embed only what changed, and publish a new version atomically.
 
         `index_kind` chooses the vector index (REPORTQA_INDEX_KIND); 'auto' picks by the number of passages.
+        `reading` bounds OCR and LibreOffice and says where their results are cached.
         """
         t0 = time.perf_counter()
         files = report_files(paths)
         report = BuildReport()
-        parsed = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths))
+        parsed = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths), reading)
         if not parsed:
             raise EmptyCorpus(
                 f"no readable reports under {', '.join(map(str, paths))}"
@@ -300,6 +303,7 @@ class CorpusIndex:
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
         index_kind: IndexKind = "auto",
+        reading: ReadOptions | None = None,
     ) -> BuildReport:
         """Add or replace (same source) documents in an existing index; only new text is embedded."""
         t0 = time.perf_counter()
@@ -308,7 +312,7 @@ class CorpusIndex:
             raise IndexNotFound(f"no index at {index_path}; run `reportqa index build` first")
         report = BuildReport()
         files = report_files(paths)
-        new = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths))
+        new = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths), reading)
         by_source = {pd.document.source: pd for pd in existing}
         for pd in new:
             old = by_source.get(pd.document.source)
@@ -356,11 +360,12 @@ class CorpusIndex:
         max_file_bytes: int,
         warn: Callable[[str], None] | None,
         overrides: dict[str, dict[str, Any]],
+        reading: ReadOptions | None = None,
     ) -> list[ParsedDocument]:
         parsed: list[ParsedDocument] = []
         for f, source in files:
             try:
-                pd = read_document(f, source, max_bytes=max_file_bytes)
+                pd = read_document(f, source, max_bytes=max_file_bytes, options=reading)
             except ReportQAError as e:
                 report.skipped.append((source, e.message))
                 if warn:
@@ -487,6 +492,7 @@ class CorpusIndex:
             for row in read_jsonl(resolve(index_path) / "documents.jsonl"):
                 row.pop("paragraphs", None)
                 row["metadata"] = _metadata_from_dict(row["metadata"])
+                row["page_starts"] = tuple(row.get("page_starts") or ())
                 out.append(Document(**row))
             return out
         except (OSError, ValueError, KeyError, TypeError):
@@ -500,6 +506,7 @@ class CorpusIndex:
         out = []
         for d in cls._previous_documents(index_path):
             pd = parse_text(d.text, d.source, d.encoding)
+            pd = replace(pd, document=replace(pd.document, page_starts=d.page_starts, ocr_confidence=d.ocr_confidence))
             out.append(with_metadata(pd, d.metadata))
         return out
 
@@ -570,6 +577,7 @@ class CorpusIndex:
             for row in read_jsonl(d / "documents.jsonl"):
                 paras = row.pop("paragraphs")
                 row["metadata"] = _metadata_from_dict(row["metadata"])
+                row["page_starts"] = tuple(row.get("page_starts") or ())
                 doc = Document(**row)
                 documents.append(doc)
                 paragraphs[doc.doc_id] = [tuple(p) for p in paras]

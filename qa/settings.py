@@ -56,6 +56,25 @@ class IndexSettings(BaseSettings):
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest report POST /documents accepts.")
 
 
+class ReadingSettings(BaseSettings):
+    model_config = _group("REPORTQA_")
+
+    cache_dir: Path | None = Field(
+        None,
+        description="Where OCR results and .doc/.wps conversions are cached by file content hash "
+        "(default: the index path + '.cache', e.g. .reportqa/index.cache).",
+    )
+    ocr_max_pages: int = Field(
+        50, ge=1, description="A scan with more pages to OCR is skipped with a message (OCR takes ~4.6 s a page)."
+    )
+    ocr_min_confidence: float = Field(
+        0.9, ge=0.0, le=1.0, description="`index status` flags OCR'd reports whose mean recognition score is lower."
+    )
+    soffice_timeout_s: float = Field(
+        120.0, gt=0, description="LibreOffice gets this long to convert one .doc/.wps before the file is skipped."
+    )
+
+
 class AnswerSettings(BaseSettings):
     model_config = _group("REPORTQA_ANSWER_")
 
@@ -279,6 +298,7 @@ class Settings(BaseModel):
 
     embedding: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
     index: IndexSettings = Field(default_factory=lambda: IndexSettings())
+    reading: ReadingSettings = Field(default_factory=lambda: ReadingSettings())
     answer: AnswerSettings = Field(default_factory=lambda: AnswerSettings())
     api: ApiSettings = Field(default_factory=lambda: ApiSettings())
     webhook: WebhookSettings = Field(default_factory=lambda: WebhookSettings())
@@ -287,6 +307,10 @@ class Settings(BaseModel):
     dingtalk: DingTalkSettings = Field(default_factory=lambda: DingTalkSettings())
     wecom: WeComSettings = Field(default_factory=lambda: WeComSettings())
     review: ReviewSettings = Field(default_factory=lambda: ReviewSettings())
+
+    def cache_dir(self) -> Path:
+        """Where OCR and conversion results are cached: REPORTQA_CACHE_DIR, else beside the index."""
+        return self.reading.cache_dir or self.index.path.with_name(self.index.path.name + ".cache")
 
     @field_validator("index", mode="before")
     @classmethod

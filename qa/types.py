@@ -6,6 +6,7 @@ Ids derive from content, so rebuilding the same corpus yields the same ids.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -57,6 +58,14 @@ class Document:
     text: str
     encoding: str
     metadata: Metadata
+    page_starts: tuple[int, ...] = ()
+    """Offset where each page (1, 2, ...) starts, for PDFs and images; empty for formats without pages."""
+    ocr_confidence: float | None = None
+    """Mean OCR recognition score (0-1) when some of the text was OCR'd."""
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page holding offset, or None for a document without pages."""
+        return bisect_right(self.page_starts, offset) if self.page_starts else None
 
     @staticmethod
     def make_id(text: str) -> str:
@@ -111,6 +120,7 @@ class Citation:
     county: str | None = None  # the town's place, from the division list where it is listed
     province: str | None = None
     code: str | None = None  # the MCA division code of the town, when listed
+    page: int | None = None  # the PDF page or image frame the quote starts on
 
 
 @dataclass(frozen=True)

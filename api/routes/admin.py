@@ -18,7 +18,9 @@ from qa.errors import ReportQAError, UnreadableDocument
 
 router = APIRouter(tags=["admin"])
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".shtml")
+UPLOAD_SUFFIXES = (
+    ".txt", ".md", ".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".shtml", ".png", ".jpg", ".jpeg", ".tif", ".tiff"
+)
 _ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
@@ -52,7 +54,7 @@ def _safe_name(name: str) -> str:
 async def upload_document(
     request: Request,
     services: ServicesDep,
-    file: Annotated[UploadFile, File(description="A report: .txt .md .docx .pdf .html")],
+    file: Annotated[UploadFile, File(description="A report: .txt .md .docx .doc .wps .pdf .html, or a scan .png .jpg .tif")],
 ) -> dict[str, Any]:
     """Ingest an uploaded report: validate size and type, index it, hot-reload, and say what was extracted."""
     _require_admin(request, services)
@@ -61,7 +63,7 @@ async def upload_document(
     if suffix not in UPLOAD_SUFFIXES:
         raise UnreadableDocument(
             f"{name}: {suffix or 'files without an extension'} cannot be indexed; upload one of "
-            f"{', '.join(UPLOAD_SUFFIXES)} (convert .doc/.wps with `libreoffice --headless --convert-to docx`)"
+            f"{', '.join(UPLOAD_SUFFIXES)} (or save it as .docx or UTF-8 .txt)"
         )
     limit = services.settings.index.max_upload_bytes
     data = await file.read(limit + 1)

@@ -159,10 +159,14 @@ function wholeLink(c) {
     title: "Open the whole report at this quote" }, "全文 / whole report");
 }
 
+function pageLabel(c) {
+  return c.page ? `第${c.page}页 / p. ${c.page}` : "";
+}
+
 function citationList(citations) {
   const list = el("ol", { class: "citations" });
   for (const c of citations) {
-    const where = [c.town, c.year, c.section].filter(Boolean).join(" · ");
+    const where = [c.town, c.year, c.section, pageLabel(c)].filter(Boolean).join(" · ");
     list.append(el("li", { value: String(c.n) }, citeLink(c), " ", where, " — ", el("q", {}, c.quote), wholeLink(c)));
   }
   return list;
@@ -255,7 +259,7 @@ async function openCitation(c, link) {
     const b = Math.min(para.text.length, p.end - para.start);
     const meta = el("div", { class: "source-meta" },
       el("b", {}, `[${c.n}] ${p.town || "—"}`), ` · ${p.year || "—"} · ${p.section || "—"}`,
-      el("br"), `${p.title || ""} (${c.source}, ${p.start}–${p.end})`, wholeLink(c));
+      el("br"), `${p.title || ""} (${c.source}${c.page ? ", " + pageLabel(c) : ""}, ${p.start}–${p.end})`, wholeLink(c));
     const text = el("div", { class: "paragraph" },
       para.text.slice(0, a), el("mark", { class: "quote", "data-n": String(c.n) }, para.text.slice(a, b)),
       para.text.slice(b));
