@@ -34,8 +34,9 @@ def aggregate_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) ->
             ev = _best_constrained_claim(c, pq, claims, asks_plan) if claims else None
             if ev:
                 found.append(ev)
+        looked_at = 0
     else:
-        found = _passages_on_topic(c, pq, doc_ids)
+        found, looked_at = _passages_on_topic(c, pq, doc_ids)
     found = _one_per_town_ev(c.index, found)
     if not found:
         return c.not_found(pq, "no report meets the question's condition" if pq.constraint else None)
@@ -60,12 +61,19 @@ def aggregate_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) ->
         text = f"共{n}个：" + sep.join(parts) + "。"
         if n > len(chosen):
             text += f"（共{n}个，列出前{len(chosen)}个；可按地区或年份缩小范围。）"
+    if looked_at:
+        text += (
+            f" (More passages match than the {looked_at} best that were looked at; name a region or year to narrow.)"
+            if pq.lang == "en"
+            else f"（相关段落超过本次查看的{looked_at}段，可能有镇未列出；可按地区或年份缩小范围。）"
+        )
     values = tuple((ci.town or "", e.claim.value, e.claim.unit) for ci, e in zip(cites, chosen, strict=True) if e.claim)
     return Answer(pq.text, text, "aggregate", towns, tuple(cites), values=values if len(values) >= 2 else ())
 
 
-def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> list[tuple[float, Evidence]]:
-    """Each document's best passage on the question's topic that clears the aggregate threshold."""
+def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> tuple[list[tuple[float, Evidence]], int]:
+    """Each document's best passage on the question's topic that clears the aggregate threshold, and the number of
+    passages looked at when more matched (0 otherwise)."""
     focal = c.retriever.focal_forms(pq)
     # "哪些镇的报告提到X" counts a mention anywhere, plans included; "哪些镇开展了X" does not count a plan.
     asks_plan = bool(PLAN_Q.search(pq.text) or MENTION_Q.search(pq.text))
@@ -90,7 +98,8 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
         if p.doc_id not in best or prob > best[p.doc_id][0]:
             best[p.doc_id] = (prob, h)
     # The quote's clause and number are worked out by the caller, for the cited passages only.
-    return [(score, Evidence(c.index.passages[h.row])) for score, h in best.values()]
+    found = [(score, Evidence(c.index.passages[h.row])) for score, h in best.values()]
+    return found, hits.limit if hits.truncated else 0
 
 
 def region_towns_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
