@@ -58,6 +58,7 @@ class CitationOut(BaseModel):
     county: str | None = Field(None, description="The town's county or district.")
     province: str | None = Field(None, description="The town's province.")
     code: str | None = Field(None, description="The town's MCA division code, when the town is listed.")
+    source_url: str | None = Field(None, description="The portal address the report was downloaded from, if any.")
 
 
 class ValueOut(BaseModel):
@@ -113,6 +114,7 @@ class DocumentSummary(BaseModel):
     year: int | None = None
     date: str | None = None
     title: str | None = None
+    source_url: str | None = None
 
 
 class DocumentList(BaseModel):

@@ -89,7 +89,7 @@ class Composer:
         score = self._scores.get(row) if row is not None else None
         return Citation(
             n, d.doc_id, d.source, m.town, m.year, m.title, p.section, p.text, p.start, p.end,
-            round(score, 3) if score is not None else None, m.county, m.province, m.town_code,
+            round(score, 3) if score is not None else None, m.county, m.province, m.town_code, m.source_url,
         )
 
     def town_label(self, town: str | None, lang: str) -> str:

@@ -97,12 +97,22 @@ def index_build(
 
 
 def _summary(report: Any, path: Path, extra: str = "") -> None:
+    kept = f"{len(report.kept)} uploaded report{'s' if len(report.kept) != 1 else ''} kept; " if report.kept else ""
     typer.echo(
         f"indexed {report.documents} documents, {report.passages} passages, {report.claims} claims; "
         f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {report.removed} removed; "
-        f"{report.embedded} passages embedded, {report.reused} reused; {len(report.skipped)} skipped, "
+        f"{kept}{report.embedded} passages embedded, {report.reused} reused; {len(report.skipped)} skipped, "
         f"{len(report.duplicates)} duplicates; {report.seconds:.1f}s{extra} → {path}"
     )
+    if report.kept:
+        typer.echo(f"  kept (added with `index add` or POST /documents): {', '.join(report.kept)}")
+    for source in report.forgotten:
+        typer.echo(f"  {source}: removed, and dropped from the uploaded reports kept with the index")
+    for source in report.corpus_removed:
+        typer.echo(
+            f"  {source}: removed from the index, but it comes from a corpus folder; delete the file there too, "
+            "or the next `reportqa index build` indexes it again"
+        )
 
 
 def _progress(done: int, total: int) -> None:
@@ -188,7 +198,7 @@ def index_status(
     built = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.created))
     counts = ", ".join(f"{v} {k}" for k, v in m.counts.items())
     typer.echo(f"index {root}\nbuilt {built} with embedder {m.embedder} ({m.dim} dimensions): {counts}")
-    for extra_key in ("skipped", "duplicates"):
+    for extra_key in ("kept", "skipped", "duplicates"):
         items = m.extra.get(extra_key) or []
         if items:
             typer.echo(f"{extra_key}: {len(items)}")

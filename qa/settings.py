@@ -52,7 +52,6 @@ class IndexSettings(BaseSettings):
     reload_interval_s: float = Field(
         2.0, ge=0, description="How often `serve` checks for a new index version to hot-reload (0 = never)."
     )
-    upload_dir: Path = Field(Path(".reportqa/uploads"), description="Where POST /documents keeps uploaded reports.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest report POST /documents accepts.")
 
 

