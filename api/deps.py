@@ -178,7 +178,7 @@ class Services:
         new_engine = await self.engine()
         doc = next((d for d in new_engine.documents() if d["source"] == path.name), None)
         return {"document": doc, "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-                "duplicates": [d[0] for d in report.duplicates]}
+                "duplicates": [d.dropped for d in report.duplicates]}
 
     async def remove(self, doc_id: str) -> dict[str, Any]:
         """Remove one report by id (an uploaded one leaves the kept files too), then reload."""

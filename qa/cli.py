@@ -174,6 +174,16 @@ def index_remove(
 LOW_CONFIDENCE = 0.6
 
 
+def _status_line(kind: str, item: Any) -> str:
+    """One kept, skipped or duplicate entry of the manifest as `index status` prints it."""
+    if kind == "duplicates" and isinstance(item, list) and len(item) == 4:
+        dropped, kept, similarity, reason = item
+        return f"{dropped}: the same report as {kept} (similarity {similarity:.2f}); kept {kept}: {reason}"
+    if kind == "skipped" and isinstance(item, list) and len(item) == 2:
+        return f"{item[0]}: {item[1]}"
+    return str(item)
+
+
 @index_app.command("status")
 def index_status(
     index: IndexOpt = None,
@@ -203,7 +213,7 @@ def index_status(
         if items:
             typer.echo(f"{extra_key}: {len(items)}")
             for it in items[:20]:
-                typer.echo(f"  {it}")
+                typer.echo(f"  {_status_line(extra_key, it)}")
     by_place: dict[str, dict[str, list[int | None]]] = {}
     for d in docs:
         md = d.get("metadata", {})

@@ -43,6 +43,7 @@ from qa.errors import (
 from qa.kept_reports import KeptReports
 from qa.lexical import BM25Index, Tokenizer
 from qa.metadata import split_label, town_core
+from qa.near_duplicates import Duplicate, Item, find_duplicates
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
 from qa.places import to_simplified
 from qa.types import Claim, Document, Metadata, Passage, Span, content_id
@@ -118,7 +119,7 @@ class BuildReport:
     reused: int = 0
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # uploaded/added reports read from the index's store
     forgotten: list[str] = field(default_factory=list)  # kept reports a removal dropped from the store
     corpus_removed: list[str] = field(default_factory=list)  # removed reports that come from a corpus folder
@@ -414,19 +415,15 @@ class CorpusIndex:
     def _dedupe(
         parsed: list[ParsedDocument], report: BuildReport, warn: Callable[[str], None] | None
     ) -> list[ParsedDocument]:
-        """The same text twice (or in two formats with identical text) is indexed once."""
-        seen: dict[str, str] = {}
-        out = []
-        for pd in parsed:
-            d = pd.document
-            if d.doc_id in seen:
-                report.duplicates.append((d.source, seen[d.doc_id]))
-                if warn:
-                    warn(f"skipped {d.source}: duplicate of {seen[d.doc_id]}")
-                continue
-            seen[d.doc_id] = d.source
-            out.append(pd)
-        return out
+        """One report in several files (two formats, a title line added) is indexed once, in its richest format."""
+        items = [Item(pd.document.source, pd.document.text, pd.document.encoding) for pd in parsed]
+        found = find_duplicates(items)
+        dropped = {d.dropped for d in found}
+        for d in found:
+            report.duplicates.append(d)
+            if warn:
+                warn(f"skipped {d.dropped}: the same report as {d.kept} (similarity {d.similarity:.2f}); kept {d.kept}: {d.reason}")
+        return [pd for pd in parsed if pd.document.source not in dropped]
 
     @classmethod
     def _write(
@@ -469,7 +466,7 @@ class CorpusIndex:
             counts={"documents": len(parsed), "passages": len(passages), "claims": len(claims)},
             extra={
                 "skipped": report.skipped,
-                "duplicates": report.duplicates,
+                "duplicates": [d.as_row() for d in report.duplicates],
                 "kept": sorted(KeptReports(index_path).sources() | set(report.kept)),
                 "index_kind": vectors.kind,
             },

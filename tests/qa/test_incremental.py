@@ -62,7 +62,9 @@ def test_duplicate_copy_is_indexed_once(corpus: Path, tmp_path: Path) -> None:
     shutil.copy(corpus / "001_a72cb30ac0344b96.txt", corpus / "copy_of_gulong.txt")
     r = CorpusIndex.build([corpus], tmp_path / "idx", make_embedder("hash"))
     assert r.documents == 5
-    assert r.duplicates == [("copy_of_gulong.txt", "001_a72cb30ac0344b96.txt")]
+    assert [d.as_row() for d in r.duplicates] == [
+        ["copy_of_gulong.txt", "001_a72cb30ac0344b96.txt", 1.0, "both plain text with the same text; the first file in order is kept"]
+    ]
 
 
 def test_metadata_override_files(corpus: Path, tmp_path: Path) -> None:
