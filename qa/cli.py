@@ -46,6 +46,8 @@ def render_answer(a: Answer) -> str:
         where = " · ".join(x for x in (town, f"{c.year}" if c.year else None, c.section) if x)
         score = f" · relevance {c.score:.2f}" if c.score is not None else ""
         lines.append(f"[{c.n}] {where}{score}\n    {c.source} [{c.start}:{c.end}] “{c.quote}”")
+        if c.source_url:
+            lines.append(f"    {c.source_url}")
     if a.related:
         lines.append("related (not an answer):")
         for c in a.related:
@@ -128,26 +130,59 @@ def _progress(done: int, total: int) -> None:
 
 @index_app.command("add")
 def index_add(
-    paths: Annotated[list[Path], typer.Argument(help="Report files or folders to add or replace.")],
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Report files or folders, or portal addresses (http/https), to add or replace.")
+    ] = None,
+    urls: Annotated[Path | None, typer.Option("--urls", help="A file of portal addresses, one a line (# comments).")] = None,
     index: IndexOpt = None,
 ) -> None:
-    """Add or replace documents in the index; only their new text is embedded.
+    """Add or replace documents in the index; only their new text is embedded. The files are kept with the index.
 
-    Example: reportqa index add ~/reports/2025/新桥镇.docx
+    A portal address downloads the report page, or the attachment (.pdf/.doc/.docx) a page links to, and the
+    address is kept as the report's source_url, shown with its citations. An address that gives no report is
+    skipped with its reason; the rest are still added. Timeouts and limits: REPORTQA_FETCH_*.
+
+    Examples: reportqa index add ~/reports/2025/新桥镇.docx
+              reportqa index add https://www.example.gov.cn/zwgk/t20250301_1.html --urls more_reports.txt
     """
+    import tempfile
+
     from qa.corpus_index import CorpusIndex
     from qa.engine import embedder_from_settings
+    from qa.portal import fetch_all, is_url, read_url_list
 
     s = _settings(index)
+    items = list(paths or [])
     try:
-        report = CorpusIndex.add(
-            paths, s.index.path, embedder_from_settings(s), max_file_bytes=s.index.max_file_bytes,
-            progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
-        )
+        addresses = [p for p in items if is_url(p)] + (read_url_list(urls) if urls else [])
     except ReportQAError as e:
         _fail(e.message)
         return
+    local = [Path(p) for p in items if not is_url(p)]
+    if not addresses and not local:
+        _fail("give report files, folders or portal addresses to add (or --urls FILE)")
+    with tempfile.TemporaryDirectory(prefix="reportqa-fetch-") as tmp:
+        fetched, skipped = fetch_all(addresses, s.fetch, Path(tmp)) if addresses else ([], [])
+        for url, reason in skipped:
+            typer.echo(f"warning: skipped {reason}" if reason.startswith(url) else f"warning: skipped {url}: {reason}", err=True)
+        for f in fetched:
+            via = f" (linked from {f.url})" if f.source_url != f.url else ""
+            typer.echo(f"downloaded {f.source_url}{via} → {f.source}")
+        if not fetched and not local:
+            _fail(f"none of the {len(addresses)} addresses gave a report; see the reasons above")
+        roots = local + ([Path(tmp)] if fetched else [])
+        try:
+            report = CorpusIndex.add(
+                roots, s.index.path, embedder_from_settings(s), max_file_bytes=s.index.max_file_bytes,
+                progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
+                source_urls={f.source: f.source_url for f in fetched},
+            )
+        except ReportQAError as e:
+            _fail(e.message)
+            return
     _summary(report, s.index.path)
+    if skipped:
+        typer.echo(f"{len(skipped)} of {len(addresses)} addresses skipped (reasons above)")
 
 
 @index_app.command("remove")

@@ -55,6 +55,23 @@ class IndexSettings(BaseSettings):
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest report POST /documents accepts.")
 
 
+class FetchSettings(BaseSettings):
+    model_config = _group("REPORTQA_FETCH_")
+
+    timeout_s: float = Field(20.0, gt=0, le=600, description="`index add URL`: seconds to wait for a portal to answer.")
+    max_bytes: int = Field(
+        50_000_000, ge=1024, description="`index add URL`: larger downloads are stopped and the address skipped."
+    )
+    max_redirects: int = Field(5, ge=0, le=30, description="`index add URL`: redirects followed at most.")
+    max_attachments: int = Field(
+        5, ge=1, le=50, description="Attachments (.pdf/.doc/.docx/.wps) fetched from one page that is not a report."
+    )
+    min_report_chars: int = Field(
+        300, ge=1, description="A fetched page with less body text than this (or no 法治) is not a report itself."
+    )
+    user_agent: str = Field("reportqa/0.1 (report indexer)", description="User-Agent header of downloads.")
+
+
 class AnswerSettings(BaseSettings):
     model_config = _group("REPORTQA_ANSWER_")
 
@@ -242,6 +259,7 @@ class Settings(BaseModel):
     embedding: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
     index: IndexSettings = Field(default_factory=lambda: IndexSettings())
     answer: AnswerSettings = Field(default_factory=lambda: AnswerSettings())
+    fetch: FetchSettings = Field(default_factory=lambda: FetchSettings())
     api: ApiSettings = Field(default_factory=lambda: ApiSettings())
     webhook: WebhookSettings = Field(default_factory=lambda: WebhookSettings())
     telegram: TelegramSettings = Field(default_factory=lambda: TelegramSettings())
