@@ -416,7 +416,10 @@ class CorpusIndex:
         parsed: list[ParsedDocument], report: BuildReport, warn: Callable[[str], None] | None
     ) -> list[ParsedDocument]:
         """One report in several files (two formats, a title line added) is indexed once, in its richest format."""
-        items = [Item(pd.document.source, pd.document.text, pd.document.encoding) for pd in parsed]
+        items = [
+            Item(pd.document.source, pd.document.text, pd.document.encoding, pd.document.metadata.town, pd.document.metadata.year)
+            for pd in parsed
+        ]
         found = find_duplicates(items)
         dropped = {d.dropped for d in found}
         for d in found:

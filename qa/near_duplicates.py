@@ -6,7 +6,8 @@ a set of character shingles; datasketch's MinHash LSH proposes candidate pairs w
 (10,000 reports are 50 million pairs), and each candidate is confirmed by the exact containment
 |A ∩ B| / min(|A|, |B|) of the two shingle sets, so a copy with a title or page furniture added still counts.
 
-The shingle size, the LSH threshold and the containment threshold are fitted by `python -m
+Two reports that state different towns or years are never merged, however alike: a template reused the next
+year with new figures is a new report. The shingle size, the LSH threshold and the containment threshold are fitted by `python -m
 qa.training.duplicates` on the real development corpus and kept in qa/data/near_duplicates.json.
 Of a group of duplicates the copy with the most structure is indexed: docx > text PDF > html > txt > OCR.
 """
@@ -94,6 +95,8 @@ class Item:
     key: str  # unique: the document's source
     text: str
     encoding: str
+    town: str | None = None  # as the report states them: two reports that state different towns or years
+    year: int | None = None  # are two reports, however alike their text (a template reused next year)
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,11 @@ def _reason(kept: Item, dropped: Item) -> str:
     return f"both {FORMAT_NAMES[fk]} with the same text; the first file in order is kept"
 
 
+def _stated_apart(a: Item, b: Item) -> bool:
+    """True when the two reports name different towns or different years."""
+    return bool(a.town and b.town and a.town != b.town) or bool(a.year and b.year and a.year != b.year)
+
+
 def find_duplicates(items: list[Item], p: DuplicateParams | None = None) -> list[Duplicate]:
     """Groups of near-identical reports; for each, every copy but the preferred one, with the reason."""
     from datasketch import MinHash, MinHashLSH
@@ -151,6 +159,8 @@ def find_duplicates(items: list[Item], p: DuplicateParams | None = None) -> list
             continue
         for j in map(int, lsh.query(m)):
             if j <= i:
+                continue
+            if _stated_apart(items[i], items[j]):
                 continue
             c = containment(sets[i], sets[j])
             if c >= p.containment:

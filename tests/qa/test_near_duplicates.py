@@ -126,3 +126,14 @@ def test_format_ranks() -> None:
         ("a.docx", "docx"), ("a.doc", "docx"), ("a.pdf", "pdf"), ("a.pdf", "pdf+ocr"), ("a.html", "html:utf-8"),
         ("a.txt", "utf-8"), ("scan.png", "ocr"),
     )] == ["docx", "docx", "pdf", "ocr", "html", "txt", "ocr"]
+
+
+def test_a_template_reused_for_another_year_or_town_is_another_report() -> None:
+    text = LONGFENG.read_text(encoding="utf-8")
+    items = [
+        Item("2021.txt", text, "utf-8", "龙凤场镇", 2021),
+        Item("2022.txt", text.replace("2021年", "2022年"), "utf-8", "龙凤场镇", 2022),
+        Item("other_town.txt", text.replace("龙凤场镇", "凤凰镇"), "utf-8", "凤凰镇", 2021),
+        Item("copy.html", text, "html:utf-8", "龙凤场镇", 2021),
+    ]
+    assert [(d.dropped, d.kept) for d in find_duplicates(items)] == [("2021.txt", "copy.html")]
