@@ -346,17 +346,15 @@ class CorpusIndex:
                 report.updated += 1
             by_source[pd.document.source] = pd
         merged = cls._dedupe(list(by_source.values()), report, warn)
+        indexed = {pd.document.source for pd in merged}
+        report.kept = [pd.document.source for pd in new if pd.document.source in indexed]
         cls._write(
             merged, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(merged))), progress, index_kind
         )
-        indexed = {pd.document.source for pd in merged}
         store = KeptReports(index_path)
-        file_of = dict((s, f) for f, s in files)
-        for pd in new:
-            source = pd.document.source
-            if source in indexed:
-                store.keep(file_of[source], source, (source_urls or {}).get(source))
-                report.kept.append(source)
+        file_of = {s: f for f, s in files}
+        for source in report.kept:
+            store.keep(file_of[source], source, (source_urls or {}).get(source))
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -378,10 +376,12 @@ class CorpusIndex:
             )
         if not keep:
             raise EmptyCorpus("that would leave the index empty; build a new one with `reportqa index build FOLDER`")
-        cls._write(keep, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None, index_kind)
         removed = {pd.document.source for pd in existing} - {pd.document.source for pd in keep}
-        report.forgotten = KeptReports(index_path).forget(removed)
+        store = KeptReports(index_path)
+        report.forgotten = sorted(removed & store.sources())
         report.corpus_removed = sorted(removed - set(report.forgotten))
+        cls._write(keep, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None, index_kind)
+        store.forget(set(report.forgotten))
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -470,7 +470,7 @@ class CorpusIndex:
             extra={
                 "skipped": report.skipped,
                 "duplicates": [d.as_row() for d in report.duplicates],
-                "kept": sorted(KeptReports(index_path).sources() | set(report.kept)),
+                "kept": sorted((KeptReports(index_path).sources() | set(report.kept)) - set(report.forgotten)),
                 "index_kind": vectors.kind,
             },
         )

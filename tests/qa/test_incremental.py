@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.factory import make_embedder
+from embeddings.store import read_manifest
 from qa.corpus_index import CorpusIndex
 from qa.engine import QAEngine
 from qa.errors import DocumentNotFound
@@ -97,6 +98,7 @@ def test_index_add_is_kept_through_rebuilds_until_removed(corpus: Path, tmp_path
     CorpusIndex.build([corpus], idx, make_embedder("hash"))
     added = CorpusIndex.add([EXTRA], idx, make_embedder("hash"))
     assert added.kept == [EXTRA.name]
+    assert read_manifest(idx).extra["kept"] == [EXTRA.name]  # type: ignore[union-attr]
     assert CorpusIndex.is_current([corpus], idx, "hash-256") is False  # an add is not a build of the corpus
     rebuilt = CorpusIndex.build([corpus], idx, make_embedder("hash"))
     assert (rebuilt.documents, rebuilt.kept, rebuilt.removed, rebuilt.unchanged) == (6, [EXTRA.name], 0, 6)
@@ -104,6 +106,7 @@ def test_index_add_is_kept_through_rebuilds_until_removed(corpus: Path, tmp_path
     assert "大坪瑶族乡" in QAEngine.load(settings_for(idx)).index.towns
     gone = CorpusIndex.remove([EXTRA.name], idx, make_embedder("hash"))
     assert (gone.forgotten, gone.corpus_removed) == ([EXTRA.name], [])
+    assert read_manifest(idx).extra["kept"] == []  # type: ignore[union-attr]
     assert CorpusIndex.is_current([corpus], idx, "hash-256") is False
     rebuilt = CorpusIndex.build([corpus], idx, make_embedder("hash"))
     assert (rebuilt.documents, rebuilt.kept, rebuilt.removed) == (5, [], 0)
