@@ -186,7 +186,31 @@ class Services:
         new_engine = await self.engine()
         doc = next((d for d in new_engine.documents() if d["source"] == path.name), None)
         return {"document": doc, "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-                "duplicates": [d for d, _ in report.duplicates]}
+                "duplicates": [d.dropped for d in report.duplicates]}
+
+    async def remove(self, doc_id: str) -> dict[str, Any]:
+        """Remove one report by id (an uploaded one leaves the kept files too), then reload."""
+        from qa.corpus_index import CorpusIndex
+
+        engine = await self.engine()
+        engine.document(doc_id)  # DocumentNotFound (404) before any work
+        embedder = getattr(engine, "embedder", None)
+        if embedder is None:
+            raise ReportQAError("this server's engine cannot remove documents")
+        async with self._ingest_lock:
+            report = await self.run(
+                CorpusIndex.remove, [doc_id], self.settings.index.path, embedder, index_kind=self.settings.index.kind
+            )
+            await self.reload()
+        return {
+            "removed": doc_id,
+            "documents": report.documents,
+            "uploaded": bool(report.forgotten),
+            "note": None
+            if report.forgotten
+            else "this report comes from the corpus folder: delete its file there too, or the next "
+            "`reportqa index build` indexes it again",
+        }
 
     def close(self) -> None:
         """Release the pool and the store this instance opened; a later start opens them afresh."""

@@ -59,6 +59,7 @@ class CitationOut(BaseModel):
     province: str | None = Field(None, description="The town's province.")
     code: str | None = Field(None, description="The town's MCA division code, when the town is listed.")
     page: int | None = Field(None, description="The PDF page or image frame the quote starts on (1-based).")
+    source_url: str | None = Field(None, description="The portal address the report was downloaded from, if any.")
 
 
 class ValueOut(BaseModel):
@@ -114,6 +115,7 @@ class DocumentSummary(BaseModel):
     year: int | None = None
     date: str | None = None
     title: str | None = None
+    source_url: str | None = None
 
 
 class DocumentList(BaseModel):

@@ -120,7 +120,8 @@ def main() -> None:
         idx = bench_build(work)
         bench_ask(idx)
         bench_serve_rss(idx)
-        for name in ("bench.http_load", "bench.ingest_formats", "bench.incremental", "bench.parse_scale", "bench.ocr_doc"):
+        for name in ("bench.http_load", "bench.ingest_formats", "bench.incremental", "bench.parse_scale",
+                     "bench.ocr_doc", "bench.near_duplicates"):
             try:
                 mod = importlib.import_module(name)
             except ImportError:

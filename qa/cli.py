@@ -47,6 +47,8 @@ def render_answer(a: Answer) -> str:
         score = f" · relevance {c.score:.2f}" if c.score is not None else ""
         page = f" p.{c.page}" if c.page else ""
         lines.append(f"[{c.n}] {where}{score}\n    {c.source}{page} [{c.start}:{c.end}] “{c.quote}”")
+        if c.source_url:
+            lines.append(f"    {c.source_url}")
     if a.related:
         lines.append("related (not an answer):")
         for c in a.related:
@@ -100,12 +102,22 @@ def index_build(
 
 
 def _summary(report: Any, path: Path, extra: str = "") -> None:
+    kept = f"{len(report.kept)} uploaded report{'s' if len(report.kept) != 1 else ''} kept; " if report.kept else ""
     typer.echo(
         f"indexed {report.documents} documents, {report.passages} passages, {report.claims} claims; "
         f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {report.removed} removed; "
-        f"{report.embedded} passages embedded, {report.reused} reused; {len(report.skipped)} skipped, "
+        f"{kept}{report.embedded} passages embedded, {report.reused} reused; {len(report.skipped)} skipped, "
         f"{len(report.duplicates)} duplicates; {report.seconds:.1f}s{extra} → {path}"
     )
+    if report.kept:
+        typer.echo(f"  kept (added with `index add` or POST /documents): {', '.join(report.kept)}")
+    for source in report.forgotten:
+        typer.echo(f"  {source}: removed, and dropped from the uploaded reports kept with the index")
+    for source in report.corpus_removed:
+        typer.echo(
+            f"  {source}: removed from the index, but it comes from a corpus folder; delete the file there too, "
+            "or the next `reportqa index build` indexes it again"
+        )
 
 
 def _progress(done: int, total: int) -> None:
@@ -126,28 +138,60 @@ def _ocr_progress(name: str, done: int, total: int) -> None:
 
 @index_app.command("add")
 def index_add(
-    paths: Annotated[list[Path], typer.Argument(help="Report files or folders to add or replace.")],
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Report files or folders, or portal addresses (http/https), to add or replace.")
+    ] = None,
+    urls: Annotated[Path | None, typer.Option("--urls", help="A file of portal addresses, one a line (# comments).")] = None,
     index: IndexOpt = None,
 ) -> None:
-    """Add or replace documents in the index; only their new text is embedded.
+    """Add or replace documents in the index; only their new text is embedded. The files are kept with the index.
 
-    Example: reportqa index add ~/reports/2025/新桥镇.docx
+    A portal address downloads the report page, or the attachment (.pdf/.doc/.docx) a page links to, and the
+    address is kept as the report's source_url, shown with its citations. An address that gives no report is
+    skipped with its reason; the rest are still added. Timeouts and limits: REPORTQA_FETCH_*.
+
+    Examples: reportqa index add ~/reports/2025/新桥镇.docx
+              reportqa index add https://www.example.gov.cn/zwgk/t20250301_1.html --urls more_reports.txt
     """
+    import tempfile
+
     from qa.corpus_index import CorpusIndex
     from qa.documents import read_options
     from qa.engine import embedder_from_settings
+    from qa.portal import fetch_all, is_url, read_url_list
 
     s = _settings(index)
+    items = list(paths or [])
     try:
-        report = CorpusIndex.add(
-            paths, s.index.path, embedder_from_settings(s), max_file_bytes=s.index.max_file_bytes,
-            progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
-            reading=read_options(s, on_page=_ocr_progress),
-        )
+        addresses = [p for p in items if is_url(p)] + (read_url_list(urls) if urls else [])
     except ReportQAError as e:
         _fail(e.message)
         return
+    local = [Path(p) for p in items if not is_url(p)]
+    if not addresses and not local:
+        _fail("give report files, folders or portal addresses to add (or --urls FILE)")
+    with tempfile.TemporaryDirectory(prefix="reportqa-fetch-") as tmp:
+        fetched, skipped = fetch_all(addresses, s.fetch, Path(tmp)) if addresses else ([], [])
+        for url, reason in skipped:
+            typer.echo(f"warning: skipped {reason}" if reason.startswith(url) else f"warning: skipped {url}: {reason}", err=True)
+        for f in fetched:
+            via = f" (linked from {f.url})" if f.source_url != f.url else ""
+            typer.echo(f"downloaded {f.source_url}{via} → {f.source}")
+        if not fetched and not local:
+            _fail(f"none of the {len(addresses)} addresses gave a report; see the reasons above")
+        roots = local + ([Path(tmp)] if fetched else [])
+        try:
+            report = CorpusIndex.add(
+                roots, s.index.path, embedder_from_settings(s), max_file_bytes=s.index.max_file_bytes,
+                progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
+                source_urls={f.source: f.source_url for f in fetched}, reading=read_options(s, on_page=_ocr_progress),
+            )
+        except ReportQAError as e:
+            _fail(e.message)
+            return
     _summary(report, s.index.path)
+    if skipped:
+        typer.echo(f"{len(skipped)} of {len(addresses)} addresses skipped (reasons above)")
 
 
 @index_app.command("remove")
@@ -174,6 +218,16 @@ def index_remove(
 LOW_CONFIDENCE = 0.6
 
 
+def _status_line(kind: str, item: Any) -> str:
+    """One kept, skipped or duplicate entry of the manifest as `index status` prints it."""
+    if kind == "duplicates" and isinstance(item, list) and len(item) == 4:
+        dropped, kept, similarity, reason = item
+        return f"{dropped}: the same report as {kept} (similarity {similarity:.2f}); kept {kept}: {reason}"
+    if kind == "skipped" and isinstance(item, list) and len(item) == 2:
+        return f"{item[0]}: {item[1]}"
+    return str(item)
+
+
 @index_app.command("status")
 def index_status(
     index: IndexOpt = None,
@@ -198,12 +252,12 @@ def index_status(
     built = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.created))
     counts = ", ".join(f"{v} {k}" for k, v in m.counts.items())
     typer.echo(f"index {root}\nbuilt {built} with embedder {m.embedder} ({m.dim} dimensions): {counts}")
-    for extra_key in ("skipped", "duplicates"):
+    for extra_key in ("kept", "skipped", "duplicates"):
         items = m.extra.get(extra_key) or []
         if items:
             typer.echo(f"{extra_key}: {len(items)}")
             for it in items[:20]:
-                typer.echo(f"  {it}")
+                typer.echo(f"  {_status_line(extra_key, it)}")
     by_place: dict[str, dict[str, list[int | None]]] = {}
     for d in docs:
         md = d.get("metadata", {})

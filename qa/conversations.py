@@ -78,6 +78,7 @@ def _citation(d: dict[str, Any]) -> Citation:
         score=d.get("score"),
         county=d.get("county"),
         province=d.get("province"),
+        source_url=d.get("source_url"),
         code=d.get("code"),
         page=d.get("page"),
     )

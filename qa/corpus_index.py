@@ -41,8 +41,10 @@ from qa.errors import (
     ReportQAError,
 )
 from qa.formats import ReadOptions
+from qa.kept_reports import KeptReports
 from qa.lexical import BM25Index, Tokenizer
 from qa.metadata import split_label, town_core
+from qa.near_duplicates import Duplicate, Item, find_duplicates
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
 from qa.places import to_simplified
 from qa.types import Claim, Document, Metadata, Passage, Span, content_id
@@ -93,6 +95,20 @@ def corpus_fingerprint(paths: list[Path]) -> str:
     return files_fingerprint(list(iter_report_files(paths)))
 
 
+def build_fingerprint(paths: list[Path], index_path: Path) -> str:
+    """The corpus fingerprint with the index's kept (uploaded) reports: changes when either does."""
+    kept = KeptReports(index_path).files()
+    if not kept:
+        return corpus_fingerprint(paths)
+    return files_fingerprint(list(iter_report_files(paths)) + [(f, "kept:" + s) for f, s in kept])
+
+
+def with_kept(files: list[tuple[Path, str]], kept: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """Corpus files plus the kept reports; a kept report replaces a corpus file of the same source."""
+    sources = {s for _, s in kept}
+    return [(f, s) for f, s in files if s not in sources] + kept
+
+
 @dataclass
 class BuildReport:
     """What `build` did, for the CLI summary and the API."""
@@ -104,7 +120,10 @@ class BuildReport:
     reused: int = 0
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # uploaded/added reports read from the index's store
+    forgotten: list[str] = field(default_factory=list)  # kept reports a removal dropped from the store
+    corpus_removed: list[str] = field(default_factory=list)  # removed reports that come from a corpus folder
     encodings: dict[str, str] = field(default_factory=dict)
     index_dir: str = ""
     added: int = 0
@@ -273,9 +292,11 @@ class CorpusIndex:
         `reading` bounds OCR and LibreOffice and says where their results are cached.
         """
         t0 = time.perf_counter()
-        files = report_files(paths)
-        report = BuildReport()
-        parsed = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths), reading)
+        store = KeptReports(index_path)
+        kept = store.files()
+        files = with_kept(report_files(paths), kept)
+        report = BuildReport(kept=[s for _, s in kept])
+        parsed = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths), store.source_urls(), reading)
         if not parsed:
             raise EmptyCorpus(
                 f"no readable reports under {', '.join(map(str, paths))}"
@@ -288,7 +309,7 @@ class CorpusIndex:
         report.updated = sum(1 for s, d in current.items() if s in previous and previous[s] != d)
         report.unchanged = sum(1 for s, d in current.items() if previous.get(s) == d)
         report.removed = sum(1 for s in previous if s not in current)
-        cls._write(parsed, index_path, embedder, report, corpus_fingerprint(paths), progress, index_kind)
+        cls._write(parsed, index_path, embedder, report, build_fingerprint(paths, index_path), progress, index_kind)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -304,15 +325,20 @@ class CorpusIndex:
         warn: Callable[[str], None] | None = None,
         index_kind: IndexKind = "auto",
         reading: ReadOptions | None = None,
+        source_urls: dict[str, str] | None = None,
     ) -> BuildReport:
-        """Add or replace (same source) documents in an existing index; only new text is embedded."""
+        """Add or replace (same source) documents in an existing index; only new text is embedded.
+
+        Each added report's original file is kept in the index's store (`qa.kept_reports`), so later builds
+        keep it too; `source_urls` (source → address) records where a downloaded report came from.
+        """
         t0 = time.perf_counter()
         existing = cls._previous_parsed(index_path)
         if existing is None:
             raise IndexNotFound(f"no index at {index_path}; run `reportqa index build` first")
         report = BuildReport()
         files = report_files(paths)
-        new = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths), reading)
+        new = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths), source_urls or {}, reading)
         by_source = {pd.document.source: pd for pd in existing}
         for pd in new:
             old = by_source.get(pd.document.source)
@@ -324,9 +350,15 @@ class CorpusIndex:
                 report.updated += 1
             by_source[pd.document.source] = pd
         merged = cls._dedupe(list(by_source.values()), report, warn)
+        indexed = {pd.document.source for pd in merged}
+        report.kept = [pd.document.source for pd in new if pd.document.source in indexed]
         cls._write(
             merged, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(merged))), progress, index_kind
         )
+        store = KeptReports(index_path)
+        file_of = {s: f for f, s in files}
+        for source in report.kept:
+            store.keep(file_of[source], source, (source_urls or {}).get(source))
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -348,7 +380,12 @@ class CorpusIndex:
             )
         if not keep:
             raise EmptyCorpus("that would leave the index empty; build a new one with `reportqa index build FOLDER`")
+        removed = {pd.document.source for pd in existing} - {pd.document.source for pd in keep}
+        store = KeptReports(index_path)
+        report.forgotten = sorted(removed & store.sources())
+        report.corpus_removed = sorted(removed - set(report.forgotten))
         cls._write(keep, index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None, index_kind)
+        store.forget(set(report.forgotten))
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -360,6 +397,7 @@ class CorpusIndex:
         max_file_bytes: int,
         warn: Callable[[str], None] | None,
         overrides: dict[str, dict[str, Any]],
+        source_urls: dict[str, str],
         reading: ReadOptions | None = None,
     ) -> list[ParsedDocument]:
         parsed: list[ParsedDocument] = []
@@ -372,6 +410,8 @@ class CorpusIndex:
                     warn(f"skipped {e.message}")
                 continue
             pd = apply_override(pd, overrides)
+            if source in source_urls:
+                pd = with_metadata(pd, replace(pd.document.metadata, source_url=source_urls[source]))
             report.encodings[source] = pd.document.encoding
             parsed.append(pd)
         return cls._dedupe(parsed, report, warn)
@@ -380,19 +420,18 @@ class CorpusIndex:
     def _dedupe(
         parsed: list[ParsedDocument], report: BuildReport, warn: Callable[[str], None] | None
     ) -> list[ParsedDocument]:
-        """The same text twice (or in two formats with identical text) is indexed once."""
-        seen: dict[str, str] = {}
-        out = []
-        for pd in parsed:
-            d = pd.document
-            if d.doc_id in seen:
-                report.duplicates.append((d.source, seen[d.doc_id]))
-                if warn:
-                    warn(f"skipped {d.source}: duplicate of {seen[d.doc_id]}")
-                continue
-            seen[d.doc_id] = d.source
-            out.append(pd)
-        return out
+        """One report in several files (two formats, a title line added) is indexed once, in its richest format."""
+        items = [
+            Item(pd.document.source, pd.document.text, pd.document.encoding, pd.document.metadata.town, pd.document.metadata.year)
+            for pd in parsed
+        ]
+        found = find_duplicates(items)
+        dropped = {d.dropped for d in found}
+        for d in found:
+            report.duplicates.append(d)
+            if warn:
+                warn(f"skipped {d.dropped}: the same report as {d.kept} (similarity {d.similarity:.2f}); kept {d.kept}: {d.reason}")
+        return [pd for pd in parsed if pd.document.source not in dropped]
 
     @classmethod
     def _write(
@@ -433,7 +472,12 @@ class CorpusIndex:
             fingerprint=fingerprint,
             format_version=FORMAT_VERSION,
             counts={"documents": len(parsed), "passages": len(passages), "claims": len(claims)},
-            extra={"skipped": report.skipped, "duplicates": report.duplicates, "index_kind": vectors.kind},
+            extra={
+                "skipped": report.skipped,
+                "duplicates": [d.as_row() for d in report.duplicates],
+                "kept": sorted((KeptReports(index_path).sources() | set(report.kept)) - set(report.forgotten)),
+                "index_kind": vectors.kind,
+            },
         )
         try:
             staging = new_version_dir(index_path)
@@ -539,7 +583,7 @@ class CorpusIndex:
         m = read_manifest(index_path) if index_path.exists() else None
         if m is None or m.embedder != embedder_name or m.format_version != FORMAT_VERSION:
             return False
-        return m.fingerprint == corpus_fingerprint(paths)
+        return m.fingerprint == build_fingerprint(paths, index_path)
 
     # ---- loading --------------------------------------------------------------------------------------
 

@@ -347,6 +347,7 @@ class QAEngine:
                     "year": m.year,
                     "date": m.date,
                     "title": m.title,
+                    "source_url": m.source_url,
                     "encoding": d.encoding,
                     "chars": len(d.text),
                     "passages": passages.get(d.doc_id, 0),
@@ -387,6 +388,7 @@ class QAEngine:
             "town": m.town,
             "year": m.year,
             "title": m.title,
+            "source_url": m.source_url,
             "paragraph": {"start": para[0], "end": para[1], "text": d.text[para[0] : para[1]]},
         }
 

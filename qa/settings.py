@@ -52,7 +52,6 @@ class IndexSettings(BaseSettings):
     reload_interval_s: float = Field(
         2.0, ge=0, description="How often `serve` checks for a new index version to hot-reload (0 = never)."
     )
-    upload_dir: Path = Field(Path(".reportqa/uploads"), description="Where POST /documents keeps uploaded reports.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest report POST /documents accepts.")
 
 
@@ -73,6 +72,23 @@ class ReadingSettings(BaseSettings):
     soffice_timeout_s: float = Field(
         120.0, gt=0, description="LibreOffice gets this long to convert one .doc/.wps before the file is skipped."
     )
+
+
+class FetchSettings(BaseSettings):
+    model_config = _group("REPORTQA_FETCH_")
+
+    timeout_s: float = Field(20.0, gt=0, le=600, description="`index add URL`: seconds to wait for a portal to answer.")
+    max_bytes: int = Field(
+        50_000_000, ge=1024, description="`index add URL`: larger downloads are stopped and the address skipped."
+    )
+    max_redirects: int = Field(5, ge=0, le=30, description="`index add URL`: redirects followed at most.")
+    max_attachments: int = Field(
+        5, ge=1, le=50, description="Attachments (.pdf/.doc/.docx/.wps) fetched from one page that is not a report."
+    )
+    min_report_chars: int = Field(
+        300, ge=1, description="A fetched page with less body text than this (or no 法治) is not a report itself."
+    )
+    user_agent: str = Field("reportqa/0.1 (report indexer)", description="User-Agent header of downloads.")
 
 
 class AnswerSettings(BaseSettings):
@@ -300,6 +316,7 @@ class Settings(BaseModel):
     index: IndexSettings = Field(default_factory=lambda: IndexSettings())
     reading: ReadingSettings = Field(default_factory=lambda: ReadingSettings())
     answer: AnswerSettings = Field(default_factory=lambda: AnswerSettings())
+    fetch: FetchSettings = Field(default_factory=lambda: FetchSettings())
     api: ApiSettings = Field(default_factory=lambda: ApiSettings())
     webhook: WebhookSettings = Field(default_factory=lambda: WebhookSettings())
     telegram: TelegramSettings = Field(default_factory=lambda: TelegramSettings())

@@ -47,6 +47,7 @@ class Metadata:
     town_code: str | None = None  # the MCA division code when the town is a listed one
     town_confidence: float | None = None  # the town model's share for the winning candidate (0–1)
     place_source: str | None = None  # "list": county/city/province from the division list; "text": read from the text
+    source_url: str | None = None  # the portal address a downloaded report came from (`reportqa index add URL`)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class Citation:
     province: str | None = None
     code: str | None = None  # the MCA division code of the town, when listed
     page: int | None = None  # the PDF page or image frame the quote starts on
+    source_url: str | None = None  # where the report was downloaded from, when it came from a portal
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""`POST /admin/reload` and `POST /documents`: keep a running server's index current without a restart.
+"""`POST /admin/reload`, `POST /documents` and `DELETE /documents/{doc_id}`: keep a running server's index current.
+
+An uploaded report's original file is kept with the index (`qa.kept_reports`), so it stays through restarts
+and rebuilds until it is deleted.
 
 Both sit behind the API key when one is set; without a key they answer loopback clients only.
 """
@@ -6,7 +9,7 @@ Both sit behind the API key when one is set; without a key they answer loopback 
 from __future__ import annotations
 
 import re
-import uuid
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -69,8 +72,14 @@ async def upload_document(
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise UnreadableDocument(f"{name} is over the {limit}-byte upload limit")
-    folder = services.settings.index.upload_dir / uuid.uuid4().hex[:8]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    target.write_bytes(data)
-    return await services.ingest(target)
+    with tempfile.TemporaryDirectory(prefix="reportqa-upload-") as folder:
+        target = Path(folder) / name
+        target.write_bytes(data)
+        return await services.ingest(target)
+
+
+@router.delete("/documents/{doc_id}", responses={**_ERRORS, 404: {"model": ErrorResponse}})
+async def delete_document(doc_id: str, request: Request, services: ServicesDep) -> dict[str, Any]:
+    """Remove a report from the index (and an uploaded one from the files kept with it), then hot-reload."""
+    _require_admin(request, services)
+    return await services.remove(doc_id)

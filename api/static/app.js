@@ -260,6 +260,10 @@ async function openCitation(c, link) {
     const meta = el("div", { class: "source-meta" },
       el("b", {}, `[${c.n}] ${p.town || "—"}`), ` · ${p.year || "—"} · ${p.section || "—"}`,
       el("br"), `${p.title || ""} (${c.source}${c.page ? ", " + pageLabel(c) : ""}, ${p.start}–${p.end})`, wholeLink(c));
+    if (p.source_url && /^https?:\/\//i.test(p.source_url)) {
+      meta.append(el("br"), "原文 · original: ",
+        el("a", { href: p.source_url, target: "_blank", rel: "noopener noreferrer", class: "source-url" }, p.source_url));
+    }
     const text = el("div", { class: "paragraph" },
       para.text.slice(0, a), el("mark", { class: "quote", "data-n": String(c.n) }, para.text.slice(a, b)),
       para.text.slice(b));

@@ -86,7 +86,7 @@ class ComposerBase:
         score = self.scores.get(row) if row is not None else None
         return Citation(
             n, d.doc_id, d.source, m.town, m.year, m.title, p.section, p.text, p.start, p.end,
-            round(score, 3) if score is not None else None, m.county, m.province, m.town_code, d.page_of(p.start),
+            round(score, 3) if score is not None else None, m.county, m.province, m.town_code, d.page_of(p.start), m.source_url,
         )
 
     def town_label(self, town: str | None, lang: str) -> str:

@@ -32,7 +32,7 @@ def own_index(tmp_path: Path) -> Path:
 
 def _settings(idx: Path, tmp_path: Path, interval: float = 0.1):  # type: ignore[no-untyped-def]
     s = settings_for(idx, "hash", state_db=tmp_path / "state.sqlite3")
-    return s.model_copy(update={"index": s.index.model_copy(update={"reload_interval_s": interval, "upload_dir": tmp_path / "up"})})
+    return s.model_copy(update={"index": s.index.model_copy(update={"reload_interval_s": interval})})
 
 
 def test_hot_reload_under_continuous_requests(own_index: Path, tmp_path: Path) -> None:
