@@ -302,8 +302,10 @@ class QAEngine:
         cites: list[Citation] = []
         texts: list[str] = []
         for i, a in enumerate(answers):
-            offset = len(cites)
-            kept = a.citations[:3]
+            offset = max((c.n for c in cites), default=0)
+            # Every citation the part's text refers to is kept, so each “…”[n] has its source.
+            marked = {int(n) for n in re.findall(r"\[(\d+)\]", a.answer)}
+            kept = [c for c in a.citations if c.n in marked] or list(a.citations[:3])
             cites += [replace(c, n=c.n + offset) for c in kept]
             body = _shift_markers(a.answer, offset)
             texts.append(f"{i + 1}) {body}")
