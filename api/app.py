@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import Engine, Services
 from api.errors import install_error_handlers
 from api.middleware import AccessLogMiddleware, ApiKeyMiddleware, BodyLimitMiddleware
-from api.routes import admin, chat, conversations, documents, health, openai_compat, web
+from api.routes import admin, chat, conversations, documents, health, indicators, openai_compat, review, web
 from api.webhooks.router import router as webhooks_router
 from qa.conversations import ConversationStore
 from qa.settings import Settings
@@ -23,7 +23,7 @@ from qa.settings import Settings
 # Paths that answer without the API key; the page too when `public_page` is on (it holds no data).
 OPEN_PATHS = ("/healthz",)
 PAGE_PATHS = ("/", "/favicon.ico")
-PAGE_PREFIXES = ("/static/",)
+PAGE_PREFIXES = ("/static/", "/report/")
 # Webhooks authenticate with each platform's own signature, never the API key.
 WEBHOOK_PREFIXES = ("/webhooks/",)
 
@@ -66,6 +66,8 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(conversations.router)
     app.include_router(documents.router)
+    app.include_router(review.router)
+    app.include_router(indicators.router)
     app.include_router(admin.router)
     app.include_router(openai_compat.router)
     app.include_router(web.router)
@@ -100,13 +102,15 @@ def create_app(
 
 
 def _offline_docs(app: FastAPI) -> None:
-    """/docs (Swagger UI) with its JavaScript and CSS from the pinned `swagger-ui-bundle` package, so the page
-    works with no internet; /redoc is off (it has no packaged assets)."""
+    """/docs (Swagger UI 5, which reads OpenAPI 3.1) with its JavaScript and CSS from the pinned `fastapi-offline`
+    package, so the page works with no internet; /redoc is off."""
+    from importlib.resources import files
+
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.responses import HTMLResponse
-    from swagger_ui_bundle import swagger_ui_path
 
-    app.mount("/docs-static", StaticFiles(directory=str(swagger_ui_path)), name="docs-static")
+    assets = files("fastapi_offline") / "static"
+    app.mount("/docs-static", StaticFiles(directory=str(assets)), name="docs-static")
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
@@ -115,7 +119,9 @@ def _offline_docs(app: FastAPI) -> None:
             title="reportqa API",
             swagger_js_url="/docs-static/swagger-ui-bundle.js",
             swagger_css_url="/docs-static/swagger-ui.css",
-            swagger_favicon_url="/docs-static/favicon-32x32.png",
+            swagger_favicon_url="/docs-static/favicon.png",
+            # No validator badge: it is an image from validator.swagger.io, unreachable on an intranet.
+            swagger_ui_parameters={"validatorUrl": None},
         )
 
 

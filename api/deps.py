@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from qa.conversations import ConversationStore, open_conversation_store
 from qa.errors import IndexNotFound, ReportQAError, UnreadableDocument
 from qa.settings import Settings
-from qa.types import Answer, Document, Filters, Turn
+from qa.types import Answer, Document, Filters, IndicatorRow, Review, Turn
 
 T = TypeVar("T")
 logger = logging.getLogger("reportqa.server")
@@ -37,6 +37,12 @@ class Engine(Protocol):
     def passage(self, doc_id: str, start: int, end: int) -> dict[str, Any]: ...
 
     def stats(self) -> dict[str, Any]: ...
+
+    def reviews(self) -> list[Review]: ...
+
+    def review(self, doc_id: str) -> Review: ...
+
+    def indicators(self) -> list[IndicatorRow]: ...
 
 
 def _load_error(exc: BaseException) -> ReportQAError:
@@ -162,6 +168,7 @@ class Services:
     async def ingest(self, path: Path) -> dict[str, Any]:
         """Add one uploaded report to the index, then reload; returns what was extracted."""
         from qa.corpus_index import CorpusIndex
+        from qa.documents import read_options
 
         engine = await self.engine()
         embedder = getattr(engine, "embedder", None)
@@ -171,6 +178,7 @@ class Services:
             report = await self.run(
                 CorpusIndex.add, [path], self.settings.index.path, embedder,
                 max_file_bytes=self.settings.index.max_upload_bytes,
+                reading=read_options(self.settings, max_bytes=self.settings.index.max_upload_bytes),
             )
             if report.skipped:
                 raise UnreadableDocument(report.skipped[0][1])
@@ -178,7 +186,31 @@ class Services:
         new_engine = await self.engine()
         doc = next((d for d in new_engine.documents() if d["source"] == path.name), None)
         return {"document": doc, "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-                "duplicates": [d for d, _ in report.duplicates]}
+                "duplicates": [d.dropped for d in report.duplicates]}
+
+    async def remove(self, doc_id: str) -> dict[str, Any]:
+        """Remove one report by id (an uploaded one leaves the kept files too), then reload."""
+        from qa.corpus_index import CorpusIndex
+
+        engine = await self.engine()
+        engine.document(doc_id)  # DocumentNotFound (404) before any work
+        embedder = getattr(engine, "embedder", None)
+        if embedder is None:
+            raise ReportQAError("this server's engine cannot remove documents")
+        async with self._ingest_lock:
+            report = await self.run(
+                CorpusIndex.remove, [doc_id], self.settings.index.path, embedder, index_kind=self.settings.index.kind
+            )
+            await self.reload()
+        return {
+            "removed": doc_id,
+            "documents": report.documents,
+            "uploaded": bool(report.forgotten),
+            "note": None
+            if report.forgotten
+            else "this report comes from the corpus folder: delete its file there too, or the next "
+            "`reportqa index build` indexes it again",
+        }
 
     def close(self) -> None:
         """Release the pool and the store this instance opened; a later start opens them afresh."""

@@ -58,6 +58,8 @@ class CitationOut(BaseModel):
     county: str | None = Field(None, description="The town's county or district.")
     province: str | None = Field(None, description="The town's province.")
     code: str | None = Field(None, description="The town's MCA division code, when the town is listed.")
+    page: int | None = Field(None, description="The PDF page or image frame the quote starts on (1-based).")
+    source_url: str | None = Field(None, description="The portal address the report was downloaded from, if any.")
 
 
 class ValueOut(BaseModel):
@@ -113,6 +115,7 @@ class DocumentSummary(BaseModel):
     year: int | None = None
     date: str | None = None
     title: str | None = None
+    source_url: str | None = None
 
 
 class DocumentList(BaseModel):
@@ -190,3 +193,90 @@ class OpenAIChatRequest(BaseModel):
     messages: list[OpenAIMessage] = Field(..., min_length=1)
     stream: bool = False
     filters: FiltersIn | None = Field(None, description="reportqa extension: restrict to a town and/or year.")
+
+
+class PartOut(BaseModel):
+    """One required part of a report: present with the heading or passage that shows it, or missing with why."""
+
+    part: Literal["measures", "shortcomings", "leader_duty", "plan", "other"]
+    present: bool
+    citation: CitationOut | None = Field(None, description="The heading or passage; quote == text[start:end].")
+    via: str | None = Field(None, description="heading, structure or passage: how the part was found.")
+    reason: str | None = Field(None, description="Why a missing part is missing.")
+
+
+class ReviewOut(BaseModel):
+    """One report checked against the five contents of the annual report and the publication deadline."""
+
+    doc_id: str
+    source: str
+    town: str | None
+    county: str | None
+    year: int | None
+    date: str | None = Field(None, description="The published date read from the report (metadata).")
+    deadline: str | None = Field(None, description="The deadline: REPORTQA_REVIEW_DEADLINE of the following year.")
+    on_time: bool | None = Field(None, description="date <= deadline; null when the date or year is unknown.")
+    timeliness: Literal["on_time", "late", "no_date", "no_year"]
+    parts: dict[str, PartOut] = Field(..., description="measures, shortcomings, leader_duty, plan, other.")
+
+
+class ReviewList(BaseModel):
+    parts: list[str]
+    count: int
+    reviews: list[ReviewOut]
+
+
+class IndicatorDef(BaseModel):
+    key: str
+    label_zh: str
+    label_en: str
+    unit: str = Field(..., description="The usual unit; a report's figure carries its own.")
+
+
+class StatedValue(BaseModel):
+    value: float
+    unit: str
+    citation: CitationOut
+
+
+class IndicatorValueOut(BaseModel):
+    """A report's figure: null value with `conflicts` when the report states it twice with different values."""
+
+    value: float | None
+    unit: str
+    qualifier: str | None = Field(None, description="余, 多, 近, 超过 … as the report words it.")
+    citation: CitationOut | None
+    conflicts: list[StatedValue] = []
+
+
+class IndicatorRowOut(BaseModel):
+    doc_id: str
+    town: str | None
+    county: str | None
+    year: int | None
+    values: dict[str, IndicatorValueOut] = Field(..., description="By indicator key; absent when not said.")
+
+
+class TrendPoint(BaseModel):
+    year: int
+    doc_id: str
+    value: float
+    unit: str
+    citation: CitationOut
+
+
+class TrendOut(BaseModel):
+    """One indicator of one town across the years it has reports for."""
+
+    town: str
+    key: str
+    label_zh: str
+    label_en: str
+    points: list[TrendPoint]
+    change: float = Field(..., description="Last year's value minus the first year's.")
+
+
+class IndicatorTable(BaseModel):
+    indicators: list[IndicatorDef]
+    rows: list[IndicatorRowOut]
+    trends: list[TrendOut]

@@ -3,7 +3,8 @@
     ask latency p50/p95 in-process (question-embedding cache cleared before each question)
     index build seconds excluding model load
     serve peak RSS while answering the dev questions over HTTP
-plus the figures of the other bench modules when they are present.
+plus the figures of the other bench modules when they are present (bench.ocr_doc: OCR pages/s, one .doc
+conversion, a no-change rebuild with a scan and a .doc).
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def main() -> None:
         idx = bench_build(work)
         bench_ask(idx)
         bench_serve_rss(idx)
-        for name in ("bench.http_load", "bench.ingest_formats", "bench.incremental", "bench.parse_scale"):
+        for name in ("bench.http_load", "bench.ingest_formats", "bench.incremental", "bench.parse_scale",
+                     "bench.ocr_doc", "bench.near_duplicates"):
             try:
                 mod = importlib.import_module(name)
             except ImportError:

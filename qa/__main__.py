@@ -2,4 +2,5 @@
 
 from qa.cli import main
 
-main()
+if __name__ == "__main__":  # not when a spawned worker (the build's near-duplicate search) imports it
+    main()

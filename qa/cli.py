@@ -45,7 +45,10 @@ def render_answer(a: Answer) -> str:
         town = f"{c.town}{place}" if c.town and place and "（" not in c.town else c.town
         where = " · ".join(x for x in (town, f"{c.year}" if c.year else None, c.section) if x)
         score = f" · relevance {c.score:.2f}" if c.score is not None else ""
-        lines.append(f"[{c.n}] {where}{score}\n    {c.source} [{c.start}:{c.end}] “{c.quote}”")
+        page = f" p.{c.page}" if c.page else ""
+        lines.append(f"[{c.n}] {where}{score}\n    {c.source}{page} [{c.start}:{c.end}] “{c.quote}”")
+        if c.source_url:
+            lines.append(f"    {c.source_url}")
     if a.related:
         lines.append("related (not an answer):")
         for c in a.related:
@@ -84,6 +87,7 @@ def index_build(
     On Ray (pip install 'reportqa[ray]'): reportqa index build ~/reports/ --embed-with ray --ray-address 10.0.0.5:6379
     """
     from qa.corpus_index import CorpusIndex
+    from qa.documents import read_options
     from qa.engine import build_embedder, embedder_from_settings
 
     s = _settings(index)
@@ -110,6 +114,7 @@ def index_build(
         report = CorpusIndex.build(
             roots, s.index.path, embedder, max_file_bytes=s.index.max_file_bytes, progress=_progress,
             warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind, shard_docs=s.index.shard_docs,
+            reading=read_options(s, on_page=_ocr_progress),
         )
     except ReportQAError as e:
         _fail(e.message)
@@ -127,12 +132,22 @@ def index_build(
 
 
 def _summary(report: Any, path: Path, extra: str = "") -> None:
+    kept = f"{len(report.kept)} uploaded report{'s' if len(report.kept) != 1 else ''} kept; " if report.kept else ""
     typer.echo(
         f"indexed {report.documents} documents, {report.passages} passages, {report.claims} claims; "
         f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, {report.removed} removed; "
-        f"{report.embedded} passages embedded, {report.reused} reused; {len(report.skipped)} skipped, "
+        f"{kept}{report.embedded} passages embedded, {report.reused} reused; {len(report.skipped)} skipped, "
         f"{len(report.duplicates)} duplicates; {report.seconds:.1f}s{extra} → {path}"
     )
+    if report.kept:
+        typer.echo(f"  kept (added with `index add` or POST /documents): {', '.join(report.kept)}")
+    for source in report.forgotten:
+        typer.echo(f"  {source}: removed, and dropped from the uploaded reports kept with the index")
+    for source in report.corpus_removed:
+        typer.echo(
+            f"  {source}: removed from the index, but it comes from a corpus folder; delete the file there too, "
+            "or the next `reportqa index build` indexes it again"
+        )
 
 
 def _progress(done: int, total: int) -> None:
@@ -146,28 +161,67 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
+def _ocr_progress(name: str, done: int, total: int) -> None:
+    """One line per OCR'd page, so a long scan shows it is moving."""
+    typer.echo(f"OCR {name}: page {done}/{total}", err=True)
+
+
 @index_app.command("add")
 def index_add(
-    paths: Annotated[list[Path], typer.Argument(help="Report files or folders to add or replace.")],
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Report files or folders, or portal addresses (http/https), to add or replace.")
+    ] = None,
+    urls: Annotated[Path | None, typer.Option("--urls", help="A file of portal addresses, one a line (# comments).")] = None,
     index: IndexOpt = None,
 ) -> None:
-    """Add or replace documents in the index; only their new text is embedded.
+    """Add or replace documents in the index; only their new text is embedded. The files are kept with the index.
 
-    Example: reportqa index add ~/reports/2025/新桥镇.docx
+    A portal address downloads the report page, or the attachment (.pdf/.doc/.docx) a page links to, and the
+    address is kept as the report's source_url, shown with its citations. An address that gives no report is
+    skipped with its reason; the rest are still added. Timeouts and limits: REPORTQA_FETCH_*.
+
+    Examples: reportqa index add ~/reports/2025/新桥镇.docx
+              reportqa index add https://www.example.gov.cn/zwgk/t20250301_1.html --urls more_reports.txt
     """
+    import tempfile
+
     from qa.corpus_index import CorpusIndex
+    from qa.documents import read_options
     from qa.engine import embedder_from_settings
+    from qa.portal import fetch_all, is_url, read_url_list
 
     s = _settings(index)
+    items = list(paths or [])
     try:
-        report = CorpusIndex.add(
-            paths, s.index.path, embedder_from_settings(s), max_file_bytes=s.index.max_file_bytes,
-            progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
-        )
+        addresses = [p for p in items if is_url(p)] + (read_url_list(urls) if urls else [])
     except ReportQAError as e:
         _fail(e.message)
         return
+    local = [Path(p) for p in items if not is_url(p)]
+    if not addresses and not local:
+        _fail("give report files, folders or portal addresses to add (or --urls FILE)")
+    with tempfile.TemporaryDirectory(prefix="reportqa-fetch-") as tmp:
+        fetched, skipped = fetch_all(addresses, s.fetch, Path(tmp)) if addresses else ([], [])
+        for url, reason in skipped:
+            typer.echo(f"warning: skipped {reason}" if reason.startswith(url) else f"warning: skipped {url}: {reason}", err=True)
+        for f in fetched:
+            via = f" (linked from {f.url})" if f.source_url != f.url else ""
+            typer.echo(f"downloaded {f.source_url}{via} → {f.source}")
+        if not fetched and not local:
+            _fail(f"none of the {len(addresses)} addresses gave a report; see the reasons above")
+        roots = local + ([Path(tmp)] if fetched else [])
+        try:
+            report = CorpusIndex.add(
+                roots, s.index.path, embedder_from_settings(s), max_file_bytes=s.index.max_file_bytes,
+                progress=_progress, warn=lambda m: typer.echo(f"warning: {m}", err=True), index_kind=s.index.kind,
+                source_urls={f.source: f.source_url for f in fetched}, reading=read_options(s, on_page=_ocr_progress),
+            )
+        except ReportQAError as e:
+            _fail(e.message)
+            return
     _summary(report, s.index.path)
+    if skipped:
+        typer.echo(f"{len(skipped)} of {len(addresses)} addresses skipped (reasons above)")
 
 
 @index_app.command("remove")
@@ -194,6 +248,16 @@ def index_remove(
 LOW_CONFIDENCE = 0.6
 
 
+def _status_line(kind: str, item: Any) -> str:
+    """One kept, skipped or duplicate entry of the manifest as `index status` prints it."""
+    if kind == "duplicates" and isinstance(item, list) and len(item) == 4:
+        dropped, kept, similarity, reason = item
+        return f"{dropped}: the same report as {kept} (similarity {similarity:.2f}); kept {kept}: {reason}"
+    if kind == "skipped" and isinstance(item, list) and len(item) == 2:
+        return f"{item[0]}: {item[1]}"
+    return str(item)
+
+
 @index_app.command("status")
 def index_status(
     index: IndexOpt = None,
@@ -218,12 +282,12 @@ def index_status(
     built = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.created))
     counts = ", ".join(f"{v} {k}" for k, v in m.counts.items())
     typer.echo(f"index {root}\nbuilt {built} with embedder {m.embedder} ({m.dim} dimensions): {counts}")
-    for extra_key in ("skipped", "duplicates"):
+    for extra_key in ("kept", "skipped", "duplicates"):
         items = m.extra.get(extra_key) or []
         if items:
             typer.echo(f"{extra_key}: {len(items)}")
             for it in items[:20]:
-                typer.echo(f"  {it}")
+                typer.echo(f"  {_status_line(extra_key, it)}")
     by_place: dict[str, dict[str, list[int | None]]] = {}
     for d in docs:
         md = d.get("metadata", {})
@@ -252,6 +316,19 @@ def index_status(
         parts = [md.get("town") or "?", md.get("county") or "?", md.get("city") or "-", md.get("province") or "?",
                  md.get("town_code") or "no code", f"{c:.2f}" if c >= 0 else "-", str(md.get("year") or "?"), d.get("source", "")]
         typer.echo(flag + " · ".join(parts))
+    ocr = sorted((d for d in docs if d.get("ocr_confidence") is not None), key=lambda d: d["ocr_confidence"])
+    if ocr:
+        floor = s.reading.ocr_min_confidence
+        typer.echo(f"\nOCR'd reports, mean recognition score (LOW below {floor:.2f}, REPORTQA_OCR_MIN_CONFIDENCE):")
+        for d in ocr:
+            flag = "  LOW " if d["ocr_confidence"] < floor else "      "
+            typer.echo(f"{flag}{d['ocr_confidence']:.3f} · {d.get('source', '')}")
+        poor = sum(1 for d in ocr if d["ocr_confidence"] < floor)
+        if poor:
+            typer.echo(
+                f"{poor} OCR'd report(s) marked LOW: their text may hold misread characters. Check their quotes, "
+                "and rescan them at 300 dpi or ask for the Word original."
+            )
     if low:
         typer.echo(
             f"\n{low} report(s) marked LOW: their town is uncertain or their county/province was not confirmed by the "
@@ -329,6 +406,113 @@ def serve(
     s = _settings(index)
     # The app writes its own structured access log; uvicorn's would print every request twice.
     uvicorn.run(create_app(s), host=host or s.api.host, port=port or s.api.port, log_level="info", access_log=False)
+
+
+@app.command()
+def review(
+    doc_id: Annotated[str | None, typer.Argument(help="One report's doc_id (default: every report).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print GET /review's JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Check each report for the five required parts and the publication deadline (REPORTQA_REVIEW_DEADLINE).
+
+    Example: reportqa review            (a towns × parts grid; ✓ present, ✗ missing)
+             reportqa review --json     (every part with its citation or the reason it is missing)
+    """
+    from qa.types import REPORT_PARTS
+
+    s = _settings(index)
+    try:
+        engine = _engine(s)
+        reviews = [engine.review(doc_id)] if doc_id else engine.reviews()
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    if as_json:
+        body = reviews[0].to_dict() if doc_id else {
+            "parts": list(REPORT_PARTS), "count": len(reviews), "reviews": [r.to_dict() for r in reviews]}
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=1))
+        return
+    typer.echo(render_reviews(reviews, detail=doc_id is not None))
+
+
+def render_reviews(reviews: list[Any], detail: bool = False) -> str:
+    """A towns × parts grid (✓/✗) with the deadline verdict; with detail, each part's citation or reason."""
+    from qa.types import REPORT_PARTS
+
+    lines = ["town\tyear\t" + "\t".join(REPORT_PARTS) + "\tpublished"]
+    for r in reviews:
+        marks = "\t".join("✓" if p.present else "✗" for p in r.parts)
+        when = {"on_time": f"{r.date} ≤ {r.deadline}", "late": f"{r.date} > {r.deadline} (late)",
+                "no_date": f"no published date (due {r.deadline})", "no_year": "no report year"}[r.timeliness]
+        lines.append(f"{r.town or '?'}\t{r.year or '?'}\t{marks}\t{when}")
+        if detail:
+            for p in r.parts:
+                if p.citation is not None:
+                    c = p.citation
+                    lines.append(f"  {p.part}: ✓ ({p.via}) {c.source} [{c.start}:{c.end}] “{c.quote}”")
+                else:
+                    lines.append(f"  {p.part}: ✗ {p.reason}")
+    return "\n".join(lines)
+
+
+@app.command()
+def indicators(
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Write the table as CSV (UTF-8 with BOM).")] = None,
+    xlsx_file: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook (sheet 2: quotes).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print GET /indicators' JSON.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """The standard figures of every report (行政处罚案件数, 普法宣传资料份数 …), one row per report.
+
+    Example: reportqa indicators --xlsx indicators.xlsx
+             reportqa indicators --csv indicators.csv
+             reportqa indicators              (each report's figures with their quotes)
+    """
+    from qa.indicator_files import to_csv, to_xlsx
+    from qa.indicators import indicators_json
+
+    s = _settings(index)
+    try:
+        engine = _engine(s)
+        rows = engine.indicators()
+    except ReportQAError as e:
+        _fail(e.message)
+        return
+    try:
+        if csv_file:
+            csv_file.write_bytes(to_csv(rows))
+            typer.echo(f"wrote {len(rows)} reports to {csv_file}")
+        if xlsx_file:
+            xlsx_file.write_bytes(to_xlsx(rows))
+            typer.echo(f"wrote {len(rows)} reports to {xlsx_file}")
+    except OSError as e:
+        _fail(f"cannot write {e.filename}: {e.strerror}; choose a writable path")
+        return
+    if as_json:
+        typer.echo(json.dumps(indicators_json(rows), ensure_ascii=False, indent=1, default=str))
+    elif not (csv_file or xlsx_file):
+        typer.echo(render_indicators(rows))
+
+
+def render_indicators(rows: list[Any]) -> str:
+    """Each report's stated figures with their quotes; conflicting statements are listed, not merged."""
+    from qa.indicators import BY_KEY
+
+    lines: list[str] = []
+    for r in rows:
+        lines.append(f"{r.town or '?'} {r.year or '?'} ({r.doc_id})")
+        for key, v in r.values.items():
+            label = BY_KEY[key].label_zh
+            if v.citation is not None and v.value is not None:
+                shown = int(v.value) if v.value == int(v.value) else v.value
+                lines.append(f"  {label}: {shown}{v.unit} “{v.citation.quote}” [{v.citation.start}:{v.citation.end}]")
+            else:
+                stated = "; ".join(f"{int(x) if x == int(x) else x}{u} “{c.quote}”" for x, u, c in v.conflicts)
+                lines.append(f"  {label}: conflicting figures, not merged: {stated}")
+        if not r.values:
+            lines.append("  (no standard figure stated)")
+    return "\n".join(lines)
 
 
 @app.command("eval")

@@ -78,7 +78,9 @@ def _citation(d: dict[str, Any]) -> Citation:
         score=d.get("score"),
         county=d.get("county"),
         province=d.get("province"),
+        source_url=d.get("source_url"),
         code=d.get("code"),
+        page=d.get("page"),
     )
 
 

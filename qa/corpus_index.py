@@ -10,11 +10,14 @@ import contextlib
 import errno
 import hashlib
 import json
+import multiprocessing
 import pickle
 import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
@@ -45,8 +48,11 @@ from qa.errors import (
     IndexWriteError,
     ReportQAError,
 )
+from qa.formats import ReadOptions
+from qa.kept_reports import KeptReports
 from qa.lexical import BM25Builder, BM25Index, Tokenizer
 from qa.metadata import split_label, town_core
+from qa.near_duplicates import Duplicate, Item, Signature, Signer, find_duplicates, find_signed, stated_apart
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
 from qa.places import to_simplified
 from qa.types import Claim, Document, Metadata, Passage, Span, content_id
@@ -97,6 +103,20 @@ def corpus_fingerprint(paths: list[Path]) -> str:
     return files_fingerprint(list(iter_report_files(paths)))
 
 
+def build_fingerprint(paths: list[Path], index_path: Path) -> str:
+    """The corpus fingerprint with the index's kept (uploaded) reports: changes when either does."""
+    kept = KeptReports(index_path).files()
+    if not kept:
+        return corpus_fingerprint(paths)
+    return files_fingerprint(list(iter_report_files(paths)) + [(f, "kept:" + s) for f, s in kept])
+
+
+def with_kept(files: list[tuple[Path, str]], kept: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """Corpus files plus the kept reports; a kept report replaces a corpus file of the same source."""
+    sources = {s for _, s in kept}
+    return [(f, s) for f, s in files if s not in sources] + kept
+
+
 @dataclass
 class BuildReport:
     """What `build` did, for the CLI summary and the API."""
@@ -108,7 +128,10 @@ class BuildReport:
     reused: int = 0
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # uploaded/added reports read from the index's store
+    forgotten: list[str] = field(default_factory=list)  # kept reports a removal dropped from the store
+    corpus_removed: list[str] = field(default_factory=list)  # removed reports that come from a corpus folder
     encodings: dict[str, str] = field(default_factory=dict)
     index_dir: str = ""
     added: int = 0
@@ -213,6 +236,50 @@ def translate_write_errors(index_path: Path) -> Iterator[None]:
         raise EmbedderUnavailable(f"{e}; the previous index is untouched") from e
 
 
+def shard_duplicates(shards: list[Path], scratch: Path) -> list[Duplicate]:
+    """Near-duplicates among the reports of a build's parsed shards, read one shard at a time.
+
+    Per report only its signature (`qa.near_duplicates.Signature`, about 1 KB) stays in memory; its shingle
+    hashes go to a file in `scratch`, read back only for the candidate pairs the LSH proposes.
+    """
+    signer = Signer()
+    signatures: list[Signature] = []
+    offsets = [0]
+    path = scratch / "shingles.i64"
+    try:
+        with open(path, "wb") as out:
+            for shard in shards:
+                with open(shard, "rb") as fh:
+                    batch, _ = pickle.load(fh)
+                for pd in batch:
+                    d = pd.document
+                    sig, hashes = signer.sign(Item(d.source, d.text, d.encoding, d.metadata.town, d.metadata.year))
+                    signatures.append(sig)
+                    out.write(hashes.tobytes())
+                    offsets.append(offsets[-1] + hashes.nbytes)
+                del batch
+        with open(path, "rb") as fh:
+
+            def shingle_hashes(i: int) -> np.ndarray:
+                fh.seek(offsets[i])
+                return np.frombuffer(fh.read(offsets[i + 1] - offsets[i]), dtype=np.int64)
+
+            return find_signed(signatures, shingle_hashes, signer.p)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def near_duplicates_in_shards(shards: list[Path], scratch: Path) -> list[Duplicate]:
+    """`shard_duplicates` in a short-lived worker process, so the LSH search's memory goes back to the system
+    before pass two instead of staying in the build's heap (+65 MB of peak at 1k reports when run in-process);
+    in this process when a worker cannot be started."""
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return pool.submit(shard_duplicates, shards, scratch).result()
+    except (OSError, BrokenProcessPool):
+        return shard_duplicates(shards, scratch)
+
+
 class PreviousVectors:
     """The current index's vectors by content key, when it was made by the same embedder; read row by row."""
 
@@ -245,6 +312,16 @@ class PreviousVectors:
     def close(self) -> None:
         """Drop the previous index before the new one is built."""
         self._rows, self._index = {}, None
+
+
+def manifest_extra(index_path: Path, report: BuildReport, kind: str) -> dict[str, Any]:
+    """The manifest's account of a build or update: skipped files, near-duplicates, kept uploads, index kind."""
+    return {
+        "skipped": report.skipped,
+        "duplicates": [d.as_row() for d in report.duplicates],
+        "kept": sorted((KeptReports(index_path).sources() | set(report.kept)) - set(report.forgotten)),
+        "index_kind": kind,
+    }
 
 
 class CorpusIndex:
@@ -343,18 +420,24 @@ class CorpusIndex:
         warn: Callable[[str], None] | None = None,
         index_kind: IndexKind = "auto",
         shard_docs: int | None = None,
+        reading: ReadOptions | None = None,
     ) -> BuildReport:
         """Read every report under `paths`, embed only what changed, and publish a new version atomically.
 
         `index_kind` chooses the vector index (REPORTQA_INDEX_KIND); 'auto' picks by the number of passages.
         `shard_docs` reports are parsed, embedded and tokenised together (REPORTQA_INDEX_SHARD_DOCS).
+        `reading` bounds OCR and LibreOffice and says where their results are cached.
         """
         t0 = time.perf_counter()
-        files = report_files(paths)
-        report = BuildReport()
+        store = KeptReports(index_path)
+        kept = store.files()
+        files = with_kept(report_files(paths), kept)
+        report = BuildReport(kept=[s for _, s in kept])
         previous = cls._previous_sources(index_path)
         current: dict[str, str] = {}
-        batches = cls._parse_batches(files, report, max_file_bytes, warn, overrides_for(paths), current, shard_docs)
+        batches = cls._parse_batches(
+            files, report, max_file_bytes, warn, overrides_for(paths), current, shard_docs, store.source_urls(), reading
+        )
 
         def empty() -> ReportQAError:
             return EmptyCorpus(
@@ -363,7 +446,10 @@ class CorpusIndex:
                 + "; add reports (.txt, .md, .docx, .pdf, .html) and run `reportqa index build` again"
             )
 
-        cls._write(batches, index_path, embedder, report, corpus_fingerprint(paths), progress, index_kind, empty)
+        fingerprint = build_fingerprint(paths, index_path)
+        cls._write(batches, index_path, embedder, report, fingerprint, progress, index_kind, empty, dedupe=True, warn=warn)
+        for d in report.duplicates:
+            current.pop(d.dropped, None)
         report.added = sum(1 for s in current if s not in previous)
         report.updated = sum(1 for s, d in current.items() if s in previous and previous[s] != d)
         report.unchanged = sum(1 for s, d in current.items() if previous.get(s) == d)
@@ -382,19 +468,26 @@ class CorpusIndex:
         progress: Progress | None = None,
         warn: Callable[[str], None] | None = None,
         index_kind: IndexKind = "auto",
+        reading: ReadOptions | None = None,
+        source_urls: dict[str, str] | None = None,
     ) -> BuildReport:
-        """Add or replace (same source) documents in an existing index; only new text is embedded."""
+        """Add or replace (same source) documents in an existing index; only new text is embedded.
+
+        Each added report's original file is kept in the index's store (`qa.kept_reports`), so later builds
+        keep it too; `source_urls` (source → address) records where a downloaded report came from.
+        """
         t0 = time.perf_counter()
         if not index_path.exists():
             raise IndexNotFound(f"no index at {index_path}; run `reportqa index build` first")
         report = BuildReport()
         files = report_files(paths)
-        new = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths))
+        new = cls._collect(files, report, max_file_bytes, warn, overrides_for(paths), source_urls or {}, reading)
         from qa.index_update import StoredIndex
 
         stored = StoredIndex.open(index_path, embedder)
         if stored is not None:
             cls._add_in_place(stored, new, embedder, report, warn, progress, index_kind)
+            cls._keep_added(index_path, files, report, source_urls)
             report.seconds = time.perf_counter() - t0
             return report
         existing = cls._previous_parsed(index_path) or []
@@ -409,10 +502,13 @@ class CorpusIndex:
                 report.updated += 1
             by_source[pd.document.source] = pd
         merged = cls._dedupe(list(by_source.values()), report, warn)
+        indexed = {pd.document.source for pd in merged}
+        report.kept = [pd.document.source for pd in new if pd.document.source in indexed]
         cls._write(
             _chunks(merged), index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(merged))),
             progress, index_kind,
         )
+        cls._keep_added(index_path, files, report, source_urls)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -432,20 +528,37 @@ class CorpusIndex:
             drop = {i for i, src in zip(stored.doc_ids, stored.sources, strict=True) if {i, src, Path(src).name} & wanted}
             report = BuildReport(removed=len(drop), unchanged=len(stored.doc_ids) - len(drop))
             cls._check_removal(selectors, report)
+            store = cls._forget_removed(
+                index_path, {src for i, src in zip(stored.doc_ids, stored.sources, strict=True) if i in drop}, report
+            )
             left = sorted(set(stored.doc_ids) - drop)
             with translate_write_errors(index_path):
                 stored.rewrite([], drop, embedder, report, "incremental:" + content_id(*left), None, index_kind)
+            store.forget(set(report.forgotten))
             report.seconds = time.perf_counter() - t0
             return report
         existing = cls._previous_parsed(index_path) or []
         keep = [pd for pd in existing if not ({pd.document.doc_id, pd.document.source, Path(pd.document.source).name} & wanted)]
         report = BuildReport(removed=len(existing) - len(keep), unchanged=len(keep))
         cls._check_removal(selectors, report)
+        store = cls._forget_removed(
+            index_path, {pd.document.source for pd in existing} - {pd.document.source for pd in keep}, report
+        )
         cls._write(
             _chunks(keep), index_path, embedder, report, "incremental:" + content_id(*sorted(current_ids(keep))), None, index_kind
         )
+        store.forget(set(report.forgotten))
         report.seconds = time.perf_counter() - t0
         return report
+
+    @staticmethod
+    def _forget_removed(index_path: Path, removed: set[str], report: BuildReport) -> KeptReports:
+        """Which removed reports were kept uploads (forgotten from the store after the write) and which come from a
+        corpus folder; the store, for the caller to forget them once the new version is published."""
+        store = KeptReports(index_path)
+        report.forgotten = sorted(removed & store.sources())
+        report.corpus_removed = sorted(removed - set(report.forgotten))
+        return store
 
     @staticmethod
     def _check_removal(selectors: list[str], report: BuildReport) -> None:
@@ -467,7 +580,12 @@ class CorpusIndex:
         progress: Progress | None,
         index_kind: IndexKind,
     ) -> None:
-        """Append new reports and drop the versions they replace (same source), from the stored rows."""
+        """Append new reports and drop the versions they replace (same source), from the stored rows.
+
+        Near-duplicates as in a build: the new reports are compared with each other and with the stored reports
+        that could be the same report (those not stating another town or year), whose text is read from their
+        rows; whichever copy is richest stays, so a stored report may be dropped in favour of a new one.
+        """
         by_source = dict(zip(stored.sources, stored.doc_ids, strict=True))
         drop: set[str] = set()
         fresh = []
@@ -482,20 +600,59 @@ class CorpusIndex:
                 report.updated += 1
                 drop.add(old)
             fresh.append(pd)
+        dropped_sources: set[str] = set()
+        if fresh:
+            items = [
+                Item(pd.document.source, pd.document.text, pd.document.encoding, pd.document.metadata.town, pd.document.metadata.year)
+                for pd in fresh
+            ]
+            doc_id_of: dict[str, str] = {}
+            for line, doc_id in zip(stored.doc_lines, stored.doc_ids, strict=True):
+                if doc_id in drop:
+                    continue
+                row = json.loads(line)
+                meta = row.get("metadata") or {}
+                item = Item(row["source"], row["text"], row.get("encoding", ""), meta.get("town"), meta.get("year"))
+                if any(not stated_apart(item, it) for it in items[: len(fresh)]):
+                    items.append(item)
+                    doc_id_of[item.key] = doc_id
+            found = find_duplicates(items)
+            cls._record_duplicates(found, report, warn)
+            dropped_sources = {d.dropped for d in found}
+            drop |= {doc_id_of[s] for s in dropped_sources if s in doc_id_of}
         seen = {i: src for i, src in zip(stored.doc_ids, stored.sources, strict=True) if i not in drop}
         out = []
         for pd in fresh:
             d = pd.document
-            if d.doc_id in seen:
-                report.duplicates.append((d.source, seen[d.doc_id]))
-                if warn:
-                    warn(f"skipped {d.source}: duplicate of {seen[d.doc_id]}")
+            if d.source in dropped_sources:
+                continue
+            if d.doc_id in seen:  # the same text under another source, kept apart only by an override
+                cls._record_duplicates([Duplicate(d.source, seen[d.doc_id], 1.0, "the same text")], report, warn)
+                dropped_sources.add(d.source)
                 continue
             seen[d.doc_id] = d.source
             out.append(pd)
+        report.kept = [pd.document.source for pd in new if pd.document.source not in dropped_sources]
         fingerprint = "incremental:" + content_id(*sorted(seen))
         with translate_write_errors(stored.path):
             stored.rewrite(out, drop, embedder, report, fingerprint, progress, index_kind)
+
+    @staticmethod
+    def _keep_added(
+        index_path: Path, files: list[tuple[Path, str]], report: BuildReport, source_urls: dict[str, str] | None
+    ) -> None:
+        """Keep the original file of every added report that is indexed in the index's store."""
+        store = KeptReports(index_path)
+        file_of = {s: f for f, s in files}
+        for source in report.kept:
+            store.keep(file_of[source], source, (source_urls or {}).get(source))
+
+    @staticmethod
+    def _record_duplicates(found: list[Duplicate], report: BuildReport, warn: Callable[[str], None] | None) -> None:
+        for d in found:
+            report.duplicates.append(d)
+            if warn:
+                warn(f"skipped {d.dropped}: the same report as {d.kept} (similarity {d.similarity:.2f}); kept {d.kept}: {d.reason}")
 
     @classmethod
     def _collect(
@@ -505,8 +662,12 @@ class CorpusIndex:
         max_file_bytes: int,
         warn: Callable[[str], None] | None,
         overrides: dict[str, dict[str, Any]],
+        source_urls: dict[str, str],
+        reading: ReadOptions | None = None,
     ) -> list[ParsedDocument]:
-        return [pd for batch in cls._parse_batches(files, report, max_file_bytes, warn, overrides, {}) for pd in batch]
+        """Every readable report of `files`, near-duplicates dropped (for updates: a few reports, held in memory)."""
+        batches = cls._parse_batches(files, report, max_file_bytes, warn, overrides, {}, None, source_urls, reading)
+        return cls._dedupe([pd for batch in batches for pd in batch], report, warn)
 
     @staticmethod
     def _parse_batches(
@@ -517,27 +678,28 @@ class CorpusIndex:
         overrides: dict[str, dict[str, Any]],
         sources: dict[str, str],
         shard_docs: int | None = None,
+        source_urls: dict[str, str] | None = None,
+        reading: ReadOptions | None = None,
     ) -> Iterator[list[ParsedDocument]]:
-        """Readable reports, SHARD_DOCS at a time, each text once; `sources` collects source → doc id."""
-        seen: dict[str, str] = {}
+        """Readable reports, SHARD_DOCS at a time; `sources` collects source → doc id.
+
+        Near-duplicates are not dropped here: `_write(dedupe=True)` finds them over all reports after its parse pass.
+        """
+        source_urls = source_urls or {}
         batch: list[ParsedDocument] = []
         for f, source in files:
             try:
-                pd = read_document(f, source, max_bytes=max_file_bytes)
+                pd = read_document(f, source, max_bytes=max_file_bytes, options=reading)
             except ReportQAError as e:
                 report.skipped.append((source, e.message))
                 if warn:
                     warn(f"skipped {e.message}")
                 continue
             pd = apply_override(pd, overrides)
+            if source in source_urls:
+                pd = with_metadata(pd, replace(pd.document.metadata, source_url=source_urls[source]))
             d = pd.document
             report.encodings[source] = d.encoding
-            if d.doc_id in seen:
-                report.duplicates.append((d.source, seen[d.doc_id]))
-                if warn:
-                    warn(f"skipped {d.source}: duplicate of {seen[d.doc_id]}")
-                continue
-            seen[d.doc_id] = d.source
             sources[d.source] = d.doc_id
             batch.append(pd)
             if len(batch) >= (shard_docs or SHARD_DOCS):
@@ -550,19 +712,15 @@ class CorpusIndex:
     def _dedupe(
         parsed: list[ParsedDocument], report: BuildReport, warn: Callable[[str], None] | None
     ) -> list[ParsedDocument]:
-        """The same text twice (or in two formats with identical text) is indexed once."""
-        seen: dict[str, str] = {}
-        out = []
-        for pd in parsed:
-            d = pd.document
-            if d.doc_id in seen:
-                report.duplicates.append((d.source, seen[d.doc_id]))
-                if warn:
-                    warn(f"skipped {d.source}: duplicate of {seen[d.doc_id]}")
-                continue
-            seen[d.doc_id] = d.source
-            out.append(pd)
-        return out
+        """One report in several files (two formats, a title line added) is indexed once, in its richest format."""
+        items = [
+            Item(pd.document.source, pd.document.text, pd.document.encoding, pd.document.metadata.town, pd.document.metadata.year)
+            for pd in parsed
+        ]
+        found = find_duplicates(items)
+        dropped = {d.dropped for d in found}
+        CorpusIndex._record_duplicates(found, report, warn)
+        return [pd for pd in parsed if pd.document.source not in dropped]
 
     @classmethod
     def _write(
@@ -575,13 +733,18 @@ class CorpusIndex:
         progress: Progress | None,
         index_kind: IndexKind = "auto",
         empty: Callable[[], ReportQAError] | None = None,
+        *,
+        dedupe: bool = False,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         """Stream the documents into a new version directory and publish it.
 
         Pass one pickles each batch of parsed documents to a shard in the staging directory and counts what
-        needs embedding. Pass two reads one shard at a time: it writes its JSON rows, embeds its new passages
-        (reusing the previous version's vectors by content key), stores its vectors as a shard file and adds
-        its BM25 postings. Then FAISS is trained on a sample and filled shard by shard. Peak memory is one
+        needs embedding; with `dedupe` it also keeps each report's near-duplicate signature (`qa.near_duplicates`,
+        about 1 KB) and writes its shingle hashes to a file, and after the pass finds the near-duplicate reports.
+        Pass two reads one shard at a time, skipping the dropped copies: it writes its JSON rows, embeds its new
+        passages (reusing the previous version's vectors by content key), stores its vectors as a shard file and
+        adds its BM25 postings. Then FAISS is trained on a sample and filled shard by shard. Peak memory is one
         shard plus the final structures; a build killed anywhere leaves only a staging directory behind.
         """
         try:
@@ -590,7 +753,9 @@ class CorpusIndex:
             raise IndexWriteError(f"cannot create the index at {index_path.parent} ({e.strerror or e}); check the path and permissions") from e
         try:
             with translate_write_errors(index_path):
-                final = cls._stream(staging, batches, index_path, embedder, report, fingerprint, progress, index_kind, empty)
+                final = cls._stream(
+                    staging, batches, index_path, embedder, report, fingerprint, progress, index_kind, empty, dedupe, warn
+                )
         except BaseException:
             discard(staging)
             raise
@@ -608,24 +773,49 @@ class CorpusIndex:
         progress: Progress | None,
         index_kind: IndexKind,
         empty: Callable[[], ReportQAError] | None,
+        dedupe: bool = False,
+        warn: Callable[[str], None] | None = None,
     ) -> Path:
         work = staging / ".shards"
         work.mkdir()
         reuse = PreviousVectors(index_path, embedder)
         shards: list[Path] = []
-        towns: set[str] = set()
-        n_docs = n_passages = n_claims = n_todo = 0
+        # per report, in order: source, doc id, town, passages, passages to embed, claims
+        stats: list[tuple[str, str, str | None, int, int, int]] = []
         for batch in batches:
             keys = [[content_id(embedder.name, embed_text(p)) for p in pd.passages] for pd in batch]
-            n_todo += sum(1 for ks in keys for k in ks if k not in reuse)
-            n_docs += len(batch)
-            n_passages += sum(len(ks) for ks in keys)
-            n_claims += sum(len(pd.claims) for pd in batch)
-            towns.update(pd.document.metadata.town for pd in batch if pd.document.metadata.town)
+            for pd, ks in zip(batch, keys, strict=True):
+                d = pd.document
+                to_embed = sum(1 for k in ks if k not in reuse)
+                stats.append((d.source, d.doc_id, d.metadata.town, len(ks), to_embed, len(pd.claims)))
             shard = work / f"parsed-{len(shards):06d}.pickle"
             with open(shard, "wb") as fh:
                 pickle.dump((batch, keys), fh, protocol=pickle.HIGHEST_PROTOCOL)
             shards.append(shard)
+            del batch
+        dropped: set[str] = set()
+        if dedupe and len(stats) > 1:
+            found = near_duplicates_in_shards(shards, work)
+            cls._record_duplicates(found, report, warn)
+            dropped = {d.dropped for d in found}
+        first_of: dict[str, str] = {}
+        towns: set[str] = set()
+        n_docs = n_passages = n_claims = n_todo = 0
+        for source, doc_id, town, passages_n, todo_n, claims_n in stats:
+            if source in dropped:
+                continue
+            if doc_id in first_of:  # the same text under another source, kept apart only by an override
+                cls._record_duplicates([Duplicate(source, first_of[doc_id], 1.0, "the same text")], report, warn)
+                dropped.add(source)
+                continue
+            first_of[doc_id] = source
+            n_docs += 1
+            n_passages += passages_n
+            n_todo += todo_n
+            n_claims += claims_n
+            if town:
+                towns.add(town)
+        del stats, first_of
         if n_docs == 0:
             raise empty() if empty else EmptyCorpus("no documents to index; add reports and run `reportqa index build`")
         dim = embedder.dim
@@ -643,6 +833,10 @@ class CorpusIndex:
                 with open(shard, "rb") as shard_fh:
                     batch, keys = pickle.load(shard_fh)
                 shard.unlink()
+                if dropped:
+                    kept = [(pd, ks) for pd, ks in zip(batch, keys, strict=True) if pd.document.source not in dropped]
+                    batch, keys = [pd for pd, _ in kept], [ks for _, ks in kept]
+                    del kept
                 passages = [p for pd in batch for p in pd.passages]
                 flat_keys = [k for ks in keys for k in ks]
                 cls._write_rows(batch, flat_keys, docs_fh, passages_fh, claims_fh)
@@ -681,7 +875,7 @@ class CorpusIndex:
             fingerprint=fingerprint,
             format_version=FORMAT_VERSION,
             counts={"documents": n_docs, "passages": n_passages, "claims": n_claims},
-            extra={"skipped": report.skipped, "duplicates": report.duplicates, "index_kind": kind},
+            extra=manifest_extra(index_path, report, kind),
         )
         final = publish(staging, index_path, manifest)
         report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
@@ -733,6 +927,7 @@ class CorpusIndex:
             for row in read_jsonl(resolve(index_path) / "documents.jsonl"):
                 row.pop("paragraphs", None)
                 row["metadata"] = _metadata_from_dict(row["metadata"])
+                row["page_starts"] = tuple(row.get("page_starts") or ())
                 out.append(Document(**row))
             return out
         except (OSError, ValueError, KeyError, TypeError):
@@ -746,6 +941,7 @@ class CorpusIndex:
         out = []
         for d in cls._previous_documents(index_path):
             pd = parse_text(d.text, d.source, d.encoding)
+            pd = replace(pd, document=replace(pd.document, page_starts=d.page_starts, ocr_confidence=d.ocr_confidence))
             out.append(with_metadata(pd, d.metadata))
         return out
 
@@ -764,7 +960,7 @@ class CorpusIndex:
         m = read_manifest(index_path) if index_path.exists() else None
         if m is None or m.embedder != embedder_name or m.format_version != FORMAT_VERSION:
             return False
-        return m.fingerprint == corpus_fingerprint(paths)
+        return m.fingerprint == build_fingerprint(paths, index_path)
 
     # ---- loading --------------------------------------------------------------------------------------
 
@@ -802,6 +998,7 @@ class CorpusIndex:
             for row in read_jsonl(d / "documents.jsonl"):
                 paras = row.pop("paragraphs")
                 row["metadata"] = _metadata_from_dict(row["metadata"])
+                row["page_starts"] = tuple(row.get("page_starts") or ())
                 doc = Document(**row)
                 documents.append(doc)
                 paragraphs[doc.doc_id] = [tuple(p) for p in paras]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.claims import find_claims
 from qa.errors import UnreadableDocument
-from qa.formats import extract
+from qa.formats import ReadOptions, extract
 from qa.metadata import extract_metadata
+from qa.settings import Settings
 from qa.structure import Structure, parse_structure
 from qa.types import Claim, Document, Passage, content_id
 
@@ -56,12 +57,34 @@ def parse_text(text: str, source: str, encoding: str) -> ParsedDocument:
     return ParsedDocument(doc, structure, passages, tuple(claims))
 
 
-def read_document(path: Path, source: str, max_bytes: int = 50_000_000) -> ParsedDocument:
-    """Read one report file (.txt .md .docx .pdf .html); UnreadableDocument says why it cannot be used."""
-    extracted = extract(path, max_bytes=max_bytes)
+def read_options(
+    settings: Settings, *, max_bytes: int | None = None, on_page: Callable[[str, int, int], None] | None = None
+) -> ReadOptions:
+    """How to read files under these settings: OCR page cap, LibreOffice timeout, the cache beside the index."""
+    return ReadOptions(
+        max_bytes=settings.index.max_file_bytes if max_bytes is None else max_bytes,
+        cache_dir=settings.cache_dir(),
+        ocr_max_pages=settings.reading.ocr_max_pages,
+        soffice_timeout_s=settings.reading.soffice_timeout_s,
+        on_page=on_page,
+    )
+
+
+def read_document(
+    path: Path, source: str, max_bytes: int = 50_000_000, options: ReadOptions | None = None
+) -> ParsedDocument:
+    """Read one report file (.txt .md .docx .doc .wps .pdf .html, scans and photos); UnreadableDocument says why not."""
+    extracted = extract(path, max_bytes=max_bytes, options=options)
     parsed = parse_text(extracted.text, source, extracted.encoding)
     if not parsed.passages:
         raise UnreadableDocument(f"{source}: no report text found (only page furniture or blank lines)")
+    if extracted.page_starts or extracted.ocr_confidence is not None:
+        parsed = replace(
+            parsed,
+            document=replace(
+                parsed.document, page_starts=extracted.page_starts, ocr_confidence=extracted.ocr_confidence
+            ),
+        )
     m = parsed.document.metadata
     # The page's own title and date (HTML meta, Word properties) fill what the text did not say.
     if (extracted.title and not m.title) or (extracted.date and not m.date):

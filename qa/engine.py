@@ -6,6 +6,8 @@
     engine.document(doc_id) -> Document                          # DocumentNotFound
     engine.passage(doc_id, start, end) -> dict
     engine.stats() -> dict
+    engine.reviews() -> list[Review]; engine.review(doc_id) -> Review  # the five parts and the deadline (qa/review.py)
+    engine.indicators() -> list[IndicatorRow]                          # standard figures per report (qa/indicators.py)
 """
 
 from __future__ import annotations
@@ -19,13 +21,28 @@ from typing import Any
 from embeddings.base import Embedder, EmbeddingError
 from embeddings.factory import make_embedder
 from qa.answering import Composer
+from qa.bilingual import translate_words
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
 from qa.metadata import split_label, town_aliases
-from qa.question import ParsedQuestion, parse_question, region_variants, resolve_followup, town_matcher
+from qa.question import (
+    UNKNOWN_ENGLISH_WEIGHT,
+    ParsedQuestion,
+    TermGroup,
+    parse_question,
+    region_variants,
+    resolve_followup,
+    town_matcher,
+)
 from qa.retrieval import Retriever
 from qa.settings import Settings
-from qa.types import Answer, Citation, Document, Filters, Turn
+from qa.types import Answer, Citation, Document, Filters, IndicatorRow, Review, Turn
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# A word read through the general dictionary, not the domain glossary, counts for half as much.
+DICTIONARY_WEIGHT = 0.5
+_BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
+_EN_WORDS = re.compile(r"[a-z][a-z'\-]+")
 
 
 def embedder_from_settings(settings: Settings) -> Embedder:
@@ -102,6 +119,8 @@ class QAEngine:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._reviews: list[Review] | None = None
+        self._indicators: list[IndicatorRow] | None = None
         a = settings.answer
         self.retriever = Retriever(index, embedder, dense_weight=a.dense_weight, candidates=a.candidates)
         self.composer = Composer(
@@ -147,9 +166,39 @@ class QAEngine:
                 for v in region_variants(name):
                     regions.setdefault(v, name)
         pq = parse_question(question, self.index.towns, self.pinyin, self.index.tokenizer, regions)
+        if pq.lang == "en":
+            pq = self._english_words(pq)
         if missing:
             pq = replace(pq, regions=tuple(r for r in pq.regions if r not in missing), missing_regions=tuple(missing))
         return pq
+
+    def _english_words(self, pq: ParsedQuestion) -> ParsedQuestion:
+        """English words the glossary left untranslated, read through CC-CEDICT (qa/bilingual.py): the Chinese
+        words whose gloss they are and that the reports contain. Words still unknown stay as they were."""
+        unknown = [i for i, g in enumerate(pq.terms) if g.weight == UNKNOWN_ENGLISH_WEIGHT and not _CJK.search(g.forms[0])]
+        if not unknown:
+            return pq
+        order = {w: i for i, w in enumerate(_EN_WORDS.findall(pq.text.lower()))}
+        runs: list[list[int]] = []
+        for gi in sorted(unknown, key=lambda gi: order.get(pq.terms[gi].forms[0], 10**6)):
+            pos = order.get(pq.terms[gi].forms[0])
+            last = runs[-1][-1] if runs else None
+            if pos is not None and last is not None and order.get(pq.terms[last].forms[0]) == pos - 1:
+                runs[-1].append(gi)
+            else:
+                runs.append([gi])
+        terms: list[TermGroup | None] = list(pq.terms)
+        lexical = list(pq.lexical_query)
+        for run in runs:
+            words = [pq.terms[gi].forms[0] for gi in run]
+            for covered, forms in translate_words(words, lambda w: self.retriever.term_weight(TermGroup((w,))) > 0):
+                # The commonest sense first, so the group weighs what its least specific reading weighs.
+                by_idf = tuple(sorted(forms, key=lambda w: self.retriever.term_weight(TermGroup((w,)))))
+                terms[run[covered[0]]] = TermGroup(by_idf, DICTIONARY_WEIGHT)
+                for k in covered[1:]:
+                    terms[run[k]] = None
+                lexical += [t for f in forms for t in self.index.tokenizer.tokens(f)]
+        return replace(pq, terms=tuple(g for g in terms if g is not None), lexical_query=tuple(lexical))
 
     def plan(self, q: str, conversation: Sequence[Turn] = (), parsed: ParsedQuestion | None = None) -> ParsedQuestion:
         """The question read against the corpus, with a follow-up resolved against the previous turn
@@ -159,7 +208,17 @@ class QAEngine:
             last = conversation[-1]
             prev_text = last.answer.resolved_question or last.question
             previous = self.parse(prev_text)
-            pq = resolve_followup(pq, previous, last.answer.towns)
+            towns = list(last.answer.towns)
+            if _BOTH.search(q):
+                # "这两个镇哪个多?" after "A镇…?" and "那B镇呢?": the two are the towns of the last turns.
+                for turn in reversed(conversation[:-1]):
+                    if len(towns) >= 2:
+                        break
+                    towns += [t for t in turn.answer.towns if t not in towns]
+            pq = resolve_followup(pq, previous, towns)
+            if pq.intent == "compare" and len(pq.towns) == 1 and towns and pq.towns[0] not in towns:
+                # "和观湖街道比,哪个…更多?": the town named now against the town(s) of the last answer.
+                pq = replace(pq, towns=(*towns, *pq.towns))
         return pq
 
     def _listed_regions(self, question: str) -> list[str]:
@@ -208,6 +267,10 @@ class QAEngine:
         if conversation:
             pq = self.plan(q, conversation, parsed=pq)
         pq = self._corpus_intent(pq, q, conversation)
+        from qa.answers.trend import trend_answer  # year over year of one indicator (issue 15)
+
+        if (trend := trend_answer(pq, self.indicators())) is not None:
+            return replace(trend, question=q, resolved_question=pq.query_text if pq.query_text != pq.text else q)
         parts = split_compound(q)
         if len(parts) > 1 and pq.intent in ("fact", "list"):
             return self._ask_parts(q, parts, conversation, filters)
@@ -258,8 +321,10 @@ class QAEngine:
         cites: list[Citation] = []
         texts: list[str] = []
         for i, a in enumerate(answers):
-            offset = len(cites)
-            kept = a.citations[:3]
+            offset = max((c.n for c in cites), default=0)
+            # Every citation the part's text refers to is kept, so each “…”[n] has its source.
+            marked = {int(n) for n in re.findall(r"\[(\d+)\]", a.answer)}
+            kept = [c for c in a.citations if c.n in marked] or list(a.citations[:3])
             cites += [replace(c, n=c.n + offset) for c in kept]
             body = _shift_markers(a.answer, offset)
             texts.append(f"{i + 1}) {body}")
@@ -303,6 +368,7 @@ class QAEngine:
                     "year": m.year,
                     "date": m.date,
                     "title": m.title,
+                    "source_url": m.source_url,
                     "encoding": d.encoding,
                     "chars": len(d.text),
                     "passages": passages.get(d.doc_id, 0),
@@ -343,8 +409,34 @@ class QAEngine:
             "town": m.town,
             "year": m.year,
             "title": m.title,
+            "source_url": m.source_url,
             "paragraph": {"start": para[0], "end": para[1], "text": d.text[para[0] : para[1]]},
         }
+
+    # ---- review -----------------------------------------------------------------------------------------
+
+    def reviews(self) -> list[Review]:
+        """Every report checked for the five required parts and the publication deadline, by town and year."""
+        from qa.review import review_document
+
+        if self._reviews is None:
+            deadline = self.settings.review.deadline
+            docs = sorted(self.index.documents.values(), key=lambda d: (d.metadata.town or "", d.metadata.year or 0))
+            self._reviews = [review_document(d, deadline) for d in docs]
+        return list(self._reviews)
+
+    def indicators(self) -> list[IndicatorRow]:
+        """Every report's standard figures (qa/indicators.py), by town and year."""
+        from qa.indicators import indicator_rows
+
+        if self._indicators is None:
+            self._indicators = indicator_rows(list(self.index.documents.values()), self.index.claims_by_doc)
+        return list(self._indicators)
+
+    def review(self, doc_id: str) -> Review:
+        """The review of one report."""
+        self.document(doc_id)
+        return next(r for r in self.reviews() if r.doc_id == doc_id)
 
     def stats(self) -> dict[str, Any]:
         """Counts and provenance of the loaded index."""

@@ -70,3 +70,10 @@ class ConfigError(ReportQAError):
 class DocumentNotFound(ReportQAError):
     code = "document_not_found"
     status = 404
+
+
+class FetchFailed(ReportQAError):
+    """An address given to `reportqa index add URL` that gave no report; the message is the reason."""
+
+    code = "fetch_failed"
+    status = 422

@@ -37,6 +37,7 @@ from qa.corpus_index import (
     CorpusIndex,
     Progress,
     embed_text,
+    manifest_extra,
     row_doc_id,
 )
 from qa.documents import ParsedDocument
@@ -179,8 +180,7 @@ class StoredIndex:
         n_docs += len(new)
         n_passages = int(mask.sum()) + len(new_keys)
         n_claims += sum(len(pd.claims) for pd in new)
-        extra: dict[str, Any] = dict(self.manifest.extra)
-        extra["index_kind"] = kind
+        extra: dict[str, Any] = {**self.manifest.extra, **manifest_extra(self.path, report, kind)}
         manifest = Manifest(
             embedder=embedder.name,
             dim=dim,

@@ -173,6 +173,8 @@ class Gazetteer:
         """Town, county, city and province of a place code (a municipality's districts have no city)."""
         parts = {p.level: p for p in self.ancestors(code)}
         town, county, city, prov = (parts.get(k) for k in (TOWN, COUNTY, CITY, PROVINCE))
+        if town is not None and county is None and city is not None and town.parent == city.code:
+            county = city  # a prefecture with no counties (东莞市, 中山市) is its towns' county-level unit too
         return PlacePath(
             town=town.name if town else None,
             county=county.name if county else None,

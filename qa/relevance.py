@@ -148,12 +148,13 @@ def answer_row(
 
 
 def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
-    """Which claims answer a "how many" question: 几名 wants a head count, an open 多少 any figure but a rate."""
+    """Which claims answer a "how many" question: 几名 wants a head count, a rate question a percentage, an open
+    多少 any figure but a rate."""
     if "人" in pq.asked_units:
         asked = set(pq.asked_units)
         return lambda units: any(u in asked for u in units)
     if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
-        return lambda units: bool(units)
+        return lambda units: "%" in units  # a rate the report never states is not made up from its counts
     return lambda units: any(u != "%" for u in units)
 
 

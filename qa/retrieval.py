@@ -30,6 +30,19 @@ class Hit:
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
+class Swept(list[Hit]):
+    """A sweep's hits, and how many passages matched lexically (more than `limit` means some were not looked at)."""
+
+    def __init__(self, hits: Iterable[Hit], matching: int, limit: int) -> None:
+        super().__init__(hits)
+        self.matching = matching
+        self.limit = limit
+
+    @property
+    def truncated(self) -> bool:
+        return self.matching > self.limit
+
+
 class Retriever:
     """Scores passages for a parsed question, optionally within some documents."""
 
@@ -40,6 +53,8 @@ class Retriever:
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.candidates = candidates
+        # Lexically matching passages an aggregate or comparison looks at; beyond it the answer says so.
+        self.sweep_limit = 20_000
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._idf_cache: dict[str, float] = {}
@@ -185,9 +200,9 @@ class Retriever:
         self,
         pq: ParsedQuestion,
         doc_ids: Iterable[str] | None = None,
-        limit: int = 20_000,
+        limit: int | None = None,
         require_any: Sequence[str] | None = None,
-    ) -> list[Hit]:
+    ) -> Swept:
         """Every passage with a lexical match (up to `limit`, best BM25 first) plus the dense top-k, scored.
 
         Aggregates use this instead of a global top-k: a town qualifies on its own evidence, however many
@@ -195,14 +210,17 @@ class Retriever:
         With `require_any`, passages containing none of those forms are left out before they are scored
         (the aggregate discards them anyway), which keeps an aggregate over 10,000 reports cheap.
         """
+        limit = limit or self.sweep_limit
         allowed = self.rows_of(doc_ids)
         if allowed is not None and len(allowed) == 0:
-            return []
+            return Swept([], matching=0, limit=limit)
         rows: dict[int, float] = {}
+        matching = 0
         if pq.lexical_query:
             lex_all = self.index.bm25.scores(list(pq.lexical_query))
             pool = lex_all if allowed is None else lex_all[allowed]
             nz = np.flatnonzero(pool > 0)
+            matching = len(nz)
             if len(nz) > limit:
                 nz = nz[np.argsort(-pool[nz])[:limit]]
             top = float(pool[nz].max()) if len(nz) else 1.0
@@ -221,7 +239,7 @@ class Retriever:
             cov = self.coverage(pq, r)
             hits.append(Hit(r, cov + 0.3 * lex, 0.0, lex, cov))
         hits.sort(key=lambda h: -h.score)
-        return hits
+        return Swept(hits, matching=matching, limit=limit)
 
     def search(self, pq: ParsedQuestion, doc_ids: Iterable[str] | None = None, k: int | None = None) -> list[Hit]:
         """Fused hits, best first, among the given documents' passages."""

@@ -64,8 +64,43 @@ class IndexSettings(BaseSettings):
     reload_interval_s: float = Field(
         2.0, ge=0, description="How often `serve` checks for a new index version to hot-reload (0 = never)."
     )
-    upload_dir: Path = Field(Path(".reportqa/uploads"), description="Where POST /documents keeps uploaded reports.")
     max_upload_bytes: int = Field(20_000_000, ge=1, description="Largest report POST /documents accepts.")
+
+
+class ReadingSettings(BaseSettings):
+    model_config = _group("REPORTQA_")
+
+    cache_dir: Path | None = Field(
+        None,
+        description="Where OCR results and .doc/.wps conversions are cached by file content hash "
+        "(default: the index path + '.cache', e.g. .reportqa/index.cache).",
+    )
+    ocr_max_pages: int = Field(
+        50, ge=1, description="A scan with more pages to OCR is skipped with a message (OCR takes ~4.6 s a page)."
+    )
+    ocr_min_confidence: float = Field(
+        0.9, ge=0.0, le=1.0, description="`index status` flags OCR'd reports whose mean recognition score is lower."
+    )
+    soffice_timeout_s: float = Field(
+        120.0, gt=0, description="LibreOffice gets this long to convert one .doc/.wps before the file is skipped."
+    )
+
+
+class FetchSettings(BaseSettings):
+    model_config = _group("REPORTQA_FETCH_")
+
+    timeout_s: float = Field(20.0, gt=0, le=600, description="`index add URL`: seconds to wait for a portal to answer.")
+    max_bytes: int = Field(
+        50_000_000, ge=1024, description="`index add URL`: larger downloads are stopped and the address skipped."
+    )
+    max_redirects: int = Field(5, ge=0, le=30, description="`index add URL`: redirects followed at most.")
+    max_attachments: int = Field(
+        5, ge=1, le=50, description="Attachments (.pdf/.doc/.docx/.wps) fetched from one page that is not a report."
+    )
+    min_report_chars: int = Field(
+        300, ge=1, description="A fetched page with less body text than this (or no 法治) is not a report itself."
+    )
+    user_agent: str = Field("reportqa/0.1 (report indexer)", description="User-Agent header of downloads.")
 
 
 class AnswerSettings(BaseSettings):
@@ -245,6 +280,43 @@ class WebhookSettings(BaseSettings):
     outbound_backoff_s: float = Field(
         0.5, ge=0, description="First retry delay of a platform API call; it doubles on each retry."
     )
+    outbox_max_age_s: float = Field(
+        24 * 3600.0, gt=0, description="A reply not delivered this long after its message is dropped, with a log line."
+    )
+    outbox_retry_s: float = Field(
+        5.0, gt=0, description="Wait before the outbox tries an undelivered reply again; it doubles on each try."
+    )
+    outbox_max_retry_s: float = Field(300.0, gt=0, description="Longest wait between two tries of one reply.")
+    outbox_lease_s: float = Field(
+        60.0,
+        gt=0,
+        description="How long one process owns a pending reply; after a crash, another (or the restarted one) "
+        "resumes it once this has passed.",
+    )
+    outbox_poll_s: float = Field(1.0, gt=0, description="How often the outbox looks for replies that are due.")
+
+
+class ReviewSettings(BaseSettings):
+    model_config = _group("REPORTQA_REVIEW_")
+
+    deadline: str = Field(
+        "04-01",
+        description="Publication deadline as MM-DD of the year after the report year (the 督察工作规定 habit: 4月1日). "
+        "`reportqa review` and GET /review check each report's published date against it.",
+    )
+
+    @field_validator("deadline")
+    @classmethod
+    def _month_day(cls, v: str) -> str:
+        import datetime as dt
+
+        try:
+            dt.date(2024, int(v[:2]), int(v[3:5]))
+        except ValueError:
+            raise ValueError(f"REPORTQA_REVIEW_DEADLINE={v!r} is not a month-day such as 04-01") from None
+        if len(v) != 5 or v[2] != "-":
+            raise ValueError(f"REPORTQA_REVIEW_DEADLINE={v!r} is not a month-day such as 04-01")
+        return v
 
 
 class Settings(BaseModel):
@@ -254,13 +326,20 @@ class Settings(BaseModel):
 
     embedding: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
     index: IndexSettings = Field(default_factory=lambda: IndexSettings())
+    reading: ReadingSettings = Field(default_factory=lambda: ReadingSettings())
     answer: AnswerSettings = Field(default_factory=lambda: AnswerSettings())
+    fetch: FetchSettings = Field(default_factory=lambda: FetchSettings())
     api: ApiSettings = Field(default_factory=lambda: ApiSettings())
     webhook: WebhookSettings = Field(default_factory=lambda: WebhookSettings())
     telegram: TelegramSettings = Field(default_factory=lambda: TelegramSettings())
     feishu: FeishuSettings = Field(default_factory=lambda: FeishuSettings())
     dingtalk: DingTalkSettings = Field(default_factory=lambda: DingTalkSettings())
     wecom: WeComSettings = Field(default_factory=lambda: WeComSettings())
+    review: ReviewSettings = Field(default_factory=lambda: ReviewSettings())
+
+    def cache_dir(self) -> Path:
+        """Where OCR and conversion results are cached: REPORTQA_CACHE_DIR, else beside the index."""
+        return self.reading.cache_dir or self.index.path.with_name(self.index.path.name + ".cache")
 
     @field_validator("index", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ Ids derive from content, so rebuilding the same corpus yields the same ids.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -46,6 +47,7 @@ class Metadata:
     town_code: str | None = None  # the MCA division code when the town is a listed one
     town_confidence: float | None = None  # the town model's share for the winning candidate (0–1)
     place_source: str | None = None  # "list": county/city/province from the division list; "text": read from the text
+    source_url: str | None = None  # the portal address a downloaded report came from (`reportqa index add URL`)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,14 @@ class Document:
     text: str
     encoding: str
     metadata: Metadata
+    page_starts: tuple[int, ...] = ()
+    """Offset where each page (1, 2, ...) starts, for PDFs and images; empty for formats without pages."""
+    ocr_confidence: float | None = None
+    """Mean OCR recognition score (0-1) when some of the text was OCR'd."""
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page holding offset, or None for a document without pages."""
+        return bisect_right(self.page_starts, offset) if self.page_starts else None
 
     @staticmethod
     def make_id(text: str) -> str:
@@ -111,6 +121,8 @@ class Citation:
     county: str | None = None  # the town's place, from the division list where it is listed
     province: str | None = None
     code: str | None = None  # the MCA division code of the town, when listed
+    page: int | None = None  # the PDF page or image frame the quote starts on
+    source_url: str | None = None  # where the report was downloaded from, when it came from a portal
 
 
 @dataclass(frozen=True)
@@ -151,3 +163,71 @@ class Answer:
         d["related"] = [asdict(c) for c in self.related]
         d["values"] = [{"town": t, "value": v, "unit": u} for t, v, u in self.values]
         return d
+
+
+ReportPart = Literal["measures", "shortcomings", "leader_duty", "plan", "other"]
+REPORT_PARTS: tuple[ReportPart, ...] = ("measures", "shortcomings", "leader_duty", "plan", "other")
+
+
+@dataclass(frozen=True)
+class PartFinding:
+    """Whether a report has one of the five required parts, and the heading or passage that shows it.
+
+    `via` is "heading" (a heading's cue words), "structure" (an untitled top-level section before the
+    shortcomings, i.e. the year's work), or "passage" (a sentence dedicated to the part); `reason` says why a
+    missing part is missing.
+    """
+
+    part: ReportPart
+    present: bool
+    citation: Citation | None = None
+    via: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """One report checked against the five contents of the annual report and the publication deadline."""
+
+    doc_id: str
+    source: str
+    town: str | None
+    county: str | None
+    year: int | None
+    date: str | None
+    deadline: str | None
+    on_time: bool | None
+    timeliness: str
+    parts: tuple[PartFinding, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The review as plain JSON-able data (parts keyed by part name)."""
+        d = asdict(self)
+        d["parts"] = {f.part: asdict(f) for f in self.parts}
+        return d
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """One standard figure of one report: the value, its unit and the claim that states it.
+
+    `conflicts` holds every differing statement when the report gives the figure twice with different values;
+    `value` is then None (the figures are flagged, never averaged).
+    """
+
+    value: float | None
+    unit: str
+    citation: Citation | None
+    conflicts: tuple[tuple[float, str, Citation], ...] = ()
+    qualifier: str | None = None  # 余, 多, 近, 超过 … as the report words it
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One report's standard figures (qa/indicators.py), keyed by indicator; a key is absent when not said."""
+
+    doc_id: str
+    town: str | None
+    county: str | None
+    year: int | None
+    values: dict[str, IndicatorValue]

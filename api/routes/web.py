@@ -18,6 +18,12 @@ async def index() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
 
 
+@router.get("/report/{doc_id}", include_in_schema=False)
+async def report(doc_id: str) -> FileResponse:
+    """The whole report behind a citation, opened at its quote (`?start=&end=`); the page fetches the text itself."""
+    return FileResponse(STATIC_DIR / "report.html", media_type="text/html; charset=utf-8")
+
+
 @router.get("/favicon.ico", include_in_schema=False)
 async def favicon() -> FileResponse:
     """The page's icon (an SVG; browsers accept it at /favicon.ico too)."""

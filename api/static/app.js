@@ -150,11 +150,24 @@ function citeLink(c) {
   }, `[${c.n}]`);
 }
 
+function reportUrl(c) {
+  return `/report/${encodeURIComponent(c.doc_id)}?start=${c.start}&end=${c.end}#quote`;
+}
+
+function wholeLink(c) {
+  return el("a", { class: "whole", href: reportUrl(c), target: "_blank", rel: "noopener",
+    title: "Open the whole report at this quote" }, "全文 / whole report");
+}
+
+function pageLabel(c) {
+  return c.page ? `第${c.page}页 / p. ${c.page}` : "";
+}
+
 function citationList(citations) {
   const list = el("ol", { class: "citations" });
   for (const c of citations) {
-    const where = [c.town, c.year, c.section].filter(Boolean).join(" · ");
-    list.append(el("li", { value: String(c.n) }, citeLink(c), " ", where, " — ", el("q", {}, c.quote)));
+    const where = [c.town, c.year, c.section, pageLabel(c)].filter(Boolean).join(" · ");
+    list.append(el("li", { value: String(c.n) }, citeLink(c), " ", where, " — ", el("q", {}, c.quote), wholeLink(c)));
   }
   return list;
 }
@@ -246,7 +259,11 @@ async function openCitation(c, link) {
     const b = Math.min(para.text.length, p.end - para.start);
     const meta = el("div", { class: "source-meta" },
       el("b", {}, `[${c.n}] ${p.town || "—"}`), ` · ${p.year || "—"} · ${p.section || "—"}`,
-      el("br"), `${p.title || ""} (${c.source}, ${p.start}–${p.end})`);
+      el("br"), `${p.title || ""} (${c.source}${c.page ? ", " + pageLabel(c) : ""}, ${p.start}–${p.end})`, wholeLink(c));
+    if (p.source_url && /^https?:\/\//i.test(p.source_url)) {
+      meta.append(el("br"), "原文 · original: ",
+        el("a", { href: p.source_url, target: "_blank", rel: "noopener noreferrer", class: "source-url" }, p.source_url));
+    }
     const text = el("div", { class: "paragraph" },
       para.text.slice(0, a), el("mark", { class: "quote", "data-n": String(c.n) }, para.text.slice(a, b)),
       para.text.slice(b));

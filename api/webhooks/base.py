@@ -16,7 +16,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from fastapi import Request
@@ -34,7 +34,7 @@ from api.webhooks.chat_format import (
     too_long_text,
     unavailable_text,
 )
-from api.webhooks.dedup import Deliveries
+from api.webhooks.dedup import Deliveries, OutboxEntry
 from api.webhooks.outbound import DeliveryFailed, OutboundClient
 from api.webhooks.ratelimit import PerUserRateLimiter
 from qa.errors import ReportQAError
@@ -125,6 +125,17 @@ class IncomingMessage:
         """Who the rate limit counts."""
         return f"{self.platform}:{self.user_id}"
 
+    def to_json(self) -> dict[str, Any]:
+        """The message as a JSON object, as the outbox stores it."""
+        data = asdict(self)
+        data["extra"] = dict(self.extra)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> IncomingMessage:
+        """The message `to_json` stored."""
+        return cls(**data)
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -176,12 +187,24 @@ class WebhookAdapter(ABC, Generic[PayloadT]):
         )
 
     @abstractmethod
+    async def send_part(self, message: IncomingMessage, text: str, index: int) -> None:
+        """Send the `index`-th reply text to the message's chat; raises DeliveryFailed with the platform's error."""
+
     async def send(self, message: IncomingMessage, texts: list[str]) -> None:
-        """Send reply texts to the message's chat; raises DeliveryFailed with the platform's error."""
+        """Send reply texts to the message's chat, in order."""
+        for i, text in enumerate(texts):
+            await self.send_part(message, text, i)
 
 
 class WebhookService:
-    """Runs every adapter's pipeline and owns what they share: dedup, rate limit, background replies."""
+    """Runs every adapter's pipeline and owns what they share: dedup, rate limit, the outbox of replies.
+
+    A claimed delivery is stored as pending in the same transaction as the dedup claim, before the
+    platform gets its acknowledgement. The sender answers it, saves the reply texts, sends them part by
+    part (recording each), and deletes the entry once all are sent. A transient failure is tried again
+    with backoff; a process killed at any step leaves the entry pending, and the next process resumes
+    it once the lease has expired. Entries older than `outbox_max_age_s` are dropped with a log line.
+    """
 
     def __init__(
         self,
@@ -191,22 +214,35 @@ class WebhookService:
         ask: Ask,
         deliveries: Deliveries,
         outbound: OutboundClient,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.adapters = dict(adapters)
         self._ask = ask
         self._deliveries = deliveries
         self._outbound = outbound
+        self._clock = clock
         self._limiter = PerUserRateLimiter(settings.webhook.rate_limit_per_minute)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._working: set[tuple[str, str]] = set()
+        self._poller: asyncio.Task[None] | None = None
 
     def enabled(self, platform: str) -> bool:
         """Whether `platform` has an adapter with its secrets configured."""
         adapter = self.adapters.get(platform)
         return adapter is not None and adapter.enabled
 
+    def start(self) -> None:
+        """Start the outbox sender: replies left pending by an earlier process resume now."""
+        if self._poller is None:
+            self._poller = asyncio.ensure_future(self._poll())
+
+    async def outbox_depth(self) -> int:
+        """How many replies are pending in the outbox."""
+        return await asyncio.to_thread(self._deliveries.depth)
+
     async def handle(self, platform: str, request: Request) -> Response:
-        """Verify and parse a webhook request, start answering it in the background, and acknowledge."""
+        """Verify and parse a webhook request, store it in the outbox, start answering it, and acknowledge."""
         adapter = self.adapters.get(platform)
         try:
             if adapter is None or not adapter.enabled:
@@ -221,30 +257,104 @@ class WebhookService:
             return error_response(exc.status, exc.code, exc.message)
         message = delivery.message
         if message is not None:
-            if self._deliveries.claim(platform, message.delivery_id):
-                self._spawn(self._reply(adapter, message))
+            lease_s = self.settings.webhook.outbox_lease_s
+            if self._deliveries.claim(platform, message.delivery_id, message.to_json(), lease_s=lease_s):
+                entry = OutboxEntry(platform, message.delivery_id, message.to_json(), self._clock())
+                self._start_delivery(adapter, entry)
             else:
                 log.info("%s delivery %s already handled; not answering again", platform, message.delivery_id)
         return delivery.response
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(work)
+    def _start_delivery(self, adapter: WebhookAdapter[Any], entry: OutboxEntry) -> None:
+        key = (entry.platform, entry.delivery_id)
+        self._working.add(key)
+        task: asyncio.Task[None] = asyncio.ensure_future(self._deliver(adapter, entry))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _t: self._working.discard(key))
 
-    async def _reply(self, adapter: WebhookAdapter[Any], message: IncomingMessage) -> None:
-        try:
-            prepared = await adapter.prepare(message)
-            if prepared is None:
-                return
-            blocks = await self._reply_blocks(adapter, prepared)
-            await adapter.send(prepared, adapter.format(blocks))
-        except DeliveryFailed as exc:
-            log.error(
-                "%s reply to chat %s failed: %s", adapter.platform, message.chat_id, exc.detail
+    async def _poll(self) -> None:
+        """Lease and deliver every due entry not already being worked on here, every `outbox_poll_s`."""
+        hooks = self.settings.webhook
+        while True:
+            try:
+                due = await asyncio.to_thread(self._deliveries.due)
+                for platform, delivery_id in due:
+                    if (platform, delivery_id) in self._working:
+                        continue
+                    entry = await asyncio.to_thread(
+                        self._deliveries.lease, platform, delivery_id, hooks.outbox_lease_s
+                    )
+                    if entry is None:
+                        continue
+                    adapter = self.adapters.get(platform)
+                    if adapter is None or not adapter.enabled:
+                        await asyncio.to_thread(self._deliveries.finish, platform, delivery_id)
+                        log.warning(
+                            "%s reply for delivery %s dropped: the %s webhook is no longer configured",
+                            platform, delivery_id, platform,
+                        )
+                        continue
+                    self._start_delivery(adapter, entry)
+            except Exception:
+                log.exception("the webhook outbox could not be read; trying again in %g s", hooks.outbox_poll_s)
+            await asyncio.sleep(hooks.outbox_poll_s)
+
+    def _retry_delay_s(self, attempts: int) -> float:
+        hooks = self.settings.webhook
+        return float(min(hooks.outbox_retry_s * (2 ** min(attempts, 30)), hooks.outbox_max_retry_s))
+
+    async def _deliver(self, adapter: WebhookAdapter[Any], entry: OutboxEntry) -> None:
+        """Answer (unless already answered), send the parts not yet sent, and take the entry out of the outbox."""
+        store, hooks = self._deliveries, self.settings.webhook
+        key = (entry.platform, entry.delivery_id)
+        message = IncomingMessage.from_json(entry.message)
+        age_s = self._clock() - entry.created
+        if age_s > hooks.outbox_max_age_s:
+            await asyncio.to_thread(store.finish, *key)
+            log.warning(
+                "%s reply to chat %s dropped: not delivered in %.0f s (REPORTQA_WEBHOOK_OUTBOX_MAX_AGE_S=%g)",
+                adapter.platform, message.chat_id, age_s, hooks.outbox_max_age_s,
             )
+            return
+        try:
+            texts = list(entry.texts) if entry.texts is not None else None
+            if texts is None:
+                prepared = await adapter.prepare(message)
+                if prepared is None:
+                    await asyncio.to_thread(store.finish, *key)
+                    return
+                message = prepared
+                texts = adapter.format(await self._reply_blocks(adapter, message))
+                await asyncio.to_thread(store.save_texts, *key, message.to_json(), texts, hooks.outbox_lease_s)
+            for i in range(entry.parts_sent, len(texts)):
+                await adapter.send_part(message, texts[i], i)
+                if i + 1 < len(texts):
+                    await asyncio.to_thread(store.record_sent, *key, i + 1, hooks.outbox_lease_s)
+            # Marked sent (out of the outbox) right after the platform accepted the last part.
+            await asyncio.to_thread(store.finish, *key)
+        except DeliveryFailed as exc:
+            if exc.transient:
+                delay_s = self._retry_delay_s(entry.attempts)
+                log.error(
+                    "%s reply to chat %s failed: %s; trying again in %g s",
+                    adapter.platform, message.chat_id, exc.detail, delay_s,
+                )
+                await asyncio.to_thread(store.retry_later, *key, delay_s)
+            else:
+                log.error(
+                    "%s reply to chat %s failed: %s; not trying again",
+                    adapter.platform, message.chat_id, exc.detail,
+                )
+                await asyncio.to_thread(store.finish, *key)
+        except asyncio.CancelledError:
+            # Shutting down: the entry stays pending, and its lease is released so a restart resumes it at once.
+            store.retry_later(*key, 0.0)
+            raise
         except Exception:
-            log.exception("%s reply to chat %s failed", adapter.platform, message.chat_id)
+            delay_s = self._retry_delay_s(entry.attempts)
+            log.exception("%s reply to chat %s failed; trying again in %g s", adapter.platform, message.chat_id, delay_s)
+            await asyncio.to_thread(store.retry_later, *key, delay_s)
 
     async def _reply_blocks(self, adapter: WebhookAdapter[Any], message: IncomingMessage) -> list[str]:
         markup = adapter.markup
@@ -282,7 +392,11 @@ class WebhookService:
         return format_answer(answer, markup, limit=adapter.message_limit, measure=adapter.measure)
 
     async def aclose(self, timeout_s: float = 5.0) -> None:
-        """Let replies under way finish for up to `timeout_s`, cancel the rest, then release resources."""
+        """Let replies under way finish for up to `timeout_s`, cancel the rest (they stay pending), then release."""
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.wait({self._poller}, timeout=1.0)
+            self._poller = None
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=timeout_s)
             for task in pending:

@@ -94,6 +94,8 @@ def _source_line(citation: Citation, markup: Markup, chinese: bool) -> str:
         where.append(f"{citation.year}年" if chinese else str(citation.year))
     if citation.section:
         where.append(shorten(citation.section.split(" > ")[-1], SECTION_CHARS))
+    if citation.page:
+        where.append(f"第{citation.page}页" if chinese else f"p. {citation.page}")
     header = f"[{citation.n}] " + markup.bold(markup.escape(" · ".join(where)))
     quote = markup.italic(markup.escape(f"“{shorten(citation.quote, QUOTE_CHARS)}”"))
     return header + markup.line_break + quote

@@ -135,14 +135,13 @@ class DingTalkAdapter(WebhookAdapter[dict[str, Any]]):
             ),
         )
 
-    async def send(self, message: IncomingMessage, texts: list[str]) -> None:
+    async def send_part(self, message: IncomingMessage, text: str, index: int) -> None:
         """POST markdown to the sessionWebhook, re-checked against the allow-list."""
         url = message.reply_url or ""
         if not session_webhook_allowed(url, self.settings.dingtalk.allowed_webhook_hosts):
             raise DeliveryFailed("dingtalk", "the sessionWebhook is not on the allow-list")
         title = shorten(message.text, 20) or "reportqa"
-        for text in texts:
-            payload = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
-            body = await self.outbound.request_json("dingtalk", "POST", url, json=payload)
-            if body.get("errcode", 0) != 0:
-                raise DeliveryFailed("dingtalk", f"errcode {body.get('errcode')}: {body.get('errmsg')}", body=body)
+        payload = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+        body = await self.outbound.request_json("dingtalk", "POST", url, json=payload)
+        if body.get("errcode", 0) != 0:
+            raise DeliveryFailed("dingtalk", f"errcode {body.get('errcode')}: {body.get('errmsg')}", body=body)

@@ -194,19 +194,18 @@ class FeishuAdapter(WebhookAdapter[dict[str, Any]]):
             raise DeliveryFailed("feishu", f"code {code}: {body.get('msg')}", body=body)
         raise DeliveryFailed("feishu", "the tenant_access_token was rejected twice")
 
-    async def send(self, message: IncomingMessage, texts: list[str]) -> None:
-        """Reply to the user's message with text messages; `uuid` makes a resent reply idempotent."""
+    async def send_part(self, message: IncomingMessage, text: str, index: int) -> None:
+        """Reply to the user's message with a text message; `uuid` makes a resent part idempotent (Feishu's key)."""
         url = self._url(f"/open-apis/im/v1/messages/{message.message_id}/reply")
-        for i, text in enumerate(texts):
-            payload = {
-                "msg_type": "text",
-                "content": json.dumps({"text": text}, ensure_ascii=False),
-                "uuid": f"{message.delivery_id}-{i}"[:50],
-            }
+        payload = {
+            "msg_type": "text",
+            "content": json.dumps({"text": text}, ensure_ascii=False),
+            "uuid": f"{message.delivery_id}-{index}"[:50],
+        }
 
-            async def reply(token: str, payload: dict[str, str] = payload) -> dict[str, Any]:
-                return await self.outbound.request_json(
-                    "feishu", "POST", url, json=payload, headers={"Authorization": f"Bearer {token}"}
-                )
+        async def reply(token: str) -> dict[str, Any]:
+            return await self.outbound.request_json(
+                "feishu", "POST", url, json=payload, headers={"Authorization": f"Bearer {token}"}
+            )
 
-            await self._with_token(reply)
+        await self._with_token(reply)

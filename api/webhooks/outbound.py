@@ -47,16 +47,27 @@ def install_secret_redaction() -> None:
 
 
 class DeliveryFailed(Exception):
-    """A platform API call that failed for good; `detail` is the platform's own error, without secrets."""
+    """A platform API call that failed; `detail` is the platform's own error, without secrets.
+
+    `transient` failures (network errors, 429 and 5xx once this call's retries are spent) are worth
+    another try later; the others (a 4xx, an error code in the reply) are not.
+    """
 
     def __init__(
-        self, platform: str, detail: str, *, status: int | None = None, body: dict[str, Any] | None = None
+        self,
+        platform: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        body: dict[str, Any] | None = None,
+        transient: bool = False,
     ) -> None:
         super().__init__(f"{platform}: {detail}")
         self.platform = platform
         self.detail = detail
         self.status = status
         self.body = body
+        self.transient = transient
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any] | None:
@@ -166,7 +177,7 @@ class OutboundClient:
             if not isinstance(body, dict):
                 raise DeliveryFailed(platform, f"HTTP {response.status_code}: the reply is not a JSON object")
             return body
-        raise DeliveryFailed(platform, f"{failure} (after {self.retries + 1} attempts)")
+        raise DeliveryFailed(platform, f"{failure} (after {self.retries + 1} attempts)", transient=True)
 
 
 class CachedToken:

@@ -66,6 +66,8 @@ async def webhook_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Build the webhook service next to the app's services; finish or cancel replies at shutdown."""
     service = build_webhook_service(app.state.services)
     app.state.webhooks = service
+    if service is not None:
+        service.start()
     try:
         yield
     finally:

@@ -163,24 +163,21 @@ class TelegramAdapter(WebhookAdapter[dict[str, Any]]):
                 return True
         return False
 
-    async def send(self, message: IncomingMessage, texts: list[str]) -> None:
-        """sendMessage per text in HTML, the first one replying to the user's message."""
-        for i, text in enumerate(texts):
-            payload: dict[str, Any] = {
-                "chat_id": message.chat_id,
-                "text": text,
-                "parse_mode": "HTML",
-                "link_preview_options": {"is_disabled": True},
+    async def send_part(self, message: IncomingMessage, text: str, index: int) -> None:
+        """sendMessage in HTML, the first part replying to the user's message (Telegram has no idempotency key)."""
+        payload: dict[str, Any] = {
+            "chat_id": message.chat_id,
+            "text": text,
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+        }
+        if index == 0 and message.message_id is not None:
+            payload["reply_parameters"] = {
+                "message_id": int(message.message_id),
+                "allow_sending_without_reply": True,
             }
-            if i == 0 and message.message_id is not None:
-                payload["reply_parameters"] = {
-                    "message_id": int(message.message_id),
-                    "allow_sending_without_reply": True,
-                }
-            if message.extra.get("thread_id") is not None:
-                payload["message_thread_id"] = message.extra["thread_id"]
-            body = await self.outbound.request_json(
-                "telegram", "POST", self._method_url("sendMessage"), json=payload
-            )
-            if not body.get("ok"):
-                raise DeliveryFailed("telegram", str(body.get("description") or body))
+        if message.extra.get("thread_id") is not None:
+            payload["message_thread_id"] = message.extra["thread_id"]
+        body = await self.outbound.request_json("telegram", "POST", self._method_url("sendMessage"), json=payload)
+        if not body.get("ok"):
+            raise DeliveryFailed("telegram", str(body.get("description") or body))

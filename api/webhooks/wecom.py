@@ -208,16 +208,15 @@ class WeComAdapter(WebhookAdapter[WeComCallback]):
                 continue
             raise DeliveryFailed("wecom", f"errcode {code}: {body.get('errmsg')}", body=body)
 
-    async def send(self, message: IncomingMessage, texts: list[str]) -> None:
-        """message/send a text message per part to the user, as the app."""
+    async def send_part(self, message: IncomingMessage, text: str, index: int) -> None:
+        """message/send a text message to the user, as the app."""
         agent_id = self.settings.wecom.agent_id
         assert agent_id is not None
-        for text in texts:
-            await self._send_one(
-                {
-                    "touser": message.user_id,
-                    "msgtype": "text",
-                    "agentid": int(agent_id) if agent_id.isdigit() else agent_id,
-                    "text": {"content": text},
-                }
-            )
+        await self._send_one(
+            {
+                "touser": message.user_id,
+                "msgtype": "text",
+                "agentid": int(agent_id) if agent_id.isdigit() else agent_id,
+                "text": {"content": text},
+            }
+        )

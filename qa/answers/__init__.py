@@ -1,1 +1,1 @@
-"""Answer kinds that live in their own module (one file per kind; the older kinds are still in qa/answering.py)."""
+"""One module per answer kind, each a function (composer, plan, documents) -> Answer; qa/answering.py routes."""

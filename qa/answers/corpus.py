@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from qa.types import Answer, Citation, Document
 
 if TYPE_CHECKING:
-    from qa.answering import Composer
+    from qa.answers.base import ComposerBase as Composer
     from qa.question import ParsedQuestion
 
 CORPUS_Q = re.compile(
@@ -79,7 +79,7 @@ def corpus_answer(composer: Composer, pq: ParsedQuestion, within: tuple[str, ...
         if m.town_span is not None:
             s, e = m.town_span.start, m.town_span.end
             cites.append(Citation(n, d.doc_id, d.source, m.town, m.year, m.title, None, d.text[s:e], s, e,
-                                  None, m.county, m.province, m.town_code))
+                                  None, m.county, m.province, m.town_code, d.page_of(s), m.source_url))
             marker = f"[{n}]"
         else:
             marker = ""

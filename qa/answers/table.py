@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from qa.answers.aggregate import aggregate_answer
 from qa.types import Answer
 
 if TYPE_CHECKING:
-    from qa.answering import Composer
+    from qa.answers.base import ComposerBase as Composer
     from qa.question import ParsedQuestion
 
 
 def table_answer(composer: Composer, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
     """One row per qualifying town: value, unit and citation; `values` holds every row with a figure."""
-    agg = composer.aggregate(replace(pq, intent="aggregate", numeric=True), doc_ids)
+    agg = aggregate_answer(composer, replace(pq, intent="aggregate", numeric=True), doc_ids)
     if agg.kind == "not_found":
         return agg
     by_town = {t: (v, u) for t, v, u in agg.values}

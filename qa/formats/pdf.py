@@ -17,13 +17,13 @@ import math
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import median
 from typing import Any
 
 from qa.errors import UnreadableDocument
-from qa.formats.extracted import Extracted, trim
+from qa.formats.extracted import Extracted, ReadOptions, trim
 from qa.structure import heading_level
 
 _PDFIUM_LOCK = threading.Lock()
@@ -196,7 +196,8 @@ class PageLayout:
 
     def is_centered(self, line: PdfLine) -> bool:
         left_gap, right_gap = line.x0 - self.left, self.right - line.x1
-        return min(left_gap, right_gap) > line.size and abs(left_gap - right_gap) < line.size
+        # Over two ems each side: an indented first line two characters short of the margin is not centered.
+        return min(left_gap, right_gap) > 2 * line.size and abs(left_gap - right_gap) < line.size
 
     def spaced_apart(self, line: PdfLine, nxt: PdfLine) -> bool:
         """True when nxt sits lower than a wrapped line would (paragraph spacing)."""
@@ -264,17 +265,56 @@ def _title(meta_title: str, first_page: list[PdfLine], body_size: float) -> str 
     return "".join(run) or None
 
 
-def extract_pdf(path: Path) -> Extracted:
-    """Text layer of a PDF with page furniture dropped and wrapped lines rejoined."""
+def page_starts(text: str, pages: list[list[PdfLine]]) -> tuple[int, ...]:
+    """Where each page's first line begins in the joined text (an empty page starts where the next one does).
+
+    Lines keep their text when joined, in order, so each is found after the one before it.
+    """
+    starts: list[int | None] = []
+    pos = 0
+    for lines in pages:
+        first: int | None = None
+        for line in lines:
+            at = text.find(line.text, pos)
+            if at < 0:
+                continue
+            first = at if first is None else first
+            pos = at + len(line.text)
+        starts.append(first)
+    out: list[int] = []
+    following = len(text)
+    for start in reversed(starts):
+        following = start if start is not None else following
+        out.append(following)
+    out.reverse()
+    if out:
+        out[0] = 0
+    return tuple(out)
+
+
+def _open(pdfium: Any, path: Path) -> Any:
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise UnreadableDocument(
+                f"{path.name}: the PDF is password-protected; ask for an unprotected copy "
+                f"(or, knowing the password: qpdf --decrypt --password=PASSWORD '{path}' unlocked.pdf)"
+            ) from e
+        raise UnreadableDocument(
+            f"{path.name}: not a readable PDF (damaged or cut short: {e}); save or download it again"
+        ) from e
+
+
+def extract_pdf(path: Path, options: ReadOptions | None = None) -> Extracted:
+    """Text layer of a PDF with page furniture dropped and wrapped lines rejoined; pages without one are OCR'd."""
     import pypdfium2 as pdfium
 
+    from qa.formats import ocr
+
+    options = options or ReadOptions()
     with _PDFIUM_LOCK:
-        try:
-            pdf = pdfium.PdfDocument(str(path))
-        except pdfium.PdfiumError as e:
-            raise UnreadableDocument(
-                f"{path.name}: not a readable PDF (damaged or password-protected: {e}); save an unprotected copy"
-            ) from e
+        pdf = _open(pdfium, path)
         try:
             pages: list[list[PdfLine]] = []
             for index in range(len(pdf)):
@@ -289,19 +329,61 @@ def extract_pdf(path: Path) -> Extracted:
         finally:
             pdf.close()
     empty_pages = [i + 1 for i, lines in enumerate(pages) if not lines]
-    if len(empty_pages) == len(pages):
-        raise UnreadableDocument(f"{path.name}: no text layer (scanned?) — {OCR_HINT}")
+    score: float | None = None
+    if empty_pages:
+        ocr.check_page_cap(path.name, len(empty_pages), options.ocr_max_pages)
+        boxes = ocr.ocr_pages(
+            path.name, empty_pages, lambda n: _render(pdfium, path, n), ocr.OcrCache(options.cache_dir, path),
+            options.on_page,
+        )
+        for n, page_boxes in boxes.items():
+            pages[n - 1] = ocr.page_lines(page_boxes, n)
+        score = ocr.mean_score(boxes.values())
+        if len(empty_pages) == len(pages) and score is None:
+            raise ocr.no_text_found(path.name, len(pages))
+    extracted = lines_to_text(pages, meta_title)
+    if _is_garbled(extracted.text):
+        raise UnreadableDocument(f"{path.name}: the text layer is not Unicode (fonts without a ToUnicode map) — {OCR_HINT}")
+    warnings = list(extracted.warnings)
+    blank = [n for n in empty_pages if not pages[n - 1]]
+    if blank and len(blank) < len(pages):
+        shown = ", ".join(str(p) for p in blank[:10]) + (" …" if len(blank) > 10 else "")
+        warnings.insert(0, f"pages {shown} have neither a text layer nor text OCR could read")
+    return replace(
+        extracted,
+        encoding="pdf+ocr" if empty_pages else "pdf",
+        warnings=tuple(warnings),
+        ocr_pages=len(empty_pages),
+        ocr_confidence=score,
+    )
+
+
+def _render(pdfium: Any, path: Path, page_number: int) -> Any:
+    """One page as a PIL image at RENDER_DPI (PDFium under its lock)."""
+    from qa.formats.ocr import RENDER_DPI
+
+    with _PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            page = pdf[page_number - 1]
+            try:
+                return page.render(scale=RENDER_DPI / 72).to_pil()
+            finally:
+                page.close()
+        finally:
+            pdf.close()
+
+
+def lines_to_text(pages: list[list[PdfLine]], meta_title: str = "") -> Extracted:
+    """Pages of visual lines (from a text layer or OCR) to text: furniture dropped, paragraphs rejoined."""
     body, dropped = drop_page_furniture(pages)
     lines = [line for page_lines in body for line in page_lines]
     text = "\n".join(p for p in (trim(p) for p in join_lines(lines)) if p)
-    if _is_garbled(text):
-        raise UnreadableDocument(f"{path.name}: the text layer is not Unicode (fonts without a ToUnicode map) — {OCR_HINT}")
     warnings: list[str] = []
-    if empty_pages:
-        shown = ", ".join(str(p) for p in empty_pages[:10]) + (" …" if len(empty_pages) > 10 else "")
-        warnings.append(f"pages {shown} have no text layer (scanned?); their text is missing — {OCR_HINT}")
     if dropped:
         warnings.append(f"{dropped} running header, footer or page-number lines dropped")
     body_size = median(line.size for line in lines) if lines else 0.0
     first_page = next((p for p in body if p), [])
-    return Extracted(text, "pdf", _title(meta_title, first_page, body_size), None, tuple(warnings))
+    return Extracted(
+        text, "pdf", _title(meta_title, first_page, body_size), None, tuple(warnings), page_starts(text, body)
+    )

@@ -378,8 +378,12 @@ class WordReader:
         return "".join(run) or None
 
 
-def extract_docx(path: Path) -> Extracted:
-    """Text of a .docx in body order, with Word numbering as text markers, and its title."""
+def extract_docx(path: Path, name: str | None = None) -> Extracted:
+    """Text of a .docx in body order, with Word numbering as text markers, and its title.
+
+    `name` is the file to name in messages when path is a conversion of another file.
+    """
+    name = name or path.name
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from lxml.etree import XMLSyntaxError
@@ -388,14 +392,14 @@ def extract_docx(path: Path) -> Extracted:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as e:
         raise UnreadableDocument(
-            f"{path.name}: not a readable .docx (damaged, password-protected, or an old .doc renamed); "
-            f"open and save it again, or: libreoffice --headless --convert-to docx '{path.name}'"
+            f"{name}: not a readable .docx (damaged, password-protected, or an old .doc renamed); "
+            f"open and save it again, or: libreoffice --headless --convert-to docx --outdir '{path.parent}' '{path}'"
         ) from e
     reader = WordReader(document, read_numbering(document))
     reader.read_blocks(document.element.body, document)
     text = join_paragraphs(reader.lines)
     if not text:
-        raise UnreadableDocument(f"{path.name}: the Word document has no text (only images?); run OCR first")
+        raise UnreadableDocument(f"{name}: the Word document has no text (only images?); run OCR first")
     warnings: list[str] = []
     if reader.unnumbered_headings:
         warnings.append(
@@ -405,5 +409,5 @@ def extract_docx(path: Path) -> Extracted:
     if reader.text_boxes:
         warnings.append(f"{reader.text_boxes} text boxes were read after the paragraph that anchors them")
     core_title = trim(document.core_properties.title or "")
-    title = core_title if core_title and not core_title.lower().startswith("microsoft") else reader.title()
+    title = core_title if core_title and not core_title.lower().startswith(("microsoft", "word document")) else reader.title()
     return Extracted(text, "docx", title, None, tuple(warnings))

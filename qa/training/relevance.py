@@ -20,7 +20,7 @@ import argparse
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,9 @@ MODEL = Path(__file__).resolve().parents[1] / "data" / "relevance_model.json"
 CACHE = ROOT / ".reportqa" / "train-cache"
 
 
-def question_sets(kind: str) -> Iterator[tuple[str, dict[str, str], list[dict[str, Any]]]]:
-    """(name, {file name: text}, questions) of the development ('dev') or held-back ('held') sets."""
+def question_sets(kind: str, only: Sequence[str] = ()) -> Iterator[tuple[str, dict[str, str], list[dict[str, Any]]]]:
+    """(name, {file name: text}, questions) of the development ('dev') or held-back ('held') sets (`only` those
+    real sets, by folder name, when given)."""
     if kind == "dev":
         seed_questions = SHARED / "eval" / "seed_questions.jsonl"
         if seed_questions.exists():  # the shared dev set sits beside the checkout, not in it
@@ -51,6 +52,8 @@ def question_sets(kind: str) -> Iterator[tuple[str, dict[str, str], list[dict[st
             d = ROOT / "tests" / "data" / "eval" / name
             yield name, _json_texts(d), _questions(d / "questions.jsonl")
     for d in sorted(REAL.glob(f"{kind}[0-9]*")):
+        if only and d.name not in only:
+            continue
         if (d / "questions.jsonl").exists():
             yield f"real/{d.name}", _json_texts(d), _questions(d / "questions.jsonl")
 
@@ -89,14 +92,31 @@ def engine_for(name: str, texts: dict[str, str]) -> Any:
     return QAEngine.load(settings, embedder=embedder)
 
 
-def pairs(kind: str) -> tuple[list[list[float]], list[int], list[dict[str, Any]]]:
-    """Feature rows, labels, and per-decision records (question, type, doc, town, probability-ready rows)."""
-    from qa.types import Turn
+Pairs = tuple[list[list[float]], list[int], list[dict[str, Any]]]
 
+
+def pairs(kind: str, only: Sequence[str] = ()) -> Pairs:
+    """Feature rows, labels, and per-decision records (question, type, doc, town, probability-ready rows)."""
     X: list[list[float]] = []
     y: list[int] = []
     decisions: list[dict[str, Any]] = []
-    for name, texts, qs in question_sets(kind):
+    for _, (sx, sy, sd) in pairs_by_set(kind, only).items():
+        X += sx
+        y += sy
+        decisions += sd
+    return X, y, decisions
+
+
+def pairs_by_set(kind: str, only: Sequence[str] = ()) -> dict[str, Pairs]:
+    """pairs(), kept apart per question set (for cross-validation across sets)."""
+    from qa.types import Turn
+
+    out: dict[str, Pairs] = {}
+    for name, texts, qs in question_sets(kind, only):
+        X: list[list[float]] = []
+        y: list[int] = []
+        decisions: list[dict[str, Any]] = []
+        out[name] = (X, y, decisions)
         engine = engine_for(name, texts)
         answers: dict[str, Any] = {}
         by_id = {q["id"]: q for q in qs}
@@ -142,7 +162,7 @@ def pairs(kind: str) -> tuple[list[list[float]], list[int], list[dict[str, Any]]
                         continue
                     decisions.append({"set": name, "id": q["id"], "type": "aggregate-town", "row": row,
                                       "label": int(town in answer_towns), "town": town})
-    return X, y, decisions
+    return out
 
 
 def _prob(weights: list[float], row: list[float]) -> float:
@@ -183,6 +203,17 @@ def answer_threshold(scores: list[tuple[float, int]], answer_recall: float) -> f
         return 0.5
     k = min(len(ok) - 1, max(0, int(answer_recall * len(ok) + 0.999) - 1))
     return max(0.0, ok[k] - 1e-6)
+
+
+def accuracy_threshold(scores: list[tuple[float, int]]) -> float:
+    """The threshold that gets the most questions right: answerable ones answered, absent ones refused (the
+    questions' own mix decides how much a wrong refusal costs against a wrong answer)."""
+    best = (-1, 0.5)
+    for t in sorted({p for p, _ in scores}):
+        right = sum(1 for p, lab in scores if (p >= t) == (lab == 1))
+        if right > best[0]:
+            best = (right, t)
+    return max(0.0, best[1] - 1e-6)
 
 
 def youden_threshold(scores: list[tuple[float, int]]) -> float:
@@ -227,12 +258,89 @@ def summarise(name: str, weights: list[float], decisions: list[dict[str, Any]], 
         print(f"{name} {kind}: threshold {t:.3f} precision {prec:.3f} recall {rec:.3f} (n={len(sc)}, positives={pos})")
 
 
+def answer_rows(weights: list[float], dec: list[dict[str, Any]]) -> tuple[list[list[float]], list[int]]:
+    """The question-level rows (answerable 1 vs absent 0), re-ranked by the passage weights as the engine sees them."""
+    qrows, qlabels = [], []
+    for d in dec:
+        if d["type"] in ("fact", "absent", "compare") and d.get("top_rows"):
+            ranked = sorted(((_prob(weights, r), r) for r in d["top_rows"]), key=lambda x: -x[0])
+            qrows.append(answer_row([p for p, _ in ranked], [r for _, r in ranked], d["absent_share"], d["n_terms"],
+                                    d["unknown_share"], d["specific"], d["numeric"]))
+            qlabels.append(int(d["type"] != "absent"))
+    return qrows, qlabels
+
+
+def fit(
+    X: list[list[float]], y: list[int], dec: list[dict[str, Any]], answer_recall: float | None, C: float,
+    gate: str = "youden",
+) -> dict[str, Any]:
+    """Both models and their three thresholds, fitted on these pairs and decisions."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, fit_intercept=False)
+    clf.fit(X, y)
+    weights = [float(w) for w in clf.coef_[0]]
+    s = decision_scores(weights, dec)
+    # Passages that may be cited: let --answer-recall (0.97) of the answerable questions' best passages through.
+    ft = answer_threshold(s["fact"], answer_recall or 0.97)
+    at = best_f1(s["aggregate"])
+    # Whether to answer at all: a question-level model over the best passages (answerable vs absent).
+    qrows, qlabels = answer_rows(weights, dec)
+    aclf = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, fit_intercept=False)
+    aclf.fit(qrows, qlabels)
+    answer_weights = [float(w) for w in aclf.coef_[0]]
+    answer_scores = [(_prob(answer_weights, r), lab) for r, lab in zip(qrows, qlabels, strict=True)]
+    ans_t = accuracy_threshold(answer_scores) if gate == "accuracy" else youden_threshold(answer_scores)
+    return {"w": weights, "ft": ft, "at": at, "aw": answer_weights, "ans_t": ans_t,
+            "answer_scores": answer_scores, "qlabels": qlabels}
+
+
+def measure(fitted: dict[str, Any], dec: list[dict[str, Any]]) -> dict[str, float]:
+    """Decision quality of fitted models on these decisions: answer/refuse accuracy, aggregate town P/R/F1."""
+    qrows, qlabels = answer_rows(fitted["w"], dec)
+    said = [(_prob(fitted["aw"], r) >= fitted["ans_t"], lab) for r, lab in zip(qrows, qlabels, strict=True)]
+    answerable = [s for s, lab in said if lab == 1]
+    absent = [not s for s, lab in said if lab == 0]
+    agg = decision_scores(fitted["w"], dec)["aggregate"]
+    kept = [lab for p, lab in agg if p >= fitted["at"]]
+    pos = sum(lab for _, lab in agg)
+    prec = sum(kept) / len(kept) if kept else 0.0
+    rec = sum(kept) / pos if pos else 0.0
+    return {"answers": sum(answerable) / max(1, len(answerable)), "refuses": sum(absent) / max(1, len(absent)),
+            "acc": (sum(answerable) + sum(absent)) / max(1, len(said)),
+            "agg_p": prec, "agg_r": rec, "agg_f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
+
+
+def cross_validate(answer_recall: float | None, Cs: Sequence[float], gates: Sequence[str]) -> int:
+    """Leave each development set out in turn; the mean is an estimate of the decisions on unseen reports."""
+    by_set = pairs_by_set("dev")
+    for C, gate in ((C, g) for C in Cs for g in gates):
+        print(f"C={C} gate={gate}")
+        rows = []
+        for name in by_set:
+            rest = [v for k, v in by_set.items() if k != name]
+            X = [r for sx, _, _ in rest for r in sx]
+            y = [lab for _, sy, _ in rest for lab in sy]
+            dec = [d for _, _, sd in rest for d in sd]
+            m = measure(fit(X, y, dec, answer_recall, C, gate), by_set[name][2])
+            rows.append(m)
+            print(f"  {name:12s} " + " ".join(f"{k} {v:.3f}" for k, v in m.items()))
+        print("  mean         " + " ".join(f"{k} {sum(r[k] for r in rows) / len(rows):.3f}" for k in rows[0]))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--measure", choices=["dev", "held"], help="only measure the shipped model on these sets")
     ap.add_argument("--answer-recall", type=float, default=None,
                     help="let this share of answerable questions through (default: the best separation, max TPR-FPR)")
     ap.add_argument("--curve", type=Path, help="write the precision/recall curves as JSON here")
+    ap.add_argument("--C", type=float, nargs="+", default=[1.0],
+                    help="inverse regularisation strength of both models (with --cv, each value is tried)")
+    ap.add_argument("--gate", nargs="+", choices=["youden", "accuracy"], default=["youden"],
+                    help="how the answer/refuse threshold is chosen (with --cv, each is tried)")
+    ap.add_argument("--cv", action="store_true",
+                    help="leave one development set out at a time: fit on the rest, measure on it (writes nothing)")
     a = ap.parse_args()
     if a.measure:
         m = relevance_model()
@@ -242,35 +350,17 @@ def main() -> int:
             s = decision_scores(list(m.weights), dec)
             a.curve.write_text(json.dumps({k: curve(v) for k, v in s.items()}), encoding="utf-8")
         return 0
-    from sklearn.linear_model import LogisticRegression
-
+    if a.cv:
+        return cross_validate(a.answer_recall, a.C, a.gate)
     X, y, dec = pairs("dev")
-    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000, fit_intercept=False)
-    clf.fit(X, y)
-    weights = [float(w) for w in clf.coef_[0]]
+    fitted = fit(X, y, dec, a.answer_recall, a.C[0], a.gate[0])
+    weights, ft, at, ans_t = fitted["w"], fitted["ft"], fitted["at"], fitted["ans_t"]
+    answer_weights, answer_scores, qlabels = fitted["aw"], fitted["answer_scores"], fitted["qlabels"]
     s = decision_scores(weights, dec)
-    # Passages that may be cited: let --answer-recall (0.97) of the answerable questions' best passages through.
-    ft = answer_threshold(s["fact"], a.answer_recall or 0.97)
-    at = best_f1(s["aggregate"])
-    # Whether to answer at all: a question-level model over the best passages (answerable vs absent).
-    # Its rows use the passage probabilities, so they are recomputed with the new passage weights.
-    qrows, qlabels = [], []
-    for d in dec:
-        if d["type"] in ("fact", "absent", "compare") and d.get("top_rows"):
-            # Re-ranked by the new passage weights, as the engine will see them.
-            ranked = sorted(((_prob(weights, r), r) for r in d["top_rows"]), key=lambda x: -x[0])
-            qrows.append(answer_row([p for p, _ in ranked], [r for _, r in ranked], d["absent_share"], d["n_terms"],
-                                    d["unknown_share"], d["specific"], d["numeric"]))
-            qlabels.append(int(d["type"] != "absent"))
-    aclf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000, fit_intercept=False)
-    aclf.fit(qrows, qlabels)
-    answer_weights = [float(w) for w in aclf.coef_[0]]
-    answer_scores = [(_prob(answer_weights, r), lab) for r, lab in zip(qrows, qlabels, strict=True)]
-    ans_t = youden_threshold(answer_scores)
     MODEL.write_text(json.dumps({
         "fitted_on": "seeds + tests/data/eval/A,B + tests/data/eval/real/dev*",
         "command": "python -m qa.training.relevance",
-        "pairs": len(y), "positives": int(sum(y)),
+        "pairs": len(y), "positives": int(sum(y)), "C": a.C[0],
         "weights": {f: round(w, 4) for f, w in zip(FEATURES, weights, strict=True)},
         "passage_threshold": round(ft, 3), "aggregate_threshold": round(at, 3),
         "answer_weights": {f: round(w, 4) for f, w in zip(ANSWER_FEATURES, answer_weights, strict=True)},

@@ -87,6 +87,48 @@ def test_card_question_with_citation_in_context(page: Page, tmp_path: Path) -> N
         shutil.copyfile(shot, ROOT / target)
 
 
+def test_a_citation_opens_the_whole_report_at_the_quote(page: Page, live_server: LiveServer) -> None:
+    answer = page.locator(".msg.bot[data-kind]").first
+    answer.wait_for(timeout=20_000)
+    item = answer.locator("ol.citations li").first
+    quote = item.locator("q").inner_text()
+    with page.expect_popup() as popup:
+        item.locator("a.whole").click()
+    report = popup.value
+    try:
+        mark = report.locator("#report-text mark.quote")
+        mark.wait_for(timeout=10_000)
+        assert mark.inner_text() == quote
+        assert report.evaluate("getComputedStyle(document.querySelector('mark.quote')).backgroundColor") == (
+            "rgb(255, 229, 138)"
+        )
+        box, viewport = mark.bounding_box(), report.viewport_size
+        assert box is not None and viewport is not None
+        assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box  # scrolled into view
+        assert report.evaluate("window.scrollY") > 0  # the quote is far down its report: it was scrolled to
+        if target := os.environ.get("REPORTQA_REPORT_SCREENSHOT"):
+            report.screenshot(path=target)
+        doc_id = report.url.split("/report/", 1)[1].split("?", 1)[0]
+        doc = report.request.get(f"{live_server.url}/documents/{doc_id}").json()
+        text = report.evaluate("document.getElementById('report-text').textContent")
+        assert text == doc["text"]  # the whole report, not the paragraph
+        start = report.evaluate("document.getElementById('report-text').firstChild.textContent.length")
+        assert doc["text"][start : start + len(quote)] == quote
+        assert doc["metadata"]["town"] in report.locator("#report-meta").inner_text()
+        assert report.locator("#error").is_hidden()
+
+        report.goto(f"{live_server.url}/report/{doc_id}?start=999999&end=1000000")
+        report.locator("#error").wait_for(state="visible", timeout=10_000)
+        assert "not in this report" in report.locator("#error").inner_text()
+        assert report.evaluate("document.getElementById('report-text').textContent") == doc["text"]
+
+        report.goto(f"{live_server.url}/report/no-such-report?start=0&end=5")
+        report.locator("#error").wait_for(state="visible", timeout=10_000)
+        assert "ask the question again" in report.locator("#error").inner_text()
+    finally:
+        report.close()
+
+
 def test_compare_answer_draws_a_bar_chart(page: Page) -> None:
     page.fill("#message", "哪个镇发放的普法宣传资料最多?")
     page.click("#send")
@@ -137,3 +179,60 @@ def test_error_is_shown_plainly(page: Page) -> None:
     ebox = error.bounding_box()
     assert ebox is not None and 0 <= ebox["y"] < (page.viewport_size or {"height": 900})["height"]
     assert "2,000" in error.inner_text() and "question_too_long" in error.inner_text()
+
+
+def test_review_tab_grid_with_citations_on_click(page: Page) -> None:
+    page.click("#tabs [data-tab='review']")
+    grid = page.locator("table.review-grid")
+    grid.wait_for(timeout=10_000)
+    assert page.locator("#chat").is_hidden()
+    assert grid.locator("tr").count() == 6  # a header and five reports
+    xicang = grid.locator("tr", has_text=XICANG)
+    assert xicang.locator("button.mark").all_inner_texts() == ["✓", "✓", "✓", "✓", "✗"]
+    assert "按时" in xicang.locator("td.timeliness").inner_text()
+    assert "逾期" in grid.locator("tr", has_text="龙凤场镇").locator("td.timeliness").inner_text()
+    xicang.locator("button.mark[data-part='shortcomings']").click()
+    page.wait_for_function(
+        "document.querySelector('#source-body mark.quote')?.textContent === '二、推进法治政府建设存在的不足和原因'",
+        timeout=10_000)
+    xicang.locator("button.mark[data-part='other']").click()
+    assert page.locator("#source-body p.reason").inner_text() == (
+        f"{XICANG} · other: none of its 15 headings names it, and no passage is dedicated to 其他需要报告的情况 (other)")
+
+
+def test_indicators_tab_sorts_charts_cites_and_downloads(page: Page, live_server: LiveServer) -> None:
+    page.click("#tabs [data-tab='indicators']")
+    table = page.locator("table.indicator-table")
+    table.wait_for(timeout=10_000)
+    assert page.locator("#review-view").is_hidden()
+    assert table.locator("tr").count() == 6
+    header = table.locator("th[data-key='publicity_materials']")
+    header.click()
+    table = page.locator("table.indicator-table")
+    towns = [t.split("\t")[0] for t in table.locator("tr").all_inner_texts()[1:]]
+    assert towns[:3] == ["龙凤场镇", "西仓镇", "古龙镇"]  # descending; reports without the figure last
+    table.locator("th[data-key='publicity_materials']").click()
+    towns = [t.split("\t")[0] for t in page.locator("table.indicator-table tr").all_inner_texts()[1:]]
+    assert towns[:3] == ["古龙镇", "西仓镇", "龙凤场镇"]
+    chart = page.locator("svg.indicator-chart[data-key='publicity_materials']")
+    assert chart.locator("rect").count() == 3
+    assert "2000份" in chart.locator("text").all_text_contents()
+    page.locator("table.indicator-table tr", has_text=HEQIAN).locator("td[data-key='penalty_cases'] a").click()
+    page.wait_for_function(
+        "document.querySelector('#source-body mark.quote')?.textContent === '办理行政处罚案件151件'", timeout=10_000)
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    got = Path(info.value.path()).read_bytes()
+    assert got == page.request.get(live_server.url + "/indicators.csv").body()
+def test_docs_render_with_nothing_from_another_host(page: Page, live_server: LiveServer) -> None:
+    docs = page.context.new_page()
+    loaded: list[tuple[str, str]] = []
+    docs.on("request", lambda r: loaded.append((r.resource_type, r.url)))
+    try:
+        docs.goto(live_server.url + "/docs")
+        docs.locator(".opblock-summary-path[data-path='/chat']").first.wait_for(timeout=20_000)
+        kinds = {kind for kind, _ in loaded}
+        assert {"script", "stylesheet"} <= kinds, loaded
+        assert [url for _, url in loaded if not url.startswith(live_server.url + "/")] == []
+    finally:
+        docs.close()

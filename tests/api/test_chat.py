@@ -11,7 +11,7 @@ from qa.engine import QAEngine
 from tests.api.conftest import CARD_QUESTION_EN, CARD_QUESTION_ZH, HEQIAN, XICANG
 
 CONTRACT_KEYS = {"question", "answer", "kind", "towns", "citations", "conversation_id"}
-CITATION_KEYS = {"n", "doc_id", "source", "town", "year", "title", "section", "quote", "start", "end", "score", "county", "province", "code"}
+CITATION_KEYS = {"n", "doc_id", "source", "town", "year", "title", "section", "quote", "start", "end", "score", "county", "province", "code", "page", "source_url"}
 HEQIAN_100 = "行政检查规范率、“信用+执法”综合场景实施率、案件合格率、执法人员活跃度、群众满意率均达100%"
 XICANG_100 = "全镇行政执法文书规范率、程序合规率均达到100%"
 
@@ -25,6 +25,7 @@ def assert_contract(engine: QAEngine, body: dict[str, Any]) -> None:
         doc = engine.document(c["doc_id"])
         assert doc.text[c["start"] : c["end"]] == c["quote"]
         assert c["source"] == doc.source
+        assert c["page"] == doc.page_of(c["start"])
 
 
 def parse_sse(text: str) -> list[tuple[str, Any]]:

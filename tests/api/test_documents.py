@@ -98,3 +98,11 @@ def test_health_ready_and_docs(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "/static/app.js" in page.text and "http" not in page.text.replace("http-equiv", "")
+
+
+def test_the_report_page_is_served_and_holds_no_data(client: TestClient) -> None:
+    r = client.get("/report/any-id?start=10&end=20")
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<script src="/static/report.js"></script>' in r.text
+    assert client.get("/static/report.js").status_code == 200
+    assert "/report/" not in client.get("/openapi.json").text

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
+from api.webhooks.dedup import open_delivery_log
 from qa.cli import app as cli_app
 from qa.engine import QAEngine
-from qa.settings import Settings
+from qa.settings import ApiSettings, Settings
 from tests.api.conftest import HEQIAN
 from tests.api.fakes import FakeEngine
 from tests.api.webhooks.conftest import (
@@ -112,6 +114,27 @@ def _webhook_client(url: str, first_id: int, stop: threading.Event, traffic: Tra
             update_id += 1
 
 
+def sent_chat(request: RecordedRequest) -> str | None:
+    """The chat a sendMessage went to; None for a request cut off by the kill (the platform refuses it)."""
+    try:
+        return str(request.json()["chat_id"])
+    except ValueError:
+        return None
+
+
+def pending_chats(state_env: dict[str, str]) -> set[str]:
+    """The Telegram chats whose reply the outbox holds as not yet sent (chat id = update id here)."""
+    store = open_delivery_log(ApiSettings(
+        state_backend=state_env["REPORTQA_STATE_BACKEND"],
+        state_db=Path(state_env.get("REPORTQA_STATE_DB", "unused.sqlite3")),
+        redis_url=state_env.get("REPORTQA_REDIS_URL"),
+    ))
+    try:
+        return {delivery_id for platform, delivery_id in store.due(limit=100_000) if platform == "telegram"}
+    finally:
+        store.close()
+
+
 @pytest.fixture(params=["sqlite", "redis"])
 def state_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment selecting the state backend the server process uses."""
@@ -135,6 +158,8 @@ def test_sigkill_mid_request_loses_no_acknowledged_turn_or_delivery(
         "REPORTQA_TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "REPORTQA_TELEGRAM_API_BASE": platform.base_url,
         "REPORTQA_WEBHOOK_RATE_LIMIT_PER_MINUTE": "10000",
+        "REPORTQA_WEBHOOK_OUTBOX_LEASE_S": "1",
+        "REPORTQA_WEBHOOK_OUTBOX_POLL_S": "0.1",
     }
     first = ServeProcess(seed_index, env, tmp_path / "serve.log")
     second: ServeProcess | None = None
@@ -146,9 +171,10 @@ def test_sigkill_mid_request_loses_no_acknowledged_turn_or_delivery(
                     for k in range(2)]
         for t in threads:
             t.start()
-        wait_until(lambda: len(traffic.turns) >= 10 and len(traffic.deliveries) >= 10, 15, "traffic")
+        wait_until(lambda: len(traffic.turns) >= 10 and len(traffic.deliveries) >= 10, 30, "traffic")
         wait_until(lambda: traffic.in_flight > 0, 5, "a request in flight")
         first.kill()
+        pending_at_kill = pending_chats(state_env)
         stop.set()
         for t in threads:
             t.join(15)
@@ -166,6 +192,9 @@ def test_sigkill_mid_request_loses_no_acknowledged_turn_or_delivery(
             cid, asked = next(iter(traffic.turns.items()))
             follow = http.post("/chat", json={"message": "那西仓镇呢?", "conversation_id": cid}).json()
             assert follow["conversation_id"] == cid
+            # Every acknowledged delivery is answered: the ones pending at the kill resume from the outbox.
+            answered = lambda: {sent_chat(r) for r in platform.received(TELEGRAM_SEND)}  # noqa: E731
+            wait_until(lambda: {str(d) for d in traffic.deliveries} <= answered(), 30, "every acknowledged reply")
             # Retried deliveries are acknowledged and not answered again; a new one is answered.
             replies_before = len(platform.received(TELEGRAM_SEND))
             headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
@@ -174,9 +203,17 @@ def test_sigkill_mid_request_loses_no_acknowledged_turn_or_delivery(
                 assert r.status_code == 200
             assert http.post("/webhooks/telegram", json=telegram_update(1), headers=headers).status_code == 200
             platform.wait_for(TELEGRAM_SEND, replies_before + 1)
-            time.sleep(0.5)
-        new_replies = [r.json()["chat_id"] for r in platform.received(TELEGRAM_SEND)[replies_before:]]
+            time.sleep(1.5)
+            assert http.get("/readyz").json()["webhook_outbox"] == {"pending": 0}
+        new_replies = [sent_chat(r) for r in platform.received(TELEGRAM_SEND)[replies_before:]]
         assert [str(c) for c in new_replies] == ["1"]
+        # A reply sent twice is one the platform received while the killed process had not yet marked it sent
+        # (in flight, or accepted a moment before the kill): Telegram has no idempotency key. Every reply
+        # marked sent before the kill is never sent again.
+        per_chat = Counter(c for c in map(sent_chat, platform.received(TELEGRAM_SEND)) if c is not None)
+        twice = {c for c, n in per_chat.items() if n > 1}
+        assert max(per_chat.values()) == 2 or not twice
+        assert twice <= pending_at_kill, (twice - pending_at_kill, len(pending_at_kill))
     finally:
         for server in (first, second):
             if server is not None:

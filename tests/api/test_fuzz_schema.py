@@ -38,7 +38,6 @@ def fuzz_app(seed_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     work = tmp_path_factory.mktemp("fuzz")
     index = copy_index(seed_index, work)
     s = settings_for(index, "hash", state_db=work / "state.sqlite3")
-    s = s.model_copy(update={"index": s.index.model_copy(update={"upload_dir": work / "uploads"})})
     app = create_app(s)
     with TestClient(app):
         yield app

@@ -16,6 +16,7 @@ def test_docs_page_uses_only_local_assets(client: TestClient) -> None:
         r = client.get(u)
         assert r.status_code == 200 and len(r.content) > 500, u
     assert "/openapi.json" in page.text
+    assert '"validatorUrl": null' in page.text
 
 
 def test_redoc_is_off(client: TestClient) -> None:

@@ -161,3 +161,12 @@ def test_official_client_sees_errors(oai: openai.OpenAI) -> None:
     with pytest.raises(openai.APIStatusError) as e2:
         oai.chat.completions.create(model="reportqa", messages=[{"role": "user", "content": "法" * 2001}])
     assert e2.value.status_code == 413 and "2,000" in e2.value.message
+
+
+def test_a_scan_source_line_names_its_page() -> None:
+    from api.routes.openai_compat import content_of
+    from qa.types import Answer, Citation
+
+    cite = Citation(1, "d1", "古龙镇.pdf", "古龙镇", 2024, None, None, "发放法治宣传资料400余份", 1500, 1512, page=2)
+    text = content_of(Answer("q", "古龙镇：400余份[1]", "fact", ("古龙镇",), (cite,)))
+    assert "[1] 古龙镇 · 2024 — “发放法治宣传资料400余份” (古龙镇.pdf, p. 2, 1500–1512)" in text.splitlines()

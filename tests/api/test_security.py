@@ -41,6 +41,7 @@ def keyed(seed_engine: QAEngine, api_settings: Settings) -> Iterator[TestClient]
         ("GET", "/openapi.json"),
         ("GET", "/"),
         ("GET", "/static/app.js"),
+        ("GET", "/report/d1"),
     ],
 )
 def test_every_endpoint_but_healthz_needs_the_key(keyed: TestClient, method: str, path: str) -> None:
@@ -70,7 +71,9 @@ def test_public_page_opens_only_the_page(seed_engine: QAEngine, api_settings: Se
     with TestClient(create_app(settings, engine=seed_engine)) as c:
         assert c.get("/").status_code == 200
         assert c.get("/static/app.js").status_code == 200
+        assert c.get("/report/d1?start=0&end=5").status_code == 200
         assert c.get("/documents").status_code == 401
+        assert c.get("/documents/d1").status_code == 401
 
 
 def test_cors_is_closed_by_default(client: TestClient) -> None:

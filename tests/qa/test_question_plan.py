@@ -147,3 +147,16 @@ def test_how_many_answers_show_the_number(engine: QAEngine) -> None:
     assert a.kind == "fact" and "61起" in a.answer
     # A rate the report never states is not made up from its counts.
     assert engine.ask("南川区东城街道的调解成功率是多少?").kind == "not_found"
+
+
+def test_an_aggregate_past_the_sweep_limit_says_so(engine: QAEngine) -> None:
+    question = "哪些镇发放了普法宣传资料?"
+    full = engine.ask(question)
+    assert "可能有镇未列出" not in full.answer
+    engine.retriever.sweep_limit = 1
+    try:
+        capped = engine.ask(question)
+    finally:
+        engine.retriever.sweep_limit = 20_000
+    assert "相关段落超过本次查看的1段，可能有镇未列出" in capped.answer
+    assert capped.kind == "aggregate"  # what was found is still named; the notice says the list may be short

@@ -71,7 +71,9 @@ def test_the_fitted_model_reproduces_its_recorded_held_back_figures() -> None:
 
     rec = json.loads(resources.files("qa").joinpath("data/relevance_heldback.json").read_text(encoding="utf-8"))
     m = relevance_model()
-    _, _, decisions = pairs("held")
+    # The sets the figures were recorded on ("tests/data/eval/real/held1, held2"); later held-back sets are new.
+    recorded = tuple(x.strip().rsplit("/", 1)[-1] for x in rec["sets"].split(","))
+    _, _, decisions = pairs("held", recorded)
     scores = decision_scores(list(m.weights), decisions)
     for kind, threshold in (("fact", m.passage_threshold), ("aggregate", m.aggregate_threshold)):
         sc = scores[kind]

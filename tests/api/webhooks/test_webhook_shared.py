@@ -241,3 +241,14 @@ def test_httpx_request_logs_do_not_carry_the_bot_token(caplog: pytest.LogCapture
         run(call())
     assert "bot<redacted>/sendMessage" in caplog.text
     assert TELEGRAM_TOKEN.split(":")[1] not in caplog.text
+
+
+def test_a_scan_citation_names_its_page() -> None:
+    answer = Answer(
+        question="古龙镇发放了多少份法治宣传资料?",
+        answer="古龙镇“发放法治宣传资料400余份”[1]。",
+        kind="fact",
+        towns=("古龙镇",),
+        citations=(quote_citation(1, "发放法治宣传资料400余份。", town="古龙镇", year=2024, section=None, page=2),),
+    )
+    assert format_answer(answer, PLAIN, limit=4096)[2] == "[1] 古龙镇 · 2024年 · 第2页\n“发放法治宣传资料400余份。”"

@@ -2,6 +2,7 @@
 
     python tests/data/eval/real/tools/split.py g1 g2 g3 --first 1   # pool/g1..g3 → dev1.., held1..
     python tests/data/eval/real/tools/split.py g4 g5 g6 --first 3   # a later batch → new sets from dev3/held3
+    python tests/data/eval/real/tools/split.py g7 g8 --first 3 --all-held --set-size 20   # a fresh held-back batch
 
 Sets, once questions are written for them, are frozen: a later batch goes to new sets and never moves a report.
 
@@ -47,6 +48,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("groups", nargs="+")
     ap.add_argument("--first", type=int, default=1)
+    ap.add_argument("--all-held", action="store_true", help="a batch collected as a fresh held-back set: no dev side")
+    ap.add_argument("--set-size", type=int, default=SET_SIZE)
     a = ap.parse_args()
     excl = {core(t) for t in excluded_towns()}
     reports, problems, seen = [], [], {}
@@ -73,9 +76,11 @@ def main() -> int:
     sides: dict[str, list] = {"dev": [], "held": []}
     for name, f, d in reports:
         h = int(hashlib.sha1(f"{d.get('province')}|{d.get('county')}|{core(d['town'])}".encode()).hexdigest(), 16)
-        sides["held" if h % 10 < HELD_SHARE else "dev"].append((name, f, d))
+        sides["held" if a.all_held or h % 10 < HELD_SHARE else "dev"].append((name, f, d))
     for side, items in sides.items():
-        n_sets = max(1, -(-len(items) // SET_SIZE))
+        if not items:
+            continue
+        n_sets = max(1, -(-len(items) // a.set_size))
         # Interleave by province so each set mixes provinces.
         items.sort(key=lambda x: (x[2].get("province", ""), x[0]))
         for i, (name, f, _d) in enumerate(items):

@@ -1,0 +1,84 @@
+"""Reading one clause of a passage: whether it denies what it names, states a goal rather than a result, which
+figure a question asks for, and which measure a number belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.question import PLAN_SECTION, ParsedQuestion
+from qa.types import Claim, Passage
+
+COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}
+TRAINING = re.compile(r"考试|参训|培训|学法|参学|考核|测试")
+# A clause that denies what it names: 未发生行政诉讼案件, 没有…, 败诉0件.
+_NEGATION = re.compile(r"(?<![尚])未(?!成年|来|满|达)|尚未|没有|并无|无一|不存在|零(?:发生|起|件|次)")
+_ZERO_COUNT = re.compile(r"(?<![\d.])0\s*(?:件|起|次|人|名|个|宗|例)")
+# A figure that is a goal, not a result: 力争…达到100%, 确保…, a 下一步/工作计划 section.
+_TARGET = re.compile(r"力争|争取|确保|目标|预计|计划|拟|将要|努力实现|不少于|不低于")
+MENTION_Q = re.compile(r"提到|提及|涉及|谈到|写到|\bmention|\brefer", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(r"[^，,；;。！？!?：:\n]+[，,；;。！？!?：:\n]?")
+_UNIT_FAMILIES = ({"件", "起", "宗"}, {"次", "场", "场次", "期", "轮"}, {"人", "名", "人次", "位"}, {"份", "册", "本", "张"})
+
+
+def negated(clause: str) -> bool:
+    """未发生行政诉讼案件, 败诉0件: the clause denies what it names."""
+    return bool(_NEGATION.search(clause) or _ZERO_COUNT.search(clause))
+
+
+def affirmed_text(text: str) -> str:
+    """The passage with its negated clauses blanked, so 未发生X does not count as X."""
+    if not (_NEGATION.search(text) or _ZERO_COUNT.search(text)):
+        return text
+    return "".join(" " * len(c) if negated(c) else c for c in _CLAUSE_SPLIT.findall(text))
+
+
+def is_target(p: Passage, clause: str) -> bool:
+    """A goal or a plan (力争…, a 下一步 section), not a result."""
+    return bool(_TARGET.search(clause) or (p.section and PLAN_SECTION.search(p.section)))
+
+
+def same_measure(a: str, b: str) -> bool:
+    """Units that count the same kind of thing (件 and 起 both count cases)."""
+    return a == b or any(a in f and b in f for f in _UNIT_FAMILIES)
+
+
+def clause_window(p: Passage, c: Claim) -> str:
+    """The claim's clause with the clause before it (the measure is often named just before its number)."""
+    a = c.start - p.start
+    breaks = 0
+    while a > 0:
+        if p.text[a - 1] in "；;。":
+            break
+        if p.text[a - 1] in "，,":
+            breaks += 1
+            if breaks == 2:
+                break
+        a -= 1
+    return p.text[a : c.end - p.start]
+
+
+def clause_around(p: Passage, c: Claim) -> str:
+    """The clause of a passage holding a claim: from the clause break before it to the claim's end."""
+    a = c.start - p.start
+    while a > 0 and p.text[a - 1] not in "，,；;。":
+        a -= 1
+    return p.text[a : c.end - p.start]
+
+
+def fmt_claim(c: Claim) -> str:
+    """A claim as the answer shows it: its own words quoted, or value and unit."""
+    v = int(c.value) if c.value == int(c.value) else c.value
+    return f"“{c.text}”" if c.text else f"{v}{c.qualifier or ''}{c.unit}"
+
+
+def asked_figure(pq: ParsedQuestion) -> re.Pattern[str] | None:
+    """A pattern for the figure a how-many/what-rate question asks for, or None."""
+    if not pq.numeric:
+        return None
+    if re.search(r"率|比例|百分|\brate\b|percent|proportion", pq.text, re.IGNORECASE):
+        return re.compile(r"\d\s*[%％]")
+    units = [u for u in pq.asked_units if u]
+    if units:
+        return re.compile(r"\d\s*(?:余|多)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
+    return re.compile(r"\d")

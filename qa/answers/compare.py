@@ -1,0 +1,158 @@
+"""Comparisons: towns ranked by the parsed number that best matches the question's measure.
+
+The passages come from hybrid retrieval within the towns compared (all towns when none is named) and must clear the
+fitted relevance threshold; in each, the figure whose clause (with the clause before it) best covers the question is
+the town's value. A 其中 breakdown yields to the total it breaks down. Between named towns each town's own measure
+stands; across the corpus one measure is ranked and the top N are cited, with the count of all that report one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from qa.answers.base import ComposerBase
+from qa.answers.clauses import clause_around, clause_window, fmt_claim, is_target, negated, same_measure
+from qa.corpus_index import CorpusIndex
+from qa.question import PLAN_Q, ParsedQuestion
+from qa.relevance import relevance_model, score_hits
+from qa.types import Answer, Claim, Passage
+
+Candidate = tuple[Claim, Passage, float]  # a document's figure, its passage, and the figure's relevance
+
+
+@dataclass(frozen=True)
+class CompareModel:
+    """The fitted share of the best town's relevance a town's figure needs to be ranked with it."""
+
+    min_share: float
+
+
+@lru_cache(maxsize=1)
+def compare_model() -> CompareModel:
+    """qa/data/compare_model.json, written by python -m qa.training.compare."""
+    data = json.loads(resources.files("qa.data").joinpath("compare_model.json").read_text(encoding="utf-8"))
+    return CompareModel(float(data["min_share"]))
+
+
+# The lexical sweep's passages looked at beyond the hybrid top-k; when a sweep is longer, the answer says so.
+SWEEP_LIMIT = 2000
+_MONEY = re.compile(r"元|资金|经费|金额|预算|\bmoney\b|\bfunds?\b|\byuan\b|\bspent\b", re.IGNORECASE)
+
+
+def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> tuple[list[Candidate], int]:
+    """Each document's best figure for the asked measure, with its relevance, and how many passages the sweep found."""
+    model = relevance_model()
+    hits = {h.row: h for h in c.retriever.search(pq, doc_ids, k=max(30, 4 * len(doc_ids)))}
+    if pq.towns:
+        # Named towns are each searched on their own, so one town's many matches cannot crowd out another's figure.
+        for town in pq.towns:
+            own = [d for d in doc_ids if c.doc(d).metadata.town == town]
+            for h in c.retriever.search(pq, own, k=30) if own else ():
+                hits.setdefault(h.row, h)
+    swept = c.retriever.sweep(pq, doc_ids)
+    for h in swept[:SWEEP_LIMIT]:
+        hits.setdefault(h.row, h)
+    asks_plan = bool(PLAN_Q.search(pq.text))
+    claims_of: dict[str, list[Claim]] = {}
+    asked = set(pq.asked_units)
+    money = _MONEY.search(pq.text)
+
+    def fits_unit(unit: str) -> bool:
+        if asked:
+            return unit in asked
+        return money is not None or unit not in ("元", "万元", "亿元")
+
+    best_of: dict[str, tuple[Claim, Passage, float]] = {}
+    named_docs = {d for d in doc_ids if c.doc(d).metadata.town in pq.towns}
+    for prob, h, _ in score_hits(c.retriever, pq, list(hits.values())):
+        p = c.index.passages[h.row]
+        if prob < model.fact_threshold and (p.doc_id not in named_docs or p.doc_id in best_of):
+            # Below the threshold only a named town's best figure is still looked for: the question says it has one.
+            continue
+        if p.passage_id not in claims_of:
+            claims_of[p.passage_id] = [cl for cl in c.index.claims_by_doc.get(p.doc_id, []) if cl.passage_id == p.passage_id]
+        for cl in claims_of[p.passage_id]:
+            if not fits_unit(cl.unit):
+                continue  # 旁听庭审次数 is counted in 次, not in 名; money is not a count
+            clause = clause_window(p, cl)
+            if (not asks_plan and is_target(p, clause)) or negated(clause):
+                continue
+            rel = prob * (0.5 + 0.5 * c.retriever.coverage(pq, -1, clause))
+            if clause_around(p, cl).lstrip().startswith("其中"):
+                rel *= 0.5  # a breakdown of a larger figure, not the figure itself
+            cur = best_of.get(p.doc_id)
+            if cur is None or rel > cur[2]:
+                best_of[p.doc_id] = (cl, p, rel)
+                c.scores[h.row] = prob
+    return list(best_of.values()), len(swept)
+
+
+def rank_candidates(c: ComposerBase, pq: ParsedQuestion, found: list[Candidate], min_share: float) -> list[Candidate]:
+    """One figure per town for one measure, ranked (highest first, or lowest for 最少/最低)."""
+    unit_kind = "%" if pq.constraint or any("率" in f for g in pq.terms for f in g.forms) else "count"
+    per_doc = [x for x in found if (x[0].unit == "%") == (unit_kind == "%")] or found
+    lead_unit = max(per_doc, key=lambda x: x[2])[0].unit
+    if not (pq.towns and len(per_doc) <= len(pq.towns)):
+        # Across the corpus one measure is ranked; between named towns each town's own figure stands
+        # (审查行政合同15份 against 合同审查3件).
+        per_doc = [x for x in per_doc if same_measure(x[0].unit, lead_unit)]
+    per_doc = _one_per_town(c.index, per_doc)
+    # A town whose best figure is far less on topic than the best town's is stating another measure
+    # (主任办公会议36次 against 法治建设专题会议12次); the share is fitted by python -m qa.training.compare.
+    top_rel = max(x[2] for x in per_doc)
+    per_doc = [x for x in per_doc if x[2] >= min_share * top_rel]
+    reverse = pq.superlative != "min"
+    per_doc.sort(key=lambda x: (x[0].value if reverse else -x[0].value), reverse=True)
+    return per_doc
+
+
+def compare_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+    """The towns ranked by their figure for the asked measure (highest first, or lowest for 最少/最低)."""
+    found, n_swept = compare_candidates(c, pq, doc_ids)
+    if not found:
+        return c.not_found(pq, "no comparable figures in the reports")
+    per_doc = rank_candidates(c, pq, found, compare_model().min_share)
+    reverse = pq.superlative != "min"
+    lead_unit = per_doc[0][0].unit if per_doc else ""
+    total = len(per_doc)
+    if not pq.towns:
+        per_doc = per_doc[: c.max_citations]  # the top N are cited; the count says how many reported
+    cites = [c.citation(i + 1, p) for i, (_, p, _) in enumerate(per_doc)]
+    towns = tuple(ci.town for ci in cites if ci.town)
+    ranked = [f"{c.town_label(ci.town, pq.lang)} {fmt_claim(cl)}[{ci.n}]" for ci, (cl, _, _) in zip(cites, per_doc, strict=True)]
+    head = c.town_label(towns[0], pq.lang) if towns else ""
+    if len(per_doc) == 1:
+        text = f"Only {head} reports a figure for this: {ranked[0]}." if pq.lang == "en" else f"只有{head}报告了相关数字：{ranked[0]}。"
+    elif pq.lang == "en":
+        word = ("highest" if reverse else "lowest") if lead_unit == "%" else ("most" if reverse else "least")
+        text = f"{head} has the {word}: " + "; ".join(ranked) + "."
+    else:
+        word = ("最高" if reverse else "最低") if lead_unit == "%" else ("最多" if reverse else "最少")
+        text = f"{head}{word}：" + "；".join(ranked) + "。"
+    if total > len(per_doc):
+        text += (
+            f" ({total} towns report a figure; the top {len(per_doc)} are listed.)"
+            if pq.lang == "en"
+            else f"（共{total}个，列出前{len(per_doc)}个。）"
+        )
+    if n_swept > SWEEP_LIMIT:
+        text += (
+            f" (The {n_swept} matching passages were more than the {SWEEP_LIMIT} looked at; name a region or year to narrow.)"
+            if pq.lang == "en"
+            else f"（相关段落共{n_swept}段，超过本次查看的{SWEEP_LIMIT}段；可按地区或年份缩小范围。）"
+        )
+    values = tuple((ci.town or "", cl.value, cl.unit) for ci, (cl, _, _) in zip(cites, per_doc, strict=True))
+    return Answer(pq.text, text, "compare", towns, tuple(cites), values=values)
+
+
+def _one_per_town(index: CorpusIndex, items: list[tuple[Claim, Passage, float]]) -> list[tuple[Claim, Passage, float]]:
+    best: dict[str | None, tuple[Claim, Passage, float]] = {}
+    for item in items:
+        t = index.documents[item[1].doc_id].metadata.town
+        if t not in best or item[2] > best[t][2]:
+            best[t] = item
+    return list(best.values())

