@@ -2,13 +2,14 @@
 
 Texts are compared on a normalised copy: NFKC, traditional read as simplified, and only letters, digits and
 CJK characters kept (no punctuation, spaces or line breaks, which differ between formats). Each text becomes
-a set of character shingles; datasketch's MinHash LSH Ensemble (containment search, for sets of unequal size)
-proposes candidate pairs without comparing every pair (10,000 reports are 50 million pairs), and each candidate
-is confirmed by the exact containment |A ∩ B| / min(|A|, |B|) of the two shingle sets, so a copy with a title,
-page furniture or a shorter excerpt still counts.
+a set of character shingles, and a pair is one report when the exact containment |A ∩ B| / min(|A|, |B|) of
+the two sets clears the fitted threshold, so a copy with a title, page furniture or a shorter excerpt still counts.
 
 Two reports that state different towns or years are never merged, however alike: a template reused the next
-year with new figures is a new report. The shingle size, the LSH threshold and the containment threshold are fitted by `python -m
+year with new figures is a new report. That rule is also what keeps the comparison cheap at any corpus size:
+only reports that agree on town and year (or leave one of them unstated) are compared, so 10,000 reports are
+a few thousand pairs, not 50 million, and no candidate-search library (MinHash LSH pulled scipy, 143 MB, into
+the run path) is needed. The shingle size and the containment threshold are fitted by `python -m
 qa.training.duplicates` on the real development corpus and kept in qa/data/near_duplicates.json.
 Of a group of duplicates the copy with the most structure is indexed: docx > text PDF > html > txt > OCR.
 """
@@ -16,10 +17,8 @@ Of a group of duplicates the copy with the most structure is indexed: docx > tex
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
-import zlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -40,8 +39,6 @@ class DuplicateParams:
     """What the fitting script chose (qa/data/near_duplicates.json)."""
 
     shingle: int
-    num_perm: int
-    lsh_threshold: float
     containment: float
 
 
@@ -49,7 +46,7 @@ class DuplicateParams:
 def params() -> DuplicateParams:
     """The fitted parameters shipped with reportqa."""
     data = json.loads(resources.files("qa").joinpath("data/near_duplicates.json").read_text(encoding="utf-8"))
-    return DuplicateParams(**{k: data[k] for k in ("shingle", "num_perm", "lsh_threshold", "containment")})
+    return DuplicateParams(**{k: data[k] for k in ("shingle", "containment")})
 
 
 def normalise(text: str) -> str:
@@ -131,30 +128,32 @@ def _reason(kept: Item, dropped: Item) -> str:
     return f"both {FORMAT_NAMES[fk]} with the same text; the first file in order is kept"
 
 
-def _bucket(size: int) -> int:
-    """A set size rounded to a 5 % step: the ensemble's partitioning then sees a few dozen distinct sizes instead of
-    thousands (index time 19.7 s → 3.2 s at 2,000 reports) and its estimate moves by 2.5 % at most."""
-    return max(1, round(SIZE_STEP ** round(math.log(size, SIZE_STEP)))) if size > 0 else 0
-
-
 def _stated_apart(a: Item, b: Item) -> bool:
     """True when the two reports name different towns or different years."""
     return bool(a.town and b.town and a.town != b.town) or bool(a.year and b.year and a.year != b.year)
 
 
+def _candidate_pairs(items: list[Item]) -> list[tuple[int, int]]:
+    """The pairs that may be one report: the same stated town and year, or one of them unstated."""
+    by_place: dict[tuple[str, object], list[int]] = {}
+    open_ended: list[int] = []
+    for i, it in enumerate(items):
+        if it.town and it.year:
+            by_place.setdefault((it.town, it.year), []).append(i)
+        else:
+            open_ended.append(i)
+    out = [(a, b) for group in by_place.values() for k, a in enumerate(group) for b in group[k + 1 :]]
+    unstated = set(open_ended)
+    for i in open_ended:
+        out += [(i, j) for j in range(len(items)) if j != i and not _stated_apart(items[i], items[j])
+                and (j not in unstated or j > i)]
+    return out
+
+
 def find_duplicates(items: list[Item], p: DuplicateParams | None = None) -> list[Duplicate]:
     """Groups of near-identical reports; for each, every copy but the preferred one, with the reason."""
-    from datasketch import MinHash, MinHashLSHEnsemble
-
     p = p or params()
     sets = [shingles(it.text, p.shingle) for it in items]
-    # CRC-32 is a C function and deterministic: the shingles are hashed several times faster than with SHA-1.
-    hashes = MinHash.bulk([[x.encode("utf-8") for x in s] for s in sets], num_perm=p.num_perm, hashfunc=zlib.crc32)
-    lsh = MinHashLSHEnsemble(threshold=p.lsh_threshold, num_perm=p.num_perm)
-    entries = [(i, m, _bucket(len(s))) for i, (m, s) in enumerate(zip(hashes, sets, strict=True)) if s]
-    if len(entries) < 2:
-        return []
-    lsh.index(entries)
     parent = list(range(len(items)))
 
     def root(i: int) -> int:
@@ -163,19 +162,11 @@ def find_duplicates(items: list[Item], p: DuplicateParams | None = None) -> list
             i = parent[i]
         return i
 
-    for i, m in enumerate(hashes):
-        if not sets[i]:
+    for i, j in _candidate_pairs(items):
+        if not sets[i] or not sets[j] or root(i) == root(j):
             continue
-        # The ensemble finds the sets that contain this one (estimated containment >= its threshold); querying
-        # every set finds each pair from its smaller side, whatever the two sizes.
-        for j in map(int, lsh.query(m, _bucket(len(sets[i])))):
-            if j == i or root(i) == root(j):
-                continue
-            if _stated_apart(items[i], items[j]):
-                continue
-            c = containment(sets[i], sets[j])
-            if c >= p.containment:
-                parent[root(j)] = root(i)
+        if containment(sets[i], sets[j]) >= p.containment:
+            parent[root(j)] = root(i)
     groups: dict[int, list[int]] = {}
     for i in range(len(items)):
         groups.setdefault(root(i), []).append(i)
