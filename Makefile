@@ -65,7 +65,7 @@ bench: install-test
 	$(BIN)/python -m bench.run
 
 # The shared dev set, sets A and B, and the real development corpus (tests/data/eval/real/dev*).
-# `make eval-held` scores the held-back real sets: once, at the end of a session, never to debug against.
+# `make eval-held` scores the held-back real sets (held3, held4): once, at the end of a session, never to debug against.
 SCORER ?= ../shared/eval/score.py
 REAL_DEV := $(sort $(wildcard tests/data/eval/real/dev[0-9]*))
 REAL_HELD := $(sort $(wildcard tests/data/eval/real/held[0-9]*))
@@ -74,11 +74,11 @@ eval: install-run
 	$(PY) $(SCORER) --corpus tests/data/eval/A --questions tests/data/eval/A/questions.jsonl
 	$(PY) $(SCORER) --corpus tests/data/eval/B --questions tests/data/eval/B/questions.jsonl
 	@for d in $(REAL_DEV); do echo "== $$d"; $(PY) $(SCORER) --corpus $$d --questions $$d/questions.jsonl --json /tmp/reportqa-eval-$$(basename $$d).json | head -1; done
-	$(PY) tests/data/eval/real/tools/pool.py /tmp/reportqa-eval-dev*.json
+	$(PY) tests/data/eval/real/tools/pool.py $(foreach d,$(REAL_DEV),/tmp/reportqa-eval-$(notdir $(d)).json)
 
 eval-held: install-run
 	@for d in $(REAL_HELD); do echo "== $$d"; $(PY) $(SCORER) --corpus $$d --questions $$d/questions.jsonl --json /tmp/reportqa-eval-$$(basename $$d).json | head -1; done
-	$(PY) tests/data/eval/real/tools/pool.py /tmp/reportqa-eval-held*.json
+	$(PY) tests/data/eval/real/tools/pool.py $(foreach d,$(REAL_HELD),/tmp/reportqa-eval-$(notdir $(d)).json)
 
 clean:
 	rm -rf .reportqa $(VENV)

@@ -2,13 +2,14 @@
 
 Texts are compared on a normalised copy: NFKC, traditional read as simplified, and only letters, digits and
 CJK characters kept (no punctuation, spaces or line breaks, which differ between formats). Each text becomes
-a set of character shingles; datasketch's MinHash LSH Ensemble (containment search, for sets of unequal size)
-proposes candidate pairs without comparing every pair (10,000 reports are 50 million pairs), and each candidate
-is confirmed by the exact containment |A ∩ B| / min(|A|, |B|) of the two shingle sets, so a copy with a title,
-page furniture or a shorter excerpt still counts.
+a set of character shingles, and a pair is one report when the exact containment |A ∩ B| / min(|A|, |B|) of
+the two sets clears the fitted threshold, so a copy with a title, page furniture or a shorter excerpt still counts.
 
 Two reports that state different towns or years are never merged, however alike: a template reused the next
-year with new figures is a new report. The shingle size, the LSH threshold and the containment threshold are fitted by `python -m
+year with new figures is a new report. That rule is also what keeps the comparison cheap at any corpus size:
+only reports that agree on town and year (or leave one of them unstated) are compared, so 10,000 reports are
+a few thousand pairs, not 50 million, and no candidate-search library (MinHash LSH pulled scipy, 143 MB, into
+the run path) is needed. The shingle size and the containment threshold are fitted by `python -m
 qa.training.duplicates` on the real development corpus and kept in qa/data/near_duplicates.json.
 Of a group of duplicates the copy with the most structure is indexed: docx > text PDF > html > txt > OCR.
 """
@@ -16,12 +17,10 @@ Of a group of duplicates the copy with the most structure is indexed: docx > tex
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
-import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -36,8 +35,7 @@ FORMAT_RANK = {"docx": 5, "pdf": 4, "html": 3, "txt": 2, "ocr": 1}
 FORMAT_NAMES = {"docx": "Word (.docx)", "pdf": "text PDF", "html": "web page", "txt": "plain text", "ocr": "OCR"}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 _NOT_ALNUM = re.compile(r"[\W_]+")
-SIZE_STEP = 1.05
-CACHED_SETS = 64  # shingle-hash arrays kept while confirming candidates (a few MB)
+CACHED_SETS = 64  # shingle-hash arrays kept while comparing (a few MB)
 
 
 @dataclass(frozen=True)
@@ -45,8 +43,6 @@ class DuplicateParams:
     """What the fitting script chose (qa/data/near_duplicates.json)."""
 
     shingle: int
-    num_perm: int
-    lsh_threshold: float
     containment: float
 
 
@@ -54,7 +50,7 @@ class DuplicateParams:
 def params() -> DuplicateParams:
     """The fitted parameters shipped with reportqa."""
     data = json.loads(resources.files("qa").joinpath("data/near_duplicates.json").read_text(encoding="utf-8"))
-    return DuplicateParams(**{k: data[k] for k in ("shingle", "num_perm", "lsh_threshold", "containment")})
+    return DuplicateParams(**{k: data[k] for k in ("shingle", "containment")})
 
 
 def normalise(text: str) -> str:
@@ -126,8 +122,8 @@ class Duplicate:
 class Signature:
     """What the finder keeps of one document between its parse and the search: no text, no shingle set.
 
-    A build streams its reports, so it holds this (about 1 KB) per report; each report's shingle hashes wait on
-    disk and are read back only for the candidate pairs the LSH proposes.
+    A streaming build holds this per report; each report's shingle hashes wait on disk and are read back only
+    for the pairs that are compared.
     """
 
     key: str
@@ -136,27 +132,19 @@ class Signature:
     year: int | None
     length: int  # characters of the text
     size: int  # distinct shingles
-    minhash: Any  # datasketch MinHash of the shingles
 
 
 class Signer:
     """Signatures and sorted 64-bit shingle hashes of one text at a time (hashes are this process's `hash`)."""
 
     def __init__(self, p: DuplicateParams | None = None) -> None:
-        from datasketch import MinHash
-
         self.p = p or params()
-        # CRC-32 is a C function and deterministic: the shingles are hashed several times faster than with SHA-1.
-        self._template = MinHash(num_perm=self.p.num_perm, hashfunc=zlib.crc32)
 
     def sign(self, item: Item) -> tuple[Signature, np.ndarray]:
         """The item's signature and its shingle set as a sorted array of distinct 64-bit hashes."""
         s = shingles(item.text, self.p.shingle)
-        m = self._template.copy()
-        if s:
-            m.update_batch([x.encode("utf-8") for x in s])
         hashes = np.unique(np.fromiter((hash(x) for x in s), dtype=np.int64, count=len(s)))
-        return Signature(item.key, item.encoding, item.town, item.year, len(item.text), len(s), m), hashes
+        return Signature(item.key, item.encoding, item.town, item.year, len(item.text), len(hashes)), hashes
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> int:
@@ -187,15 +175,26 @@ def _reason(kept: Signature, dropped: Signature) -> str:
     return f"both {FORMAT_NAMES[fk]} with the same text; the first file in order is kept"
 
 
-def _bucket(size: int) -> int:
-    """A set size rounded to a 5 % step: the ensemble's partitioning then sees a few dozen distinct sizes instead of
-    thousands (index time 19.7 s → 3.2 s at 2,000 reports) and its estimate moves by 2.5 % at most."""
-    return max(1, round(SIZE_STEP ** round(math.log(size, SIZE_STEP)))) if size > 0 else 0
-
-
 def stated_apart(a: Item | Signature, b: Item | Signature) -> bool:
     """True when the two reports name different towns or different years."""
     return bool(a.town and b.town and a.town != b.town) or bool(a.year and b.year and a.year != b.year)
+
+
+def _candidate_pairs(items: Sequence[Item | Signature]) -> list[tuple[int, int]]:
+    """The pairs that may be one report: the same stated town and year, or one of them unstated."""
+    by_place: dict[tuple[str, object], list[int]] = {}
+    open_ended: list[int] = []
+    for i, it in enumerate(items):
+        if it.town and it.year:
+            by_place.setdefault((it.town, it.year), []).append(i)
+        else:
+            open_ended.append(i)
+    out = [(a, b) for group in by_place.values() for k, a in enumerate(group) for b in group[k + 1 :]]
+    unstated = set(open_ended)
+    for i in open_ended:
+        out += [(i, j) for j in range(len(items)) if j != i and not stated_apart(items[i], items[j])
+                and (j not in unstated or j > i)]
+    return out
 
 
 def find_duplicates(items: list[Item], p: DuplicateParams | None = None) -> list[Duplicate]:
@@ -209,16 +208,9 @@ def find_duplicates(items: list[Item], p: DuplicateParams | None = None) -> list
 def find_signed(
     items: list[Signature], shingle_hashes: Callable[[int], np.ndarray], p: DuplicateParams | None = None
 ) -> list[Duplicate]:
-    """`find_duplicates` over signatures; `shingle_hashes(i)` reads item i's sorted shingle hashes when a candidate
-    pair needs its exact containment (a streaming build reads them from disk, a few at a time)."""
-    from datasketch import MinHashLSHEnsemble
-
+    """`find_duplicates` over signatures; `shingle_hashes(i)` reads item i's sorted shingle hashes when a pair
+    is compared (a streaming build reads them from disk, a few at a time)."""
     p = p or params()
-    lsh = MinHashLSHEnsemble(threshold=p.lsh_threshold, num_perm=p.num_perm)
-    entries = [(i, it.minhash, _bucket(it.size)) for i, it in enumerate(items) if it.size]
-    if len(entries) < 2:
-        return []
-    lsh.index(entries)
     parent = list(range(len(items)))
     cache: OrderedDict[int, np.ndarray] = OrderedDict()
 
@@ -237,19 +229,11 @@ def find_signed(
             i = parent[i]
         return i
 
-    for i, it in enumerate(items):
-        if not it.size:
+    for i, j in _candidate_pairs(items):
+        if not items[i].size or not items[j].size or root(i) == root(j):
             continue
-        # The ensemble finds the sets that contain this one (estimated containment >= its threshold); querying
-        # every set finds each pair from its smaller side, whatever the two sizes.
-        for j in sorted(map(int, lsh.query(it.minhash, _bucket(it.size)))):
-            if j == i or root(i) == root(j):
-                continue
-            if stated_apart(items[i], items[j]):
-                continue
-            c = _contain(sets(i), sets(j))
-            if c >= p.containment:
-                parent[root(j)] = root(i)
+        if _contain(sets(i), sets(j)) >= p.containment:
+            parent[root(j)] = root(i)
     groups: dict[int, list[int]] = {}
     for i in range(len(items)):
         groups.setdefault(root(i), []).append(i)

@@ -31,7 +31,6 @@ from qa.training.labelled import dev_sets, real
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "near_duplicates.json"
 SHINGLES = (3, 4, 5, 6, 8)
-NUM_PERM = 128
 
 
 def portal_page(title: str, text: str, date: str = "2024-03-01 09:30") -> str:
@@ -171,16 +170,15 @@ def recall(p: DuplicateParams, pos: list[tuple[str, str, str]], reports: list[tu
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--measure", action="store_true", help="only measure the shipped parameters")
+    ap.add_argument("--held", action="store_true", help="also measure the held-back sets (once, at the end of a session)")
     args = ap.parse_args()
     dev = corpus("dev")
     pos, neg = pairs(dev)
-    held = corpus("held")
-    hpos, hneg = pairs(held)
     print(f"dev: {len(dev)} reports, {len(pos)} positive pairs, {len(neg)} negative pairs "
           f"({sum(s for *_, s in neg)} of the same town)")
     if args.measure:
         shipped = json.loads(OUT.read_text(encoding="utf-8"))
-        p = DuplicateParams(**{k: shipped[k] for k in ("shingle", "num_perm", "lsh_threshold", "containment")})
+        p = DuplicateParams(**{k: shipped[k] for k in ("shingle", "containment")})
     else:
         table = {k: measure(k, pos, neg) for k in SHINGLES}
         for k, m in table.items():
@@ -191,10 +189,13 @@ def main() -> None:
         if hi <= lo:
             raise SystemExit(f"no threshold separates duplicates from different reports at any shingle size: {table}")
         threshold = round((lo + hi) / 2, 3)
-        p = DuplicateParams(k, NUM_PERM, threshold, threshold)
+        p = DuplicateParams(k, threshold)
         shipped = {**p.__dict__, "dev": m}
     shipped["dev_recall"] = recall(p, pos, dev)
-    shipped["held"] = {**measure(p.shingle, hpos, hneg), **recall(p, hpos, held)}
+    if args.held:
+        held = corpus("held")
+        hpos, hneg = pairs(held)
+        shipped["held"] = {**measure(p.shingle, hpos, hneg), **recall(p, hpos, held)}
     print(json.dumps(shipped, ensure_ascii=False, indent=1))
     if not args.measure:
         OUT.write_text(json.dumps(shipped, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
