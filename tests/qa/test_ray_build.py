@@ -36,8 +36,12 @@ def test_a_ray_build_reports_ray_and_equals_a_local_build(tmp_path: Path) -> Non
     assert "Ray" not in local.stdout
     a, b = CorpusIndex.load(tmp_path / "local"), CorpusIndex.load(tmp_path / "ray")
     assert np.array_equal(a.vectors.reconstruct_all(), b.vectors.reconstruct_all())
-    questions = [json.loads(line)["question"] for line in SHARED_EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(questions) == 37
+    # The shared dev questions (37, about the seeds) when they sit beside the checkout; sets A and B's questions
+    # (60, in the repo) always: only the two builds' answers are compared, so any question serves.
+    files = [SHARED_EVAL] if SHARED_EVAL.exists() else []
+    files += [Path(__file__).resolve().parents[1] / "data" / "eval" / s / "questions.jsonl" for s in ("A", "B")]
+    questions = [json.loads(line)["question"] for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(questions) >= 60
     ea, eb = QAEngine.load(settings_for(tmp_path / "local")), QAEngine.load(settings_for(tmp_path / "ray"))
     for q in questions:
         assert ea.ask(q).to_dict() == eb.ask(q).to_dict(), q
