@@ -314,6 +314,19 @@ class PreviousVectors:
         self._rows, self._index = {}, None
 
 
+def index_manifest(embedder: Embedder, fingerprint: str, documents: int, passages: int, claims: int,
+                   extra: dict[str, Any]) -> Manifest:
+    """The manifest of a built or updated index version."""
+    return Manifest(
+        embedder=embedder.name,
+        dim=embedder.dim,
+        fingerprint=fingerprint,
+        format_version=FORMAT_VERSION,
+        counts={"documents": documents, "passages": passages, "claims": claims},
+        extra=extra,
+    )
+
+
 def manifest_extra(index_path: Path, report: BuildReport, kind: str) -> dict[str, Any]:
     """The manifest's account of a build or update: skipped files, near-duplicates, kept uploads, index kind."""
     return {
@@ -869,14 +882,7 @@ class CorpusIndex:
         del bm25, lexical
         (staging / TOKENIZER_WORDS).write_text(json.dumps(sorted(towns), ensure_ascii=False), encoding="utf-8")
         shutil.rmtree(work)
-        manifest = Manifest(
-            embedder=embedder.name,
-            dim=dim,
-            fingerprint=fingerprint,
-            format_version=FORMAT_VERSION,
-            counts={"documents": n_docs, "passages": n_passages, "claims": n_claims},
-            extra=manifest_extra(index_path, report, kind),
-        )
+        manifest = index_manifest(embedder, fingerprint, n_docs, n_passages, n_claims, manifest_extra(index_path, report, kind))
         final = publish(staging, index_path, manifest)
         report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
         report.embedded, report.reused = n_todo, n_passages - n_todo

@@ -37,6 +37,7 @@ from qa.corpus_index import (
     CorpusIndex,
     Progress,
     embed_text,
+    index_manifest,
     manifest_extra,
     row_doc_id,
 )
@@ -181,14 +182,7 @@ class StoredIndex:
         n_passages = int(mask.sum()) + len(new_keys)
         n_claims += sum(len(pd.claims) for pd in new)
         extra: dict[str, Any] = {**self.manifest.extra, **manifest_extra(self.path, report, kind)}
-        manifest = Manifest(
-            embedder=embedder.name,
-            dim=dim,
-            fingerprint=fingerprint,
-            format_version=FORMAT_VERSION,
-            counts={"documents": n_docs, "passages": n_passages, "claims": n_claims},
-            extra=extra,
-        )
+        manifest = index_manifest(embedder, fingerprint, n_docs, n_passages, n_claims, extra)
         final = publish(staging, self.path, manifest)
         report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
         report.embedded, report.reused = len(todo), n_passages - len(todo)
