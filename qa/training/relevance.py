@@ -43,7 +43,7 @@ CACHE = ROOT / ".reportqa" / "train-cache"
 def question_sets(kind: str, only: Sequence[str] = ()) -> Iterator[tuple[str, dict[str, str], list[dict[str, Any]]]]:
     """(name, {file name: text}, questions) of the development ('dev') or held-back ('held') sets (`only` those
     real sets, by folder name, when given)."""
-    if kind == "dev":
+    if kind == "dev" and not only:
         seed_questions = SHARED / "eval" / "seed_questions.jsonl"
         if seed_questions.exists():  # the shared dev set sits beside the checkout, not in it
             seeds = {f.name: f.read_text(encoding="utf-8") for f in sorted((ROOT / "seeds").glob("*.txt"))}

@@ -71,9 +71,11 @@ def test_the_fitted_model_reproduces_its_recorded_held_back_figures() -> None:
 
     rec = json.loads(resources.files("qa").joinpath("data/relevance_heldback.json").read_text(encoding="utf-8"))
     m = relevance_model()
-    # The sets the figures were recorded on ("tests/data/eval/real/held1, held2"); later held-back sets are new.
+    # The sets the figures were recorded on ("tests/data/eval/real/held5, held6"); a held-back set opened for
+    # development later is renamed dev<N>, and the record follows it until the next held-back measurement.
     recorded = tuple(x.strip().rsplit("/", 1)[-1] for x in rec["sets"].split(","))
-    _, _, decisions = pairs("held", recorded)
+    split = "held" if all(r.startswith("held") for r in recorded) else "dev"
+    _, _, decisions = pairs(split, recorded)
     scores = decision_scores(list(m.weights), decisions)
     for kind, threshold in (("fact", m.passage_threshold), ("aggregate", m.aggregate_threshold)):
         sc = scores[kind]
