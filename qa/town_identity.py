@@ -34,8 +34,30 @@ _GENERIC = re.compile(r"(?:乡镇|全镇|本镇|我镇|各镇|该镇|城乡|下�
 FEATURES = (
     "bias", "in_title", "anchor", "full_count", "core_only_count", "early", "listed", "county_agrees",
     "city_agrees", "province_agrees", "region_before", "inside_longer", "function_start", "own_suffix_context",
-    "in_signature", "long_name", "most_frequent", "only_listed",
+    "in_signature", "long_name", "most_frequent", "only_listed", "word_head",
+    "core_word",
 )
+
+
+@lru_cache(maxsize=1)
+def _word_freq() -> dict[str, int]:
+    import jieba
+
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def _word_head(n: str, counted: dict[str, list[int]]) -> float:
+    """How common a word the name's head is, where the rest is itself a candidate (完成 + 中长街道): a verb or
+    a common word glued before a name, scaled log-frequency from jieba's dictionary (0 when not a word)."""
+    freq = _word_freq()
+    best = 0.0
+    for o in counted:
+        if o != n and n.endswith(o) and len(o) >= 3:
+            head = n[: len(n) - len(o)]
+            if len(head) >= 2 and freq.get(head, 0) > 0:
+                best = max(best, math.log1p(freq[head]) / 10.0)
+    return best
 
 
 @dataclass(frozen=True)
@@ -160,7 +182,9 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
                     k = {COUNTY: 0, 2: 1, PROVINCE: 2}.get(anc.level)
                     if k is not None:
                         agrees[k] = 1.0
-        longer = [o for o, opos in counted.items() if o != n and o.endswith(n) and o[0] not in _FUNCTION_CHARS]
+        # A listed name is not "inside" a longer name the list lacks (完成中长街道 is 完成 + 中长街道).
+        longer = [o for o, opos in counted.items() if o != n and o.endswith(n) and o[0] not in _FUNCTION_CHARS
+                  and (not listed_places or g.towns_named(o))]
         inside = any(len(counted[o]) >= 0.6 * len(pos) for o in longer)
         own = len(re.findall(rf"(?:我|本|全){re.escape(suffix)}", simple)) if suffix else 0
         row = [
@@ -180,6 +204,9 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
             1.0 if len(n) >= 4 else 0.0,
             1.0 if len(pos) == top_count else 0.0,
             1.0 if listed_names == [n] else 0.0,
+            _word_head(n, counted),
+            # How common a word the name's core is (结合 in 结合街道实际); listed names such as 太平镇 have it too.
+            math.log1p(_word_freq().get(core, 0)) / 10.0 if len(core) >= 2 else 0.0,
         ]
         rows.append(row)
         out_names.append(n)
