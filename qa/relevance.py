@@ -147,12 +147,29 @@ def answer_row(
     ]
 
 
+_UNIT_KINDS = {
+    "person": ("人", "名", "位", "人次", "余人次", "人员"),
+    "occasion": ("次", "场", "场次", "期", "轮", "回", "批次", "课", "課", "节", "堂", "件次", "户次"),
+    "money": ("元", "万元", "亿元", "千元"),
+    "rate": ("%",),
+    "any": ("个", "万"),  # 几个 and a bare 万 count anything
+}
+_KIND_OF = {u: k for k, us in _UNIT_KINDS.items() for u in us}
+
+
+def unit_kind(unit: str) -> str:
+    """What a unit counts: person, occasion, money, rate, any (个), or item (件, 份, 项, 家, …)."""
+    return _KIND_OF.get(unit, "item")
+
+
 def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
     """Which claims answer a "how many" question: 几名 wants a head count, a rate question a percentage, an open
     多少 any figure but a rate."""
-    if "人" in pq.asked_units:
-        asked = set(pq.asked_units)
-        return lambda units: any(u in asked for u in units)
+    if pq.asked_units:
+        # 几名/几件/多少次/how many cases: a claim that counts the same kind of thing (people, occasions, money,
+        # items); the asker's exact unit is a choice (多少份合同 is answered by 567件), its kind is not.
+        asked = {unit_kind(u) for u in pq.asked_units} - {"any"}  # 个 is kin of 件/项/家: items
+        return lambda units: any(unit_kind(u) in asked or unit_kind(u) == "any" for u in units)
     if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
         return lambda units: "%" in units  # a rate the report never states is not made up from its counts
     return lambda units: any(u != "%" for u in units)
