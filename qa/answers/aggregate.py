@@ -10,7 +10,7 @@ from qa.answers.base import ComposerBase, Evidence, one_per_town, short
 from qa.answers.clauses import COUNT_UNITS, MENTION_Q, TRAINING, affirmed_text, clause_around, is_target
 from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, PLAN_SECTION, ParsedQuestion
-from qa.relevance import relevance_model, rescore, score_hits
+from qa.relevance import answer_features, relevance_model, rescore, score_hits
 from qa.retrieval import Hit
 from qa.types import Answer, Citation, Claim, Passage
 
@@ -82,7 +82,10 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     hits = c.retriever.sweep(pq, doc_ids, require_any=focal if large else None)
     model = relevance_model()
     best: dict[str, tuple[float, Hit]] = {}
-    for prob, h, feats in score_hits(c.retriever, pq, hits):
+    scored = score_hits(c.retriever, pq, hits)
+    if not scored or model.answerable(answer_features(c.retriever, pq, scored)) < model.answer_threshold:
+        return [], 0  # the fitted answer gate: no passage anywhere answers the question (哪些镇的行政复议决定被撤销)
+    for prob, h, feats in scored:
         p = c.index.passages[h.row]
         if prob < model.aggregate_threshold:
             continue

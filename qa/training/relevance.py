@@ -262,7 +262,8 @@ def answer_rows(weights: list[float], dec: list[dict[str, Any]]) -> tuple[list[l
     """The question-level rows (answerable 1 vs absent 0), re-ranked by the passage weights as the engine sees them."""
     qrows, qlabels = [], []
     for d in dec:
-        if d["type"] in ("fact", "absent", "compare") and d.get("top_rows"):
+        # Aggregates are answerable questions too: "哪些镇…" about something no report does is refused by this gate.
+        if d["type"] in ("fact", "absent", "compare", "aggregate") and d.get("top_rows"):
             ranked = sorted(((_prob(weights, r), r) for r in d["top_rows"]), key=lambda x: -x[0])
             qrows.append(answer_row([p for p, _ in ranked], [r for _, r in ranked], d["absent_share"], d["n_terms"],
                                     d["unknown_share"], d["specific"], d["numeric"]))
