@@ -15,7 +15,8 @@ TRAINING = re.compile(r"考试|参训|培训|学法|参学|考核|测试")
 _NEGATION = re.compile(r"(?<![尚])未(?!成年|来|满|达)|尚未|没有|并无|无一|不存在|零(?:发生|起|件|次)")
 _ZERO_COUNT = re.compile(r"(?<![\d.])0\s*(?:件|起|次|人|名|个|宗|例)")
 # A figure that is a goal, not a result: 力争…达到100%, 确保…, a 下一步/工作计划 section.
-_TARGET = re.compile(r"力争|争取|确保|目标|预计|计划|拟|将要|努力实现|不少于|不低于")
+# 计划 as a verb (计划于/将/在…) only: 按照学法计划…学法23次 is a result counted against a plan, not a goal.
+_TARGET = re.compile(r"力争|争取|确保|目标|预计|计划(?:于|将|在|到|年内)|拟(?:于|将|在|定)?(?=[\u4e00-\u9fff])|将要|努力实现|不少于|不低于")
 MENTION_Q = re.compile(r"提到|提及|涉及|谈到|写到|\bmention|\brefer", re.IGNORECASE)
 _CLAUSE_SPLIT = re.compile(r"[^，,；;。！？!?：:\n]+[，,；;。！？!?：:\n]?")
 _UNIT_FAMILIES = ({"件", "起", "宗"}, {"次", "场", "场次", "期", "轮"}, {"人", "名", "人次", "位"}, {"份", "册", "本", "张"})

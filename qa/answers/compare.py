@@ -1,8 +1,9 @@
 """Comparisons: towns ranked by the parsed number that best matches the question's measure.
 
 The passages come from hybrid retrieval within the towns compared (all towns when none is named) and must clear the
-fitted relevance threshold; in each, the figure whose clause (with the clause before it) best covers the question is
-the town's value. A 其中 breakdown yields to the total it breaks down. Between named towns each town's own measure
+fitted relevance threshold; in each, the figure the fitted figure-choice model (qa/claim_choice.py: its own clause's
+and the clause before's coverage of the question, unit kind, 其中 breakdown, goal, distance from the measure) rates
+highest is the town's value. Between named towns each town's own measure
 stands; across the corpus one measure is ranked and the top N are cited, with the count of all that report one.
 """
 
@@ -15,7 +16,8 @@ from functools import lru_cache
 from importlib import resources
 
 from qa.answers.base import ComposerBase
-from qa.answers.clauses import clause_around, clause_window, fmt_claim, is_target, negated, same_measure
+from qa.answers.clauses import clause_window, fmt_claim, is_target, negated, same_measure
+from qa.claim_choice import claim_model, passage_claim_rows
 from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
 from qa.relevance import relevance_model, score_hits
@@ -57,6 +59,7 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     for h in swept[:SWEEP_LIMIT]:
         hits.setdefault(h.row, h)
     asks_plan = bool(PLAN_Q.search(pq.text))
+    choice = claim_model()
     claims_of: dict[str, list[Claim]] = {}
     asked = set(pq.asked_units)
     money = _MONEY.search(pq.text)
@@ -75,15 +78,16 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
             continue
         if p.passage_id not in claims_of:
             claims_of[p.passage_id] = [cl for cl in c.index.claims_by_doc.get(p.doc_id, []) if cl.passage_id == p.passage_id]
-        for cl in claims_of[p.passage_id]:
+        claims = claims_of[p.passage_id]
+        # Which of the passage's figures is the measure asked for: the fitted figure-choice model (qa/claim_choice).
+        rows = passage_claim_rows(c.retriever, pq, p, claims, prob)
+        for cl, row in zip(claims, rows, strict=True):
             if not fits_unit(cl.unit):
                 continue  # 旁听庭审次数 is counted in 次, not in 名; money is not a count
             clause = clause_window(p, cl)
             if (not asks_plan and is_target(p, clause)) or negated(clause):
                 continue
-            rel = prob * (0.5 + 0.5 * c.retriever.coverage(pq, -1, clause))
-            if clause_around(p, cl).lstrip().startswith("其中"):
-                rel *= 0.5  # a breakdown of a larger figure, not the figure itself
+            rel = choice.probability(row)
             cur = best_of.get(p.doc_id)
             if cur is None or rel > cur[2]:
                 best_of[p.doc_id] = (cl, p, rel)

@@ -1,0 +1,65 @@
+"""Which figure answers: the fitted figure choice in comparisons, the kind of thing a how-many question counts, and
+the fitted answer gate on aggregates. Reports written here, not taken from a question set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from embeddings.factory import make_embedder
+from qa.answers.clauses import is_target
+from qa.corpus_index import CorpusIndex
+from qa.engine import QAEngine
+from qa.relevance import unit_kind
+from tests.conftest import settings_for
+
+REPORTS = {
+    "jiashan.txt": "甲山镇2024年法治政府建设情况报告\n一、主要成效\n"
+    "今年来,甲山镇将法治建设纳入镇党委重要议事日程,召开党委会开展专题学法3次,参加中心组学习会10次,"
+    "按照学法计划带头集体学法23次,不断提升法律知识水平。\n全年办理行政处罚案件12件,甲山镇执法规范有序。\n",
+    "yishui.txt": "乙水镇2024年法治政府建设情况报告\n一、主要成效\n"
+    "乙水镇全镇干部职工集体学法17次,组织专题学法8次。\n乙水镇聘用2名专业调解人员,确保群众纠纷及时调解。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
+    tmp: Path = tmp_path_factory.mktemp("figures")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    for name, text in REPORTS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    CorpusIndex.build([corpus], tmp / "index", make_embedder("hash"))
+    return QAEngine.load(settings_for(tmp / "index"))
+
+
+def test_the_figure_whose_clause_names_the_measure_is_compared(engine: QAEngine) -> None:
+    # 甲山镇's passage holds 3次, 10次 and 23次; only 23次 is 集体学法 (3次 would lose to 乙水镇's 17次).
+    ans = engine.ask("甲山镇和乙水镇,哪个集体学法次数多?")
+    assert ans.kind == "compare" and ans.towns[0] == "甲山镇"
+    assert ans.values[0][1] == 23
+
+
+def test_a_result_counted_against_a_plan_is_not_a_goal() -> None:
+    assert not is_target(_P, "按照学法计划带头集体学法23次")
+    assert is_target(_P, "计划于明年开展专题学法10次") and is_target(_P, "力争执法案卷合格率达到100%")
+
+
+def test_how_many_counts_the_kind_of_thing_asked(engine: QAEngine) -> None:
+    assert unit_kind("名") == unit_kind("人次") == "person" and unit_kind("件") == unit_kind("份") == "item"
+    assert unit_kind("场") == unit_kind("次") == "occasion"
+    # 2名调解人员 counts people, not disputes: the report does not say how many disputes were mediated.
+    assert engine.ask("乙水镇调解了多少件纠纷?").kind == "not_found"
+    assert "12件" in engine.ask("甲山镇办理了多少件行政处罚案件?").citations[0].quote
+
+
+def test_an_aggregate_about_what_no_report_does_is_refused(engine: QAEngine) -> None:
+    assert engine.ask("哪些镇的行政复议决定被撤销了?").kind == "not_found"
+
+
+class _Passage:
+    section = ""
+
+
+_P = _Passage()
