@@ -155,6 +155,9 @@ _UNIT_KINDS = {
     "any": ("个", "万"),  # 几个 and a bare 万 count anything
 }
 _KIND_OF = {u: k for k, us in _UNIT_KINDS.items() for u in us}
+# A question about an amount of money (罚没款总额, 资金, how much money): its figure is in 元.
+MONEY_Q = re.compile(r"元|资金|经费|金额|预算|罚没款|罚款额|款项|\bmoney\b|\bfunds?\b|\bfunding\b|\byuan\b|\bspent\b|"
+                     r"\bsum\b|\bamount of\b", re.IGNORECASE)
 
 
 def unit_kind(unit: str) -> str:
@@ -170,6 +173,8 @@ def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
         # items); the asker's exact unit is a choice (多少份合同 is answered by 567件), its kind is not.
         asked = {unit_kind(u) for u in pq.asked_units} - {"any"}  # 个 is kin of 件/项/家: items
         return lambda units: any(unit_kind(u) in asked or unit_kind(u) == "any" for u in units)
+    if MONEY_Q.search(pq.text) and not re.search(r"多少(?:笔|项|件|个)|how many", pq.text, re.IGNORECASE):
+        return lambda units: any(unit_kind(u) == "money" for u in units)
     if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
         return lambda units: "%" in units  # a rate the report never states is not made up from its counts
     return lambda units: any(u != "%" for u in units)

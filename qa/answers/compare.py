@@ -20,7 +20,7 @@ from qa.answers.clauses import clause_window, fmt_claim, is_target, negated, sam
 from qa.claim_choice import claim_model, passage_claim_rows
 from qa.corpus_index import CorpusIndex
 from qa.question import PLAN_Q, ParsedQuestion
-from qa.relevance import relevance_model, score_hits
+from qa.relevance import MONEY_Q, relevance_model, score_hits, unit_kind
 from qa.types import Answer, Claim, Passage
 
 Candidate = tuple[Claim, Passage, float]  # a document's figure, its passage, and the figure's relevance
@@ -42,7 +42,6 @@ def compare_model() -> CompareModel:
 
 # The lexical sweep's passages looked at beyond the hybrid top-k; when a sweep is longer, the answer says so.
 SWEEP_LIMIT = 2000
-_MONEY = re.compile(r"元|资金|经费|金额|预算|\bmoney\b|\bfunds?\b|\byuan\b|\bspent\b", re.IGNORECASE)
 
 
 def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> tuple[list[Candidate], int]:
@@ -62,12 +61,14 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     choice = claim_model()
     claims_of: dict[str, list[Claim]] = {}
     asked = set(pq.asked_units)
-    money = _MONEY.search(pq.text)
+    money = MONEY_Q.search(pq.text) and not asked
 
     def fits_unit(unit: str) -> bool:
         if asked:
             return unit in asked
-        return money is not None or unit not in ("元", "万元", "亿元")
+        if money:  # 资金/how much money: an amount in 元, not a count
+            return unit_kind(unit) == "money"
+        return unit_kind(unit) != "money"
 
     best_of: dict[str, tuple[Claim, Passage, float]] = {}
     named_docs = {d for d in doc_ids if c.doc(d).metadata.town in pq.towns}

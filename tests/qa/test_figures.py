@@ -52,6 +52,8 @@ def test_how_many_counts_the_kind_of_thing_asked(engine: QAEngine) -> None:
     # 2名调解人员 counts people, not disputes: the report does not say how many disputes were mediated.
     assert engine.ask("乙水镇调解了多少件纠纷?").kind == "not_found"
     assert "12件" in engine.ask("甲山镇办理了多少件行政处罚案件?").citations[0].quote
+    # An amount of money is stated in 元: 12件 does not answer it.
+    assert engine.ask("甲山镇的罚没款总额是多少?").kind == "not_found"
 
 
 def test_an_aggregate_about_what_no_report_does_is_refused(engine: QAEngine) -> None:
