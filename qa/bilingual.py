@@ -77,3 +77,62 @@ def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list
         else:
             i += 1
     return out
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> tuple[frozenset[str], dict[str, str]]:
+    """Toneless pinyin syllables, and each CJK character's reading (its commonest one)."""
+    from pypinyin import lazy_pinyin
+
+    table: dict[str, str] = {}
+    for c in range(0x4E00, 0x9FA6):
+        reading = lazy_pinyin(chr(c), errors="ignore")
+        if reading and reading[0].isalpha():
+            table[chr(c)] = reading[0].replace("v", "u")
+    return frozenset(table.values()), table
+
+
+def split_pinyin(word: str) -> list[str] | None:
+    """'quanze' → ['quan', 'ze']: the word as toneless pinyin syllables (fewest syllables), or None."""
+    syllables, _ = _pinyin_table()
+    word = word.lower().replace("ü", "u").replace("'", "")
+    best: list[list[str] | None] = [[]] + [None] * len(word)
+    for i in range(1, len(word) + 1):
+        for j in range(max(0, i - 6), i):
+            prev = best[j]
+            if prev is not None and word[j:i] in syllables and (best[i] is None or len(prev) + 1 < len(best[i] or [])):
+                best[i] = [*prev, word[j:i]]
+    return best[len(word)]
+
+
+def pinyin_forms(words: Sequence[str], texts: Sequence[str], keep: int = 2) -> tuple[str, ...]:
+    """Chinese words of the reports that English words spell in pinyin ('quanze qingdan' → 权责清单, 'ba wu' → 八五):
+    the commonest runs of characters in `texts` whose readings are the words' syllables; () when none (or when the
+    words are not pinyin of at least two syllables)."""
+    syllables: list[str] = []
+    for w in words:
+        parts = split_pinyin(w)
+        if parts is None:
+            return ()
+        syllables += parts
+    if len(syllables) < 2 or len(syllables) > 8:
+        return ()
+    _, table = _pinyin_table()
+    by_reading: dict[str, set[str]] = {}
+    for text in texts:
+        for ch in set(text):
+            r = table.get(ch)
+            if r is not None:
+                by_reading.setdefault(r, set()).add(ch)
+    classes = []
+    for s in syllables:
+        chars = by_reading.get(s)
+        if not chars:
+            return ()
+        classes.append("[" + "".join(sorted(chars)) + "]")
+    pattern = re.compile("".join(classes))
+    counts: dict[str, int] = {}
+    for text in texts:
+        for m in pattern.finditer(text):
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    return tuple(sorted(counts, key=lambda w: -counts[w])[:keep])

@@ -21,7 +21,7 @@ from typing import Any
 from embeddings.base import Embedder, EmbeddingError
 from embeddings.factory import make_embedder
 from qa.answering import Composer
-from qa.bilingual import translate_words
+from qa.bilingual import pinyin_forms, translate_words
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
 from qa.metadata import split_label, town_aliases
@@ -43,6 +43,9 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 DICTIONARY_WEIGHT = 0.5
 _BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
 _EN_WORDS = re.compile(r"[a-z][a-z'\-]+")
+# A Chinese term an English question spells in pinyin, quoted or in brackets: ('quanze qingdan'), "ba wu".
+_PINYIN_SPAN = re.compile(r"[\"'‘“(]\s*([A-Za-z][A-Za-z ]{1,40}?)\s*[\"'’”)]")
+PINYIN_SAMPLE = 5000  # passages searched for the characters a pinyin term spells (a cost bound)
 
 
 def embedder_from_settings(settings: Settings) -> Embedder:
@@ -172,9 +175,31 @@ class QAEngine:
             pq = replace(pq, regions=tuple(r for r in pq.regions if r not in missing), missing_regions=tuple(missing))
         return pq
 
+    def _pinyin_terms(self, pq: ParsedQuestion) -> ParsedQuestion:
+        """Quoted pinyin in an English question ('quanze qingdan', "ba wu") becomes the Chinese term of the reports
+        it spells (权责清单, 八五), replacing the untranslated words."""
+        # Lower case only: a capitalised word in brackets is a place (Sizhuang town (Gaoping)), which is scope.
+        spans = [m.group(1) for m in _PINYIN_SPAN.finditer(pq.text) if m.group(1).islower()]
+        if not spans:
+            return pq
+        passages = self.index.passages
+        texts = [p.text for p in passages[:: max(1, len(passages) // PINYIN_SAMPLE)]]
+        terms = list(pq.terms)
+        lexical = list(pq.lexical_query)
+        for span in spans:
+            words = span.lower().split()
+            forms = pinyin_forms(words, texts)
+            if not forms:
+                continue
+            terms = [g for g in terms if g.forms[0] not in words]
+            terms.append(TermGroup(forms, 1.0, quoted=True))
+            lexical += [t for f in forms for t in self.index.tokenizer.tokens(f)]
+        return replace(pq, terms=tuple(terms), lexical_query=tuple(lexical))
+
     def _english_words(self, pq: ParsedQuestion) -> ParsedQuestion:
         """English words the glossary left untranslated, read through CC-CEDICT (qa/bilingual.py): the Chinese
         words whose gloss they are and that the reports contain. Words still unknown stay as they were."""
+        pq = self._pinyin_terms(pq)
         unknown = [i for i, g in enumerate(pq.terms) if g.weight == UNKNOWN_ENGLISH_WEIGHT and not _CJK.search(g.forms[0])]
         if not unknown:
             return pq
