@@ -9,8 +9,20 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from qa.metadata import town_core
 from qa.types import Answer, Turn
+
+
+def town_core(name: str) -> str:
+    """The scorer's town key (../shared/eval/score.py): 人民政府/办事处 dropped, then one of 街道/街/镇/乡/鄉 when
+    more than one character is left. It differs from qa.metadata.town_core, which keeps a 街 (黄石街 ≠ 黄石)."""
+    t = (name or "").strip()
+    for suf in ("人民政府", "办事处"):
+        if t.endswith(suf):
+            t = t[: -len(suf)]
+    for suf in ("街道", "街", "镇", "乡", "鄉"):
+        if t.endswith(suf) and len(t) > len(suf) + 1:
+            return t[: -len(suf)]
+    return t
 
 
 def overlaps(gold: str, cited: str) -> bool:
