@@ -3,7 +3,7 @@
     python -m bench.parse_scale
 
 Town names come from the official division list, so aliases, pinyin and same-name towns are real. Matching the
-towns a question names goes through one Aho-Corasick automaton (qa.question.TownMatcher), so the per-question cost
+towns a question names goes through one Aho-Corasick automaton (qa.plan.TownMatcher), so the per-question cost
 should stay flat while the number of towns grows ×7,000.
 """
 
@@ -14,7 +14,7 @@ import time
 
 from qa.lexical import Tokenizer
 from qa.places import TOWN, gazetteer
-from qa.question import parse_question, town_matcher
+from qa.plan import parse_question, town_matcher
 
 QUESTIONS = [
     "哪些镇的行政执法合规率达到100%?",

@@ -13,7 +13,7 @@ from qa.answers.corpus import corpus_answer
 from qa.answers.fact import fact_answer, per_town_answer
 from qa.answers.metadata import region_answer, year_answer
 from qa.answers.table import table_answer
-from qa.question import ParsedQuestion
+from qa.plan import ParsedQuestion
 from qa.relevance import specific, unknown_share
 from qa.scope import scope_documents
 from qa.types import Answer, Filters

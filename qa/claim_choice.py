@@ -35,7 +35,7 @@ from qa.answers.clauses import clause_around, clause_window, is_target
 from qa.relevance import topic_bigrams, unit_kind
 
 if TYPE_CHECKING:
-    from qa.question import ParsedQuestion
+    from qa.plan import ParsedQuestion
     from qa.retrieval import Retriever
     from qa.types import Claim, Passage
 

@@ -25,13 +25,14 @@ from qa.bilingual import pinyin_forms, translate_words
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
 from qa.metadata import split_label, town_aliases
-from qa.question import (
+from qa.plan import (
     UNKNOWN_ENGLISH_WEIGHT,
     ParsedQuestion,
     TermGroup,
     parse_question,
     region_variants,
     resolve_followup,
+    split_compound,
     town_matcher,
 )
 from qa.retrieval import Retriever
@@ -86,17 +87,6 @@ def clean_question(question: str, limit: int) -> str:
 
 
 _TYPE_WORD = re.compile(r"街道|乡镇|镇街|街镇|乡|镇|民族乡|报告|reports?|towns?|townships?|subdistricts?", re.IGNORECASE)
-_PART_END = re.compile(r"(?<=[?？])\s*(?=\S)|[,，;；]\s*(?=(?:and |but )?(?:what|how|which|who|when)\b)", re.IGNORECASE)
-_QUESTION_CUE = re.compile(r"多少|几|哪|什么|怎么|如何|是否|吗|呢|\b(?:what|how|which|who|when|did|does|is|are)\b", re.IGNORECASE)
-
-
-def split_compound(q: str) -> list[str]:
-    """The sub-questions of a compound question: '…几次执法检查?查处了多少起?' → two questions."""
-    parts = [p.strip() for p in _PART_END.split(q) if p and p.strip()]
-    parts = [p for p in parts if len(p) >= 4]
-    if len(parts) < 2 or not all(_QUESTION_CUE.search(p) for p in parts):
-        return [q]
-    return parts
 
 
 def _shift_markers(text: str, offset: int) -> str:

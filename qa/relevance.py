@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.question import PLAN_Q, PLAN_SECTION
+from qa.plan import PLAN_Q, PLAN_SECTION
 
 if TYPE_CHECKING:
-    from qa.question import ParsedQuestion
+    from qa.plan import ParsedQuestion
     from qa.retrieval import Hit, Retriever
 
 FEATURES = (

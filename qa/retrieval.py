@@ -13,7 +13,7 @@ import numpy as np
 from embeddings.base import Embedder
 from qa.corpus_index import CorpusIndex
 from qa.places import to_simplified
-from qa.question import ParsedQuestion, TermGroup
+from qa.plan import ParsedQuestion, TermGroup
 
 
 @dataclass(frozen=True)

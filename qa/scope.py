@@ -7,7 +7,7 @@ softer (a 2024 report's 2025年工作思路 answers a question about 2025 plans)
 from __future__ import annotations
 
 from qa.corpus_index import CorpusIndex
-from qa.question import PLAN_Q, ParsedQuestion
+from qa.plan import PLAN_Q, ParsedQuestion
 from qa.types import Document, Filters, Passage
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from qa.answers.base import ComposerBase, Evidence, one_per_town, short
 from qa.answers.clauses import COUNT_UNITS, MENTION_Q, TRAINING, affirmed_text, clause_around, is_target
 from qa.corpus_index import CorpusIndex
-from qa.question import PLAN_Q, PLAN_SECTION, ParsedQuestion
+from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
 from qa.relevance import answer_features, relevance_model, rescore, score_hits
 from qa.retrieval import Hit
 from qa.types import Answer, Citation, Claim, Passage

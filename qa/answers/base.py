@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from qa.answers.clauses import asked_figure
 from qa.corpus_index import CorpusIndex
-from qa.question import ParsedQuestion
+from qa.plan import ParsedQuestion
 from qa.retrieval import Retriever
 from qa.types import Answer, Citation, Claim, Document, Passage
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from qa.question import PLAN_SECTION, ParsedQuestion
+from qa.plan import PLAN_SECTION, ParsedQuestion
 from qa.types import Claim, Passage
 
 COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}

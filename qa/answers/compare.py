@@ -10,7 +10,6 @@ stands; across the corpus one measure is ranked and the top N are cited, with th
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +18,7 @@ from qa.answers.base import ComposerBase
 from qa.answers.clauses import clause_window, fmt_claim, is_target, negated, same_measure
 from qa.claim_choice import claim_model, passage_claim_rows
 from qa.corpus_index import CorpusIndex
-from qa.question import PLAN_Q, ParsedQuestion
+from qa.plan import PLAN_Q, ParsedQuestion
 from qa.relevance import MONEY_Q, relevance_model, score_hits, unit_kind
 from qa.types import Answer, Claim, Passage
 

@@ -15,7 +15,7 @@ from qa.types import Answer, Citation, Document
 
 if TYPE_CHECKING:
     from qa.answers.base import ComposerBase as Composer
-    from qa.question import ParsedQuestion
+    from qa.plan import ParsedQuestion
 
 CORPUS_Q = re.compile(
     r"(?:哪些|哪几份|有哪些|列出|多少份|几份|所有|全部)[^?？]{0,12}报告|报告[^?？]{0,6}(?:有哪些|有几份|有多少)|"

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from qa.answers.base import ComposerBase, Evidence, short
 from qa.answers.listing import list_items
-from qa.question import PLAN_Q, PLAN_SECTION, ParsedQuestion
+from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
 from qa.relevance import answer_features, relevance_model, score_hits, wanted_units
 from qa.retrieval import Hit
 from qa.types import Answer

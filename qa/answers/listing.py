@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from qa.answers.base import ComposerBase, Evidence
-from qa.question import ParsedQuestion
+from qa.plan import ParsedQuestion
 from qa.retrieval import Hit
 from qa.structure import INLINE_ITEM
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.answers.base import ComposerBase, one_per_town
-from qa.question import ParsedQuestion
+from qa.plan import ParsedQuestion
 from qa.types import Answer, Citation
 
 

@@ -15,7 +15,7 @@ from qa.types import Answer
 
 if TYPE_CHECKING:
     from qa.answers.base import ComposerBase as Composer
-    from qa.question import ParsedQuestion
+    from qa.plan import ParsedQuestion
 
 
 def table_answer(composer: Composer, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:

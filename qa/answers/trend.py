@@ -16,7 +16,7 @@ from qa.indicators import INDICATORS, Indicator
 from qa.types import Answer, AnswerKind, Citation, IndicatorRow
 
 if TYPE_CHECKING:
-    from qa.question import ParsedQuestion
+    from qa.plan import ParsedQuestion
 
 TREND_Q = re.compile(
     r"逐年|历年|历次|各年|每年|年度?变化|变化情况|变化趋势|趋势|增减|同比|较上年|比上年|比去年|较去年|几年来|这几年|多年来"

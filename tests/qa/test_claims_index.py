@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from qa.engine import QAEngine
-from qa.question import Constraint
+from qa.plan import Constraint
 from qa.types import Claim
 
 

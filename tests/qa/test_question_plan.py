@@ -7,8 +7,9 @@ import pytest
 
 from embeddings.factory import make_embedder
 from qa.corpus_index import CorpusIndex
-from qa.engine import QAEngine, split_compound
-from qa.question import _constraint
+from qa.engine import QAEngine
+from qa.plan import split_compound
+from qa.plan.measure import _constraint
 from qa.types import Filters, Turn
 from tests.conftest import settings_for
 

@@ -10,7 +10,7 @@ import pytest
 from embeddings.factory import make_embedder
 from qa.corpus_index import CorpusIndex
 from qa.engine import QAEngine
-from qa.question import relative_years
+from qa.plan import relative_years
 from tests.conftest import SEEDS, settings_for
 
 HEQIAN = SEEDS / "000_fc6b19c338c3d419.txt"

@@ -1,0 +1,48 @@
+"""A follow-up question (那西仓镇呢?, 它们分别是哪一年的报告?) read against the previous turn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from qa.plan.types import ParsedQuestion
+
+
+def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previous_towns: Sequence[str]) -> ParsedQuestion:
+    """Fill an elliptical follow-up (那西仓镇呢? / 它们分别是哪一年的报告?) from the previous turn."""
+    if previous is None:
+        return pq
+    has_topic = bool(pq.terms) and pq.intent not in ("year", "region")
+    if pq.towns and not has_topic:
+        # "那西仓镇呢?": the previous question, asked of the new town.
+        text = previous.text
+        for t in previous.towns:
+            text = text.replace(t, pq.towns[0] if len(pq.towns) == 1 else "、".join(pq.towns))
+        return replace(
+            previous,
+            text=pq.text,
+            towns=pq.towns,
+            intent=previous.intent if len(pq.towns) == 1 or previous.intent != "fact" else "fact",
+            years=pq.years or previous.years,
+            soft_years=not pq.years,
+            elliptical=True,
+            query_text=text,
+        )
+    if not pq.towns and (pq.elliptical or not pq.terms):
+        towns = tuple(previous_towns) or previous.towns
+        intent = pq.intent
+        if intent == "aggregate" and towns:
+            intent = "fact"
+        # "这两个镇哪个开得多?": the previous topic stays; the follow-up's own words add to it.
+        own = tuple(g for g in pq.terms if all(g.forms[0] not in p.forms for p in previous.terms))
+        return replace(
+            pq,
+            towns=towns,
+            years=pq.years or previous.years,
+            soft_years=not pq.years,
+            intent=intent,
+            terms=previous.terms + own if pq.elliptical else (pq.terms or previous.terms),
+            lexical_query=pq.lexical_query or previous.lexical_query,
+            elliptical=True,
+        )
+    return pq

@@ -1,0 +1,93 @@
+"""What kind of answer a question asks for: fact, list, aggregate, compare, table, year, region; superlatives,
+numeric and elliptical (follow-up) questions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from qa.plan.types import Intent
+
+_AGGREGATE = re.compile(
+    r"哪些(?:镇|乡|街道|乡镇)|哪几个(?:镇|乡|街道|乡镇)?|有几个(?:镇|乡|街道)|多少个(?:镇|乡|街道)|各(?:镇|乡)|"
+    r"(?:列出|所有|全部|哪些)[^?？]{0,20}(?:镇|乡|街道)|"
+    r"哪些地方|哪几个地方|哪些单位|哪些报告|"
+    r"\b(?:which|what)\s+(?:of\s+the\s+)?(?:\w+\s+){0,2}(?:towns|townships|places|subdistricts|streets|localities|"
+    r"units|reports|areas|communities|ones)\b|which of the\b|list (?:the|all) towns|all towns",
+    re.IGNORECASE,
+)
+_WHICH = re.compile(r"哪些|哪几|\bwhich\b|\bwhat\b", re.IGNORECASE)
+_COMPARE_WORD = re.compile(
+    r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|较多|较少|多还是少|"
+    r"\b(?:most|more|highest|higher|lowest|lower|least|fewer|fewest|largest|larger|biggest|smallest)\b",
+    re.IGNORECASE,
+)
+_WHO_MORE = re.compile(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:多|少|高|低|大|小)")
+_COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名|排序", re.IGNORECASE)
+_MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest)\b", re.IGNORECASE)
+# "各镇分别发放了多少份普法资料?", "列出各镇…的数量", "How many … did each town …?": one row per town.
+_TABLE_Q = re.compile(
+    r"(?:各|每个|每一个)(?:镇|乡|街道|乡镇|镇街|街镇|地)[^?？]{0,40}?(?:多少|几)|分别[^?？]{0,30}?(?:多少|几)|"
+    r"(?:列出|列一下|汇总|统计)[^?？]{0,30}?(?:数量|数字|数据|多少|几)|"
+    r"\b(?:each|every|per) (?:town|township|subdistrict|place)\b[^?]{0,80}\bhow (?:many|much)\b|"
+    r"\bhow (?:many|much)\b[^?]{0,80}\b(?:each|every|per) (?:town|township|subdistrict|place)\b|\btable\b",
+    re.IGNORECASE,
+)
+_WHO = re.compile(r"哪个|哪一个|哪|谁|\bwhich\b|\bwho\b|\bwhat town\b", re.IGNORECASE)
+_YEAR_Q = re.compile(r"哪一?年|什么年份|年份是|哪个年度|什么时候|何时|发布日期|发布时间|哪一?天|几月几[日号]|什么日期|\bwhat date\b|\b(?:which|what) year\b|\bwhen\b", re.IGNORECASE)
+_REGION_Q = re.compile(
+    r"属于哪|哪个(?:区|县|市|省)|哪(?:个)?地区|位于|在哪里|在哪儿|所在(?:区|县|市|省)|"
+    r"\b(?:which|what) (?:county|district|city|province|region)\b|\bwhere is\b|\blocated\b",
+    re.IGNORECASE,
+)
+_LIST_Q = re.compile(
+    r"哪些|有什么|有何|哪几|列举|\blist\b|什么(?:问题|不足|困难|短板|措施|举措|做法|经验|计划|打算|安排|思路)|"
+    r"\b(?:what|which)\b.*\b(?:problems|measures|plans|steps|issues|shortcomings|weaknesses|priorities|ideas|"
+    r"achievements|difficulties|tasks|arrangements)\b",
+    re.IGNORECASE,
+)
+_NUMERIC_Q = re.compile(r"多少|几(?:次|件|个|名|人|场|份|条|起|项|批)|是多少|how many|how much|what (?:is|was) the .*rate|\brate\b|\bnumber of\b|率", re.IGNORECASE)
+_ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?？]?$|它们|他们|其|这些镇|这两个镇|这几个镇|两镇|\bthey\b|\bthem\b|\btheir\b|\bthose\b|\bit\b|\bits\b", re.IGNORECASE)
+# A section that states plans and goals (下一步工作打算): what it says was not yet done.
+PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
+PLAN_Q = re.compile(r"计划|打算|下一步|下步|明年|目标|力争|思路|展望|\bplan|\bnext year\b|\btarget|\bgoal|\baim", re.IGNORECASE)
+
+
+def asks_which(q: str) -> bool:
+    """Whether the question asks which towns (or which of anything): a count it states is then a condition."""
+    return bool(_AGGREGATE.search(q) or _WHICH.search(q))
+
+
+def superlative_of(q: str) -> Literal["max", "min"] | None:
+    """'max' for 最多/most…, 'min' for 最少/fewest…, None when the question ranks nothing."""
+    if _COMPARE_WORD.search(q) or _WHO_MORE.search(q) or _COMPARE_VERB.search(q):
+        return "min" if _MIN_WORD.search(q) or re.search(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:少|低|小)", q) else "max"
+    return None
+
+
+def intent_of(q: str, lang: str, named: Sequence[str], superlative: Literal["max", "min"] | None) -> Intent:
+    """The kind of answer the question asks for, given the towns it names and whether it ranks them."""
+    if _REGION_Q.search(q) and named:
+        return "region"
+    if _TABLE_Q.search(q) and not named and not superlative:
+        return "table"
+    if _YEAR_Q.search(q) and not _COMPARE_WORD.search(q) and "多少" not in q:
+        return "year"
+    if superlative and (_WHO.search(q) or len(named) >= 2 or _COMPARE_VERB.search(q)):
+        return "compare"
+    if _AGGREGATE.search(q) or (not named and _WHICH.search(q) and ("镇" in q or "town" in q.lower() or lang == "zh")):
+        return "aggregate"
+    if (_LIST_Q.search(q) or PLAN_Q.search(q)) and not _NUMERIC_Q.search(q):
+        return "list"
+    return "fact"
+
+
+def is_numeric(q: str, intent: Intent) -> bool:
+    """Whether the question asks for a number (多少, how many, a rate) or ranks towns by one."""
+    return bool(_NUMERIC_Q.search(q)) or intent == "compare"
+
+
+def is_elliptical(q: str) -> bool:
+    """Whether the question leans on the previous turn (那…呢?, 它们, they)."""
+    return bool(_ELLIPSIS.search(q))

@@ -1,0 +1,15 @@
+"""The language a question is written in."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def language_of(text: str) -> Literal["zh", "en"]:
+    """'zh' when the question has Chinese characters beyond town names, else 'en'."""
+    letters = len(re.findall(r"[A-Za-z]", text))
+    cjk = len(_CJK.findall(text))
+    return "en" if letters > 2 * cjk else "zh"

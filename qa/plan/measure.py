@@ -1,0 +1,107 @@
+"""What a question measures: the unit it counts in (with its unit family) and any numeric condition
+(达到100%, 超过100件, more than 50 cases)."""
+
+from __future__ import annotations
+
+import re
+
+from qa.plan.lang import language_of
+from qa.plan.types import Constraint
+
+_CONSTRAINT = re.compile(
+    r"(?P<op>达到|达|做到|实现|超过|高于|不低于|低于|少于|不足|不到|未达到|未达|没有达到|大于|小于|"
+    r"at least|over|above|below|under|less than|lower than|more than|higher than|reach(?:ed|es)?|of)?"
+    r"\s*(?:了|均|都|均为|为)?\s*"
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|％|percent)"
+    r"(?P<after>以上|以下|及以上)?",
+    re.IGNORECASE,
+)
+_COUNT_UNIT_FAMILIES = (
+    ("件", "起", "宗", "个"),
+    ("次", "场", "场次", "期", "轮", "回"),
+    ("人", "名", "位", "人次"),
+    ("份", "册", "本", "张"),
+    ("项", "条", "个"),
+    ("家", "户", "所", "个"),
+)
+# "聘了两名法律顾问", "超过100件", "more than 50 cases": a count condition on an aggregate.
+_COUNT_CONSTRAINT = re.compile(
+    r"(?P<op>超过|多于|高于|大于|不少于|至少|不低于|少于|低于|不足|不到|达到|达)?\s*(?:了)?\s*"
+    r"(?P<num>\d+|[一二两三四五六七八九十百千]+)\s*"
+    r"(?P<unit>人次|场次|件|起|宗|名|人|位|次|场|期|份|册|项|条|家|户|所)"
+    r"(?P<after>以上|以下|及以上|及以下)?(?![\u4e00-\u9fff]*率)",
+)
+_EN_COUNT_CONSTRAINT = re.compile(
+    r"(?P<op>more than|over|at least|fewer than|less than|under|exactly)\s+(?P<num>\d+)\b", re.IGNORECASE
+)
+_ASKED_UNIT = re.compile(r"(?:几|多少)(人次|场次|批次|件|次|名|人|份|场|条|起|项|批|户|家|位|所|期|宗|万元|元|%)|"
+                         r"(人次|场次|次|人|件|份|家|项|条)(?:数|数量)?(?=最|更|较|多|少|高|低)")
+_EN_ASKED_UNIT = (
+    (re.compile(r"how many (?:\w+ ){0,3}?(?:cases|disputes|lawsuits|complaints|petitions|violations)", re.I), "件"),
+    (re.compile(r"how many (?:\w+ ){0,3}?(?:people|persons|staff|officers|advisers|advisors|lawyers|members|residents|mediators|cadres)", re.I), "人"),
+    (re.compile(r"how many (?:\w+ ){0,3}?(?:times|sessions|meetings|lectures|events|activities|trainings|campaigns)|"
+                r"\bmore (?:\w+ ){0,5}?(?:sessions|meetings|lectures|events|activities|trainings|campaigns)\b", re.I), "次"),
+    (re.compile(r"how many (?:\w+ ){0,3}?(?:firms|enterprises|companies)|\bmore (?:\w+ ){0,2}?(?:firms|enterprises)\b", re.I), "家"),
+    (re.compile(r"how many (?:\w+ ){0,3}?(?:copies|leaflets|materials|brochures|booklets)", re.I), "份"),
+)
+
+
+def asked_units(q: str) -> tuple[str, ...]:
+    """The unit a 几/多少/how many question counts in, with its kin (几名 → 名, 人, 位, 人次); () when open."""
+    m = _ASKED_UNIT.search(q)
+    unit = (m.group(1) or m.group(2)) if m else next((u for pattern, u in _EN_ASKED_UNIT if pattern.search(q)), None)
+    return unit_family(unit) if unit else ()
+
+
+def unit_family(unit: str) -> tuple[str, ...]:
+    """A count unit with the units that count the same thing: 名 → 人, 名, 位, 人次."""
+    return tuple(dict.fromkeys(u for f in _COUNT_UNIT_FAMILIES if unit in f for u in f)) or (unit,)
+
+
+_BELOW_WORDS = ("低于", "少于", "不足", "不到", "未达到", "未达", "没有达到", "小于", "below", "under", "less than", "lower than", "fewer than")
+_ABOVE_WORDS = ("超过", "高于", "大于", "多于", "over", "above", "more than", "higher than")
+
+
+def _op(op_word: str, after: str, default: str) -> str:
+    if after in ("以下", "及以下"):
+        return "<=" if after == "及以下" else "<"
+    if op_word in _BELOW_WORDS:
+        return "<"
+    if after == "以上" or op_word in _ABOVE_WORDS:
+        return ">" if op_word in _ABOVE_WORDS else ">="
+    if after == "及以上" or op_word in ("不少于", "至少", "不低于", "at least"):
+        return ">="
+    if op_word in ("达到", "达", "做到", "实现", "reach", "reached", "reaches", "of"):
+        return ">="
+    return default
+
+
+_NAMED_SPAN = re.compile(r"[“\"「『‘'][^”\"」』’']{1,30}[”\"」』’']|[（(][^（()）]{1,80}[)）]")
+
+
+def _constraint(q: str, aggregate: bool = False) -> Constraint | None:
+    # A number inside a quoted or bracketed name (“两个规范”, (三项制度: …)) is part of the name, not a condition;
+    # so is one inside Chinese written into an English question.
+    q = _NAMED_SPAN.sub(lambda m: " " * len(m.group(0)), q)
+    if language_of(q) == "en":
+        q = re.sub(r"[\u4e00-\u9fff\d]+[\u4e00-\u9fff][\u4e00-\u9fff\d]*", lambda m: " " * len(m.group(0)), q)
+    m = _CONSTRAINT.search(q)
+    if m:
+        return Constraint(_op((m.group("op") or "").lower(), m.group("after") or "", ">="), float(m.group("num")), "%")
+    if not aggregate:
+        return None
+    # Count conditions only make sense when the question asks which towns meet them.
+    m = _COUNT_CONSTRAINT.search(q)
+    if m:
+        from qa.claims import parse_number
+
+        value = parse_number(m.group("num"))
+        if value is None:
+            return None
+        unit = m.group("unit")
+        return Constraint(_op(m.group("op") or "", m.group("after") or "", "=="), value, unit, unit_family(unit))
+    m = _EN_COUNT_CONSTRAINT.search(q)
+    if m:
+        units = tuple(dict.fromkeys(u for f in _COUNT_UNIT_FAMILIES for u in f))
+        return Constraint(_op(m.group("op").lower(), "", "=="), float(m.group("num")), units[0], units)
+    return None

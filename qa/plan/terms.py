@@ -1,0 +1,197 @@
+"""A question's topic: term groups (interchangeable forms, with weights) and BM25 tokens, once town names,
+years, numbers, conditions and question scaffolding are taken out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+
+from qa.lexical import Tokenizer, glossary_weight, stopwords, translate_english
+from qa.metadata import TOWN_SUFFIXES, town_aliases
+from qa.plan.lang import _CJK
+from qa.plan.measure import _CONSTRAINT, _COUNT_CONSTRAINT, _EN_COUNT_CONSTRAINT
+from qa.plan.places import TownMatcher
+from qa.plan.types import Constraint, TermGroup
+from qa.plan.years import _YEAR_WORD
+
+_QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,30})[”\"」』’']")
+_QUANTITY_WORD = re.compile(
+    r"(?:几|多少|若干)(?:个|件|次|名|人次|人|份|场次|场|条|起|项|批次|批|户|家|位|所|座|天|期|万元|元)?"
+)
+_ONLY_FUNCTION = re.compile(r"^[\W\d_]*$")
+_PAREN = re.compile(r"[（(]([^（()）]{2,80})[)）]")
+_EXAMPLE_LIST = re.compile(r"[、，,/]|或|等$")
+
+
+def _is_example_list(bracketed: str) -> bool:
+    """"A率、B率等" lists examples; a single bracketed term is a gloss."""
+    return bool(_EXAMPLE_LIST.search(bracketed.strip()))
+
+
+_QUOTE_MARKS = re.compile(r"[“”\"「」『』‘’']")
+# Question scaffolding that names no topic: "哪几个镇", "哪些地方", "谁…多一些", "一共", "结果怎么样".
+_FILLER = re.compile(
+    r"(?:有|是)?哪(?:些|几个|几|个|一个)?(?:乡镇街道|乡镇|镇街|街道|镇|乡|地方|单位|地区|村)?|谁|"
+    r"(?:更|最|较|比较)?(?:多|少|高|低|大|小)(?:一些|一点|些|得多)|"
+    r"(?:相比|相较|比较)(?:而言|来看|之下)?|(?:结果|情况|效果)?(?:怎么样|怎样|如何)|"
+    r"一共|总共|总计|共计|合计|累计|到底|究竟|大概|大约|具体|各有|各自|分别有|有没有|是否|没有(?=\s*[?？]|\s*$)|"
+    r"次数|数量|数目|人数|件数|场次数|指标|(?:更|最|较)(?:高|低|多|少|大|小)"
+)
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """term → its interchangeable forms, from qa/data/synonyms.txt."""
+    text = resources.files("qa.data").joinpath("synonyms.txt").read_text(encoding="utf-8")
+    out: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        forms = tuple(line.split())
+        for f in forms:
+            out[f] = tuple(dict.fromkeys(out.get(f, ()) + forms))
+    return out
+
+
+def key_terms(
+    q: str,
+    lang: str,
+    towns: Sequence[str],
+    unknown: Sequence[str],
+    tokenizer: Tokenizer,
+    pinyin: dict[str, str] | None = None,
+    region_words: Sequence[str] = (),
+    constraint: Constraint | None = None,
+    matcher: TownMatcher | None = None,
+) -> tuple[tuple[TermGroup, ...], list[str]]:
+    """The question's topic terms (town names, years, numbers and question words removed) and BM25 tokens."""
+    syn = synonym_groups()
+    groups: list[TermGroup] = []
+    lexical: list[str] = []
+    stop = stopwords()
+    pinyin = pinyin or {}
+    cleaned = q
+    for t in list(towns) + list(unknown):
+        for a in sorted(town_aliases(t), key=len, reverse=True):
+            cleaned = cleaned.replace(a, " ")
+    for w in sorted(region_words, key=len, reverse=True):
+        cleaned = re.sub(re.escape(w), " ", cleaned, flags=re.IGNORECASE)
+    cleaned = _CONSTRAINT.sub(" ", cleaned)
+    if constraint is not None and constraint.unit != "%":
+        cleaned = _COUNT_CONSTRAINT.sub(" ", cleaned)
+        cleaned = _EN_COUNT_CONSTRAINT.sub(" ", cleaned)
+    cleaned = _FILLER.sub(" ", cleaned)
+    cleaned = _QUANTITY_WORD.sub(" ", cleaned)
+    cleaned = _YEAR_WORD.sub(" ", cleaned)  # "2022年开了" leaves 开了, not 年开
+    # "(A率、B率、“C”落实率等)": examples, any one of which will do.
+    examples: list[str] = []
+    for m in _PAREN.finditer(cleaned):
+        if not _is_example_list(m.group(1)):
+            continue  # "(法律明白人)": a single term in brackets is a gloss, and required like any other
+        for w in tokenizer.words(_QUOTE_MARKS.sub("", m.group(1))):
+            if w not in stop and len(w) > 1 and not _ONLY_FUNCTION.match(w) and w != "等":
+                examples.append(w)
+                lexical += tokenizer.tokens(w)
+    if examples:
+        cleaned = _PAREN.sub(lambda m: " " if _is_example_list(m.group(1)) else m.group(0), cleaned)
+    for m in _QUOTED.finditer(cleaned):
+        phrase = m.group(1).strip()
+        if phrase and _CJK.search(phrase):
+            groups.append(TermGroup(syn.get(phrase, (phrase,)), 1.0, quoted=True))
+            lexical += tokenizer.tokens(phrase)
+    for m in _QUOTED.finditer(cleaned):
+        phrase = m.group(1).strip()
+        if re.fullmatch(r"[\d·.\-]*\d[\d·.\-]*", phrase):
+            # A quoted number ("1310", “12·4”) is a name, looked for as written.
+            groups.append(TermGroup((phrase,), 1.0, quoted=True))
+            lexical.append(phrase)
+    # A quoted English phrase ("Fengqiao experience") is read by the glossary like the rest.
+    cleaned = _QUOTED.sub(lambda m: " " if _CJK.search(m.group(1)) else f" {m.group(1)} ", cleaned)
+    if lang == "en":
+        # Chinese written into an English question ("first agenda item" (第一议题)) names the topic exactly:
+        # each run is one phrase, and the English words around it are its gloss, not extra conditions.
+        glosses = [run for run in re.findall(r"[\u4e00-\u9fff]{2,}", cleaned) if run not in stop]
+        for run in glosses:
+            groups.append(TermGroup(syn.get(run, (run,)), 1.0, quoted=True))
+            lexical += tokenizer.tokens(run)
+        if glosses:
+            return _merge(groups), lexical
+        matched = translate_english(cleaned)
+        covered = {w for phrase, _ in matched for w in phrase.split()}
+        covered |= {w for w in re.findall(r"[a-z][a-z'\-]+", cleaned.lower()) if any(w.startswith(c) for c in covered)}
+        for word in re.findall(r"[a-z][a-z'\-]+", cleaned.lower()):
+            # An English content word the glossary cannot translate still counts against coverage,
+            # lightly: a question made only of unknown words is not answered from a guess.
+            if word not in covered and word not in stop and len(word) > 2 and not (
+                matcher.pinyin_part(word) if matcher else any(word in py for py in pinyin.values())
+            ):
+                groups.append(TermGroup((word,), UNKNOWN_ENGLISH_WEIGHT))
+        for phrase, zh in matched:
+            zh_terms = tuple(z for z in zh if z not in stop)
+            if not zh_terms:
+                continue
+            forms = tuple(dict.fromkeys(f for z in zh_terms for f in (z, *syn.get(z, ()))))
+            groups.append(TermGroup(forms, glossary_weight(phrase)))
+            for z in zh_terms:
+                lexical += tokenizer.tokens(z)
+        cjk_part = "".join(_CJK.findall(cleaned))
+        if cjk_part:
+            cleaned = cjk_part
+        else:
+            return _merge(groups), lexical
+    alternatives = re.split(r"或者|或是|或|以及|还是|/|、", cleaned) if re.search(r"或|还是|/|、", cleaned) else [cleaned]
+    alt_groups: list[list[str]] = []
+    for part in alternatives:
+        words = [w for w in tokenizer.words(part) if w not in stop and not _ONLY_FUNCTION.match(w) and len(w) > 1]
+        words = [w for w in words if not any(w.endswith(s) and len(w) <= len(s) for s in TOWN_SUFFIXES)]
+        alt_groups.append(words)
+        lexical += [t for t in tokenizer.tokens(part) if t not in stop]
+    if len(alt_groups) > 1 and all(alt_groups):
+        # "发生过行政复议或行政诉讼案件": the words on either side of 或/、 are the alternatives (行政复议 | 行政诉讼);
+        # the words further out (发生, 案件) and words every part shares stay required.
+        shared = set(alt_groups[0]).intersection(*map(set, alt_groups[1:]))
+        required = list(shared)
+        heads: list[str] = []
+        last = len(alt_groups) - 1
+        for i, g in enumerate(alt_groups):
+            own = [w for w in g if w not in shared]
+            if not own:
+                continue
+            if i == 0:
+                heads.append(own[-1])
+                required += own[:-1]
+            elif i == last:
+                heads.append(own[0])
+                required += own[1:]
+            else:
+                heads += own
+        for w in dict.fromkeys(required):
+            groups.append(TermGroup(syn.get(w, (w,))))
+        if heads:
+            forms = tuple(dict.fromkeys(f for h in heads for f in (h, *syn.get(h, ()))))
+            groups.append(TermGroup(forms))
+    else:
+        for g in alt_groups:
+            for w in g:
+                groups.append(TermGroup(syn.get(w, (w,))))
+    if examples:
+        # The examples' own words (案卷, 落实率 …), not those the question already requires (执法).
+        taken = {f for g in groups for f in g.forms}
+        forms = tuple(dict.fromkeys(f for w in examples if w not in taken for f in (w, *syn.get(w, ())) if f not in taken))
+        if forms:
+            groups.append(TermGroup(forms))
+    return _merge(groups), lexical
+
+
+UNKNOWN_ENGLISH_WEIGHT = 0.15
+
+
+def _merge(groups: list[TermGroup]) -> tuple[TermGroup, ...]:
+    out: list[TermGroup] = []
+    for g in groups:
+        if any(set(g.forms) & set(o.forms) for o in out):
+            continue
+        out.append(g)
+    return tuple(out)
