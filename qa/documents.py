@@ -10,6 +10,7 @@ from qa.claims import find_claims
 from qa.errors import UnreadableDocument
 from qa.formats import ReadOptions, extract
 from qa.metadata import extract_metadata
+from qa.places import to_simplified
 from qa.settings import Settings
 from qa.structure import Structure, parse_structure
 from qa.types import Claim, Document, Passage, content_id
@@ -49,8 +50,11 @@ def parse_text(text: str, source: str, encoding: str) -> ParsedDocument:
         for s in structure.sentences
     )
     claims = []
+    # Claims are read on the simplified text (條 is 条, 萬 is 万): one character for one, so offsets hold and each
+    # claim's quote is the report's own text.
+    simple = to_simplified(text)
     for p in passages:
-        for c in find_claims(text, p.start, p.end):
+        for c in find_claims(simple, p.start, p.end):
             claims.append(
                 Claim(doc.doc_id, p.passage_id, c.subject, c.value, c.unit, c.qualifier, c.start, c.end, text[c.start : c.end])
             )

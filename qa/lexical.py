@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from qa.places import to_simplified
+
 POSTINGS = "postings.npz"  # written beside the bm25s files, read by incremental updates
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 _EN_WORD = re.compile(r"[a-z][a-z'\-]*")
@@ -130,10 +132,11 @@ class Tokenizer:
             self._jieba.add_word(w, freq=20000)
 
     def tokens(self, text: str) -> list[str]:
-        """Search-mode tokens (whole words plus their parts), lower case, without punctuation or space."""
+        """Search-mode tokens (whole words plus their parts), lower case, without punctuation or space; traditional
+        characters read as simplified (主動公開 and 主动公开 are the same words)."""
         self._init()
         out = []
-        for t in self._jieba.cut_for_search(text.lower()):
+        for t in self._jieba.cut_for_search(to_simplified(text.lower())):
             t = t.strip()
             if t and not _PUNCT.match(t):
                 out.append(t)
@@ -142,7 +145,7 @@ class Tokenizer:
     def words(self, text: str) -> list[str]:
         """Precise-mode words (no sub-parts), for key-term extraction."""
         self._init()
-        return [t.strip() for t in self._jieba.cut(text.lower()) if t.strip() and not _PUNCT.match(t.strip())]
+        return [t.strip() for t in self._jieba.cut(to_simplified(text.lower())) if t.strip() and not _PUNCT.match(t.strip())]
 
 
 class BM25Builder:

@@ -66,7 +66,8 @@ def town_aliases(name: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(list(town_aliases(simple)[:-1]) + [name, town_core(name), town_aliases(simple)[-1]]))
     core = town_core(name)
     out = [name, core]
-    m = re.match(rf"^([{_CJK}]{{2,}}?)(?:[{_CJK}]族|民族)$", core)
+    # One or more nationalities before 乡: 大坪瑶族乡 → 大坪乡, 浩口苗族仡佬族乡 → 浩口乡.
+    m = re.match(rf"^([{_CJK}]{{2,}}?)(?<!族)(?:[{_CJK}]{{1,4}}?族)+$", core)
     if m and name.endswith("乡"):
         out += [m.group(1) + "乡", m.group(1)]
     return tuple(dict.fromkeys(a for a in out if len(a) >= 2))

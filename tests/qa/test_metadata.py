@@ -50,3 +50,11 @@ def test_town_core() -> None:
     assert town_core("龙凤场镇") == "龙凤场"
     assert town_core("城关街道") == "城关"
     assert town_core("大坪瑶族乡") == "大坪瑶族"
+
+
+def test_an_ethnic_township_answers_to_its_short_name() -> None:
+    from qa.metadata import town_aliases
+
+    assert "浩口乡" in town_aliases("浩口苗族仡佬族乡")  # two nationalities
+    assert "大坪乡" in town_aliases("大坪瑶族乡")
+    assert "满族屯乡" in town_aliases("满族屯满族乡") and "满族乡" not in town_aliases("满族屯满族乡")

@@ -1,0 +1,38 @@
+"""A report in traditional characters answers questions asked in simplified ones; quotes stay as the report wrote them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from embeddings.factory import make_embedder
+from qa.corpus_index import CorpusIndex
+from qa.documents import parse_text
+from qa.engine import QAEngine
+from tests.conftest import settings_for
+
+REPORT = (
+    "東山鎮2021年法治政府建設工作報告\n"
+    "一、主要工作\n"
+    "堅持政務公開，主動公開人事、財政、政務等各類信息118條。\n"
+    "開展普法宣傳活動12場，發放宣傳資料3000份。\n"
+)
+OTHER = "西河镇2021年法治政府建设工作报告\n一、主要工作\n开展普法宣传活动5场。\n"
+
+
+def test_claims_read_traditional_units() -> None:
+    doc = parse_text(REPORT, "dongshan.txt", "utf-8")
+    units = {(c.value, c.unit) for c in doc.claims}
+    assert (118.0, "条") in units
+    assert all(REPORT[c.start : c.end] == c.text for c in doc.claims)
+
+
+def test_a_simplified_question_finds_the_traditional_sentence(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "dongshan.txt").write_text(REPORT, encoding="utf-8")
+    (corpus / "xihe.txt").write_text(OTHER, encoding="utf-8")
+    CorpusIndex.build([corpus], tmp_path / "index", make_embedder("hash"))
+    engine = QAEngine.load(settings_for(tmp_path / "index"))
+    a = engine.ask("东山镇主动公开了多少条政府信息?")
+    assert a.kind != "not_found"
+    assert "118" in a.citations[0].quote and "主動公開" in a.citations[0].quote
