@@ -162,7 +162,29 @@ def pairs_by_set(kind: str, only: Sequence[str] = ()) -> dict[str, Pairs]:
                         continue
                     decisions.append({"set": name, "id": q["id"], "type": "aggregate-town", "row": row,
                                       "label": int(town in answer_towns), "town": town})
+    if DROP:
+        _drop_features(out)
     return out
+
+
+DROP: set[str] = set()  # features held at 0 (--drop): an ablation, to see what a feature adds under cross-validation
+
+
+def _drop_features(out: dict[str, Pairs]) -> None:
+    cols = [FEATURES.index(f) for f in DROP]
+
+    def zero(row: list[float] | None) -> None:
+        for c in cols if row is not None else ():
+            row[c] = 0.0
+
+    for X, _, decisions in out.values():
+        for row in X:
+            zero(row)
+        for d in decisions:
+            zero(d.get("top_row"))
+            zero(d.get("row"))
+            for r in d.get("top_rows", ()):
+                zero(r)
 
 
 def _prob(weights: list[float], row: list[float]) -> float:
@@ -342,7 +364,10 @@ def main() -> int:
                     help="how the answer/refuse threshold is chosen (with --cv, each is tried)")
     ap.add_argument("--cv", action="store_true",
                     help="leave one development set out at a time: fit on the rest, measure on it (writes nothing)")
+    ap.add_argument("--drop", nargs="+", choices=FEATURES[1:], default=[],
+                    help="hold these passage features at 0 (an ablation; with --cv it shows what they add)")
     a = ap.parse_args()
+    DROP.update(a.drop)
     if a.measure:
         m = relevance_model()
         _, _, dec = pairs(a.measure)
