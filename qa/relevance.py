@@ -166,6 +166,11 @@ def unit_kind(unit: str) -> str:
     return _KIND_OF.get(unit, "item")
 
 
+# "By how much did it change": answered by a count or a percentage alike.
+CHANGE_Q = re.compile(r"(?:下降|降低|减少|增长|增加|提高|提升|上升|下滑|回落)了?(?:多少|几)|by how much|how much (?:\w+ ){0,8}?"
+                      r"(?:fall|fell|drop|rise|rose|increase|decrease|grow|grew|decline)", re.IGNORECASE)
+
+
 def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
     """Which claims answer a "how many" question: 几名 wants a head count, a rate question a percentage, an open
     多少 any figure but a rate."""
@@ -176,6 +181,8 @@ def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
         return lambda units: any(unit_kind(u) in asked or unit_kind(u) == "any" for u in units)
     if MONEY_Q.search(pq.text) and not re.search(r"多少(?:笔|项|件|个)|how many", pq.text, re.IGNORECASE):
         return lambda units: any(unit_kind(u) == "money" for u in units)
+    if CHANGE_Q.search(pq.text):
+        return lambda units: bool(units)  # a change is stated as a count or a percentage (同比下降39.7%)
     if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
         return lambda units: "%" in units  # a rate the report never states is not made up from its counts
     return lambda units: any(u != "%" for u in units)
