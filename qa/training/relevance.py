@@ -174,7 +174,9 @@ def _drop_features(out: dict[str, Pairs]) -> None:
     cols = [FEATURES.index(f) for f in DROP]
 
     def zero(row: list[float] | None) -> None:
-        for c in cols if row is not None else ():
+        if row is None:
+            return
+        for c in cols:
             row[c] = 0.0
 
     for X, _, decisions in out.values():
