@@ -262,3 +262,15 @@ def english_name(name: str) -> str:
                     return f"{py} {eth} ethnic township"
             return "".join(lazy_pinyin(core)).capitalize() + " " + word
     return "".join(lazy_pinyin(base)).capitalize()
+
+
+@lru_cache(maxsize=65536)
+def pinyin_spellings(name: str, limit: int = 16) -> tuple[str, ...]:
+    """Every toneless pinyin spelling of a name, each character in any of its readings (东涌 → dongyong, dongchong),
+    lower case; at most `limit`, the usual reading first."""
+    from pypinyin import Style, pinyin
+
+    out = [""]
+    for readings in pinyin(name, style=Style.NORMAL, heteronym=True, errors="ignore"):
+        out = [o + r.replace("ü", "u").replace("v", "u") for o in out for r in readings][:limit]
+    return tuple(dict.fromkeys(o.lower() for o in out if o))

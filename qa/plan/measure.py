@@ -37,19 +37,25 @@ _EN_COUNT_CONSTRAINT = re.compile(
 _ASKED_UNIT = re.compile(r"(?:几|多少)(人次|场次|批次|件|次|名|人|份|场|条|起|项|批|户|家|位|所|期|宗|万元|元|%)|"
                          r"(人次|场次|次|人|件|份|家|项|条)(?:数|数量)?(?=最|更|较|多|少|高|低)")
 _EN_ASKED_UNIT = (
-    (re.compile(r"how many (?:\w+ ){0,3}?(?:cases|disputes|lawsuits|complaints|petitions|violations)", re.I), "件"),
-    (re.compile(r"how many (?:\w+ ){0,3}?(?:people|persons|staff|officers|advisers|advisors|lawyers|members|residents|mediators|cadres)", re.I), "人"),
-    (re.compile(r"how many (?:\w+ ){0,3}?(?:times|sessions|meetings|lectures|events|activities|trainings|campaigns)|"
-                r"\bmore (?:\w+ ){0,5}?(?:sessions|meetings|lectures|events|activities|trainings|campaigns)\b", re.I), "次"),
-    (re.compile(r"how many (?:\w+ ){0,3}?(?:firms|enterprises|companies)|\bmore (?:\w+ ){0,2}?(?:firms|enterprises)\b", re.I), "家"),
-    (re.compile(r"how many (?:\w+ ){0,3}?(?:copies|leaflets|materials|brochures|booklets)", re.I), "份"),
+    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:cases|disputes|lawsuits|complaints|petitions|violations)", re.I), "件"),
+    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:people|persons|staff|officers|advisers|advisors|lawyers|members|residents|mediators|cadres)", re.I), "人"),
+    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:times|sessions|meetings|lectures|events|activities|trainings|campaigns)|"
+                r"\bmore (?:[\w'-]+ ){0,5}?(?:sessions|meetings|lectures|events|activities|trainings|campaigns)\b", re.I), "次"),
+    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:firms|enterprises|companies)|\bmore (?:[\w'-]+ ){0,2}?(?:firms|enterprises)\b", re.I), "家"),
+    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:copies|leaflets|materials|brochures|booklets)", re.I), "份"),
 )
 
 
 def asked_units(q: str) -> tuple[str, ...]:
     """The unit a 几/多少/how many question counts in, with its kin (几名 → 名, 人, 位, 人次); () when open."""
     m = _ASKED_UNIT.search(q)
-    unit = (m.group(1) or m.group(2)) if m else next((u for pattern, u in _EN_ASKED_UNIT if pattern.search(q)), None)
+    if m:
+        unit: str | None = m.group(1) or m.group(2)
+    else:
+        # The counted noun nearest to "how many"/"more" decides: "how many activities did the people's congress…"
+        # counts activities, not people.
+        found = [(hit.end(), u) for pattern, u in _EN_ASKED_UNIT if (hit := pattern.search(q))]
+        unit = min(found)[1] if found else None
     return unit_family(unit) if unit else ()
 
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 
 from qa.metadata import SOFT_NOT_TOWN, find_town_mentions, qualified_aliases, split_label, town_aliases
+from qa.places import pinyin_spellings
 
 _NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少|或|和|与|及|、|乡镇|镇街|^[乡镇街]")
 
@@ -34,6 +35,13 @@ class TownMatcher:
         for t, py in pinyin.items():
             if py:
                 self.by_pinyin.setdefault(py, []).append(t)
+        # A character with two readings is spelt either way in English (东涌 Dongchong, 长滩 Changtan); a spelling
+        # that is another town's usual one stays that town's.
+        usual = set(self.by_pinyin)
+        for t, py in pinyin.items():
+            for v in pinyin_spellings(town_aliases(t)[-1]) if py else ():
+                if v not in usual and t not in self.by_pinyin.get(v, []):
+                    self.by_pinyin.setdefault(v, []).append(t)
         self._pinyin_sorted = sorted(self.by_pinyin)
 
     def positions(self, text: str) -> dict[str, int]:

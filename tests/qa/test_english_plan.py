@@ -1,0 +1,29 @@
+"""English questions read as a plan: town names spelt with either reading of a character, and the counted noun
+nearest to "how many"/"more" deciding the unit."""
+
+from __future__ import annotations
+
+from qa.places import pinyin_spellings
+from qa.plan.measure import asked_units
+from qa.plan.places import match_towns
+
+TOWNS = ["东涌镇", "长滩镇", "五马镇", "东勇镇"]
+PINYIN = {"东涌镇": "dongyong", "长滩镇": "zhangtan", "五马镇": "wuma", "东勇镇": "dongyong"}
+
+
+def test_a_character_with_two_readings_is_spelt_either_way() -> None:
+    assert pinyin_spellings("东涌") == ("dongyong", "dongchong")
+    assert "changtan" in pinyin_spellings("长滩")
+
+
+def test_an_english_town_name_resolves_with_the_other_reading() -> None:
+    assert match_towns("How many opinions did Dongchong town issue?", TOWNS, PINYIN) == ["东涌镇"]
+    assert match_towns("Which handled more: Changtan town's services or Wuma town's?", TOWNS, PINYIN) == ["长滩镇", "五马镇"]
+    # The usual spelling still names every town spelt that way.
+    assert set(match_towns("Dongyong town", TOWNS, PINYIN)) == {"东涌镇", "东勇镇"}
+
+
+def test_the_counted_noun_nearest_how_many_decides() -> None:
+    assert "次" in asked_units("How many activities did the people's congress deputy groups hold?")
+    assert "次" in asked_units("Which organized more law-study sessions in 2025?")
+    assert "人" in asked_units("How many lawyers serve as legal advisers?")
