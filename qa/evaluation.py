@@ -44,10 +44,13 @@ def evaluate(engine: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
     def ask(q: dict[str, Any]) -> Answer:
         if q["id"] in answers:
             return answers[q["id"]]
+        # The whole conversation, as the scorer's conversation_id gives the server every earlier turn.
         conv: list[Turn] = []
-        if q.get("followup_of"):
-            prev = by_id[q["followup_of"]]
-            conv = [Turn(prev["question"], ask(prev))]
+        prev_id = q.get("followup_of")
+        while prev_id:
+            prev = by_id[prev_id]
+            conv.insert(0, Turn(prev["question"], ask(prev)))
+            prev_id = prev.get("followup_of")
         t = time.perf_counter()
         a = engine.ask(q["question"], conv)
         lat.append(time.perf_counter() - t)
