@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from qa.answers.base import ComposerBase, one_per_town
 from qa.plan import ParsedQuestion
-from qa.types import Answer, Citation
+from qa.types import Answer, Citation, Passage, content_id
+
+
+def _line_at(doc_id: str, text: str, at: int) -> Passage:
+    """The line of text around an offset, as a citable piece of the report."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    end = len(text) if end < 0 else end
+    return Passage(content_id(doc_id, str(start), str(end)), doc_id, start, end, text[start:end], None, 0)
 
 
 def region_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
@@ -16,7 +24,12 @@ def region_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> An
         region = "".join(x for x in (m.province, m.city, m.county) if x)
         if not m.county and not m.city:
             continue
-        p = c.passage_at(doc_id, m.region_span.start) if m.region_span else None
+        text = c.doc(doc_id).text
+        # Where the report names its region; when that is the page's furniture (发布机构：寒亭区…), not a passage, the
+        # line itself is cited; when the region came from the division list alone, the first line naming it.
+        at = m.region_span.start if m.region_span else min(
+            (i for x in (m.county, m.city) if x and (i := text.find(x)) >= 0), default=-1)
+        p = (c.passage_at(doc_id, at) or _line_at(doc_id, text, at)) if at >= 0 else None
         if p is None:
             continue
         cites.append(c.citation(len(cites) + 1, p))
