@@ -96,6 +96,26 @@ def key_terms(
                 lexical += tokenizer.tokens(w)
     if examples:
         cleaned = _PAREN.sub(lambda m: " " if _is_example_list(m.group(1)) else m.group(0), cleaned)
+    # "发放(印发)", "“八五”普法(第八个五年法治宣传教育规划)": a single bracketed term restates what comes before it.
+    # It is another way to say the same thing, not one more condition: one word joins the word before it as an
+    # alternative; a longer restatement only helps retrieval.
+    alias_of: dict[str, list[str]] = {}
+    if lang == "zh":
+
+        def gloss(m: re.Match[str]) -> str:
+            nonlocal lexical
+            inner = _QUOTE_MARKS.sub("", m.group(1))
+            if inner.rstrip().endswith("的"):
+                return m.group(0)  # "(持证的)" narrows what comes before it: a condition, kept
+            words = [w for w in tokenizer.words(inner) if w not in stop and len(w) > 1 and not _ONLY_FUNCTION.match(w)]
+            before = [w for w in tokenizer.words(_QUOTE_MARKS.sub("", cleaned[: m.start()]))
+                      if w not in stop and len(w) > 1 and not _ONLY_FUNCTION.match(w)]
+            lexical += tokenizer.tokens(inner)
+            if len(words) == 1 and before:
+                alias_of.setdefault(before[-1], []).append(words[0])
+            return " "
+
+        cleaned = _PAREN.sub(gloss, cleaned)
     for m in _QUOTED.finditer(cleaned):
         phrase = m.group(1).strip()
         if phrase and _CJK.search(phrase):
@@ -176,6 +196,9 @@ def key_terms(
         for g in alt_groups:
             for w in g:
                 groups.append(TermGroup(syn.get(w, (w,))))
+    if alias_of:
+        groups = [TermGroup(tuple(dict.fromkeys([*g.forms] + [a for f in g.forms for a in alias_of.get(f, ())])),
+                            g.weight, quoted=g.quoted) if any(f in alias_of for f in g.forms) else g for g in groups]
     if examples:
         # The examples' own words (案卷, 落实率 …), not those the question already requires (执法).
         taken = {f for g in groups for f in g.forms}

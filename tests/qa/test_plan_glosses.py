@@ -1,0 +1,29 @@
+"""A bracketed restatement in a Chinese question is another way to say the same thing, not one more condition."""
+
+from __future__ import annotations
+
+from qa.lexical import Tokenizer
+from qa.plan import parse_question
+
+TOK = Tokenizer()
+
+
+def _forms(q: str) -> list[tuple[str, ...]]:
+    return [g.forms for g in parse_question(q, [], {}, TOK).terms]
+
+
+def test_a_one_word_gloss_is_an_alternative_of_the_word_before_it() -> None:
+    forms = _forms("哪些镇发放(印发)了法治宣传资料?")
+    assert any("发放" in f and "印发" in f for f in forms)
+    assert not any(f == ("印发",) for f in forms)
+
+
+def test_a_long_restatement_adds_no_required_terms() -> None:
+    forms = _forms("哪些镇街提到了“八五”普法(第八个五年法治宣传教育规划)?")
+    flat = {x for f in forms for x in f}
+    assert "八五" in flat and "规划" not in flat and "第八个" not in flat
+
+
+def test_a_bracketed_qualifier_stays_a_condition() -> None:
+    flat = {x for f in _forms("各镇分别有多少名行政执法人员(持证的)?") for x in f}
+    assert "持证" in flat
