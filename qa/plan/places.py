@@ -178,10 +178,18 @@ def towns_named(q: str, towns: Sequence[str], pinyin: dict[str, str]) -> tuple[l
     return named, unknown
 
 
+_EN_REGION = re.compile(
+    r"\b(?:[A-Z][a-z]+)(?:[ -][A-Z][a-z]+){0,2}\s+(?:[Dd]istrict|[Cc]ounty|[Cc]ity|[Pp]rovince|[Pp]refecture|"
+    r"[Mm]unicipality|[Aa]utonomous [Cc]ounty|[Aa]utonomous [Pp]refecture|[Bb]anner)\b"
+)
+
+
 def topic_text(q: str) -> str:
     """The question with English place designations taken out, for reading its topic."""
     # "Baiyun Miao Ethnic Township's": the whole English designation is the town, not the topic.
     q_topic = _EN_PLACE.sub(lambda m: m.group(0) if m.group(1).split()[0].lower() in _EN_NOT_PLACE else " ", q)
+    # "Dazu district", "Gaotai county", "Guangzhou city": a named region is scope, never topic.
+    q_topic = _EN_REGION.sub(" ", q_topic)
     q_topic = re.sub(r"(?<=[A-Za-z])'s\b", "", q_topic)
     return q_topic
 

@@ -27,3 +27,12 @@ def test_the_counted_noun_nearest_how_many_decides() -> None:
     assert "次" in asked_units("How many activities did the people's congress deputy groups hold?")
     assert "次" in asked_units("Which organized more law-study sessions in 2025?")
     assert "人" in asked_units("How many lawyers serve as legal advisers?")
+
+
+def test_a_named_district_is_scope_not_topic() -> None:
+    from qa.lexical import Tokenizer
+    from qa.plan import parse_question
+
+    pq = parse_question("How many cases did Tieshan town in Dazu district handle?", ["铁山镇"], {"铁山镇": "tieshan"}, Tokenizer())
+    assert pq.towns == ("铁山镇",)
+    assert not any("区" in g.forms for g in pq.terms)
