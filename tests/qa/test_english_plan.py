@@ -36,3 +36,10 @@ def test_a_named_district_is_scope_not_topic() -> None:
     pq = parse_question("How many cases did Tieshan town in Dazu district handle?", ["铁山镇"], {"铁山镇": "tieshan"}, Tokenizer())
     assert pq.towns == ("铁山镇",)
     assert not any("区" in g.forms for g in pq.terms)
+
+
+def test_the_two_leans_on_the_earlier_turns() -> None:
+    from qa.plan.intent import is_elliptical
+
+    assert is_elliptical("So which of the two held more?") and is_elliptical("这两者哪个多?")
+    assert not is_elliptical("Which towns held two sessions?")
