@@ -21,6 +21,7 @@ from typing import Any
 from embeddings.base import Embedder, EmbeddingError
 from embeddings.factory import make_embedder
 from qa.answering import Composer
+from qa.answers.compare import compare_previous
 from qa.bilingual import pinyin_forms, translate_words
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
@@ -279,8 +280,17 @@ class QAEngine:
                 "e.g. 'How many legal publicity materials did Xicang town hand out?'"
             )
             return Answer(question=q, answer=text, kind="clarify", towns=pq.towns, citations=())
+        raw = pq
         if conversation:
             pq = self.plan(q, conversation, parsed=pq)
+            prev = conversation[-1].answer
+            known = {f for g in pq.terms for f in g.forms if g not in raw.terms}
+            if (pq.intent == "compare" and (raw.elliptical or not raw.terms) and prev.kind in ("table", "compare") and not raw.towns
+                    and all(f in known for g in raw.terms for f in g.forms[:1])):
+                # "哪个镇最多?" after a table: its own figures, ranked.
+                ranked = compare_previous(self.composer, pq, prev)
+                if ranked is not None:
+                    return replace(ranked, question=q, resolved_question=prev.resolved_question or conversation[-1].question)
         pq = self._corpus_intent(pq, q, conversation)
         from qa.answers.trend import trend_answer  # year over year of one indicator (issue 15)
 

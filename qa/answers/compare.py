@@ -10,7 +10,7 @@ stands; across the corpus one measure is ranked and the top N are cited, with th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -160,3 +160,28 @@ def _one_per_town(index: CorpusIndex, items: list[tuple[Claim, Passage, float]])
         if t not in best or item[2] > best[t][2]:
             best[t] = item
     return list(best.values())
+
+
+def compare_previous(c: ComposerBase, pq: ParsedQuestion, prev: Answer) -> Answer | None:
+    """"哪个镇最多?" right after a table or comparison: its figures ranked, with their citations, rather than a new
+    search that may find other figures. None when the previous answer has fewer than two figures of one kind."""
+    rows = [(t, v, u) for t, v, u in prev.values if t]
+    if len(rows) < 2 or len({unit_kind(u) for _, _, u in rows}) > 1:
+        return None
+    by_town = {ci.town: ci for ci in prev.citations if ci.town}
+    rows = [r for r in rows if r[0] in by_town]
+    if len(rows) < 2:
+        return None
+    reverse = pq.superlative != "min"
+    rows.sort(key=lambda r: r[1], reverse=reverse)
+    cites = [replace(by_town[t], n=i + 1) for i, (t, _, _) in enumerate(rows)]
+    shown = [f"{c.town_label(t, pq.lang)} {int(v) if v == int(v) else v}{'' if pq.lang == 'zh' else ' '}{u}[{i + 1}]"
+             for i, (t, v, u) in enumerate(rows)]
+    head = c.town_label(rows[0][0], pq.lang)
+    if pq.lang == "en":
+        word = ("highest" if reverse else "lowest") if rows[0][2] == "%" else ("most" if reverse else "least")
+        text = f"{head} has the {word}: " + "; ".join(shown) + "."
+    else:
+        word = ("最高" if reverse else "最低") if rows[0][2] == "%" else ("最多" if reverse else "最少")
+        text = f"{head}{word}：" + "；".join(shown) + "。"
+    return Answer(pq.text, text, "compare", tuple(t for t, _, _ in rows), tuple(cites), values=tuple(rows))

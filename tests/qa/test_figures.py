@@ -72,3 +72,19 @@ def test_a_change_is_answered_by_a_percentage(engine: QAEngine) -> None:
     # "下降了多少" asks for a change, which reports state as a percentage as often as a count.
     ans = engine.ask("乙水镇电信网络诈骗案件发案数同比下降了多少?")
     assert ans.kind != "not_found" and "39.7%" in ans.citations[0].quote
+
+
+def test_which_is_most_after_a_table_ranks_the_tables_figures(engine: QAEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.types import Turn
+
+    table = engine.ask("各镇分别集体学法了多少次?")
+    assert table.kind == "table" and len(table.values) == 2
+
+    def searched_again(*_a: object, **_k: object) -> None:
+        raise AssertionError("the follow-up searched again instead of ranking the table's figures")
+
+    monkeypatch.setattr(engine.composer, "compose", searched_again)
+    follow = engine.ask("哪个镇最多?", [Turn("各镇分别集体学法了多少次?", table)])
+    assert follow.kind == "compare"
+    assert [v for _, v, _ in follow.values] == sorted((v for _, v, _ in table.values), reverse=True)
+    assert {c.quote for c in follow.citations} == {c.quote for c in table.citations}
