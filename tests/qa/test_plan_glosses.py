@@ -27,3 +27,11 @@ def test_a_long_restatement_adds_no_required_terms() -> None:
 def test_a_bracketed_qualifier_stays_a_condition() -> None:
     flat = {x for f in _forms("各镇分别有多少名行政执法人员(持证的)?") for x in f}
     assert "持证" in flat
+
+
+def test_asking_for_the_number_of_something_wants_a_figure() -> None:
+    from qa.plan.intent import is_numeric
+
+    assert is_numeric("哪些镇街报告了行政复议案件的数量?", "aggregate")
+    assert is_numeric("Which towns give a count of their study sessions?", "aggregate")
+    assert not is_numeric("哪些镇街开展了宪法宣传?", "aggregate")
