@@ -28,7 +28,8 @@ def fact_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answ
         in_plan = [h for _, h, _ in scored if PLAN_SECTION.search(c.index.passages[h.row].section or "")]
         good = in_plan[:6] or good
     if not good:
-        return c.not_found(pq, None, [c.index.passages[h.row] for h in hits[:2]])
+        # The answer gate says the reports answer it: the best passage is the answer, even below the citing bar.
+        good = [scored[0][1]]
     if pq.numeric:
         wanted = wanted_units(pq)
         units = c.retriever.passage_units()

@@ -88,3 +88,17 @@ def test_which_is_most_after_a_table_ranks_the_tables_figures(engine: QAEngine, 
     assert follow.kind == "compare"
     assert [v for _, v, _ in follow.values] == sorted((v for _, v, _ in table.values), reverse=True)
     assert {c.quote for c in follow.citations} == {c.quote for c in table.citations}
+
+
+def test_the_answer_gate_decides_and_the_best_passage_answers(engine: QAEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No passage clears the citing bar, but the fitted answer gate says the reports answer the question:
+    # the best passage is the answer (refusing is the gate's decision alone).
+    from dataclasses import replace as _replace
+
+    import qa.answers.fact as fact
+    from qa.relevance import relevance_model
+
+    strict = _replace(relevance_model(), passage_threshold=1.01)
+    monkeypatch.setattr(fact, "relevance_model", lambda: strict)
+    ans = engine.ask("甲山镇办理了多少件行政处罚案件?")
+    assert ans.kind != "not_found" and "12件" in ans.citations[0].quote
