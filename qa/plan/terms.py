@@ -130,6 +130,8 @@ def key_terms(
     # A quoted English phrase ("Fengqiao experience") is read by the glossary like the rest.
     cleaned = _QUOTED.sub(lambda m: " " if _CJK.search(m.group(1)) else f" {m.group(1)} ", cleaned)
     if lang == "en":
+        # "rule-of-law", "law-study": hyphenated English words are read word by word.
+        cleaned = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", " ", cleaned)
         # Chinese written into an English question ("first agenda item" (第一议题)) names the topic exactly:
         # each run is one phrase, and the English words around it are its gloss, not extra conditions.
         glosses = [run for run in re.findall(r"[\u4e00-\u9fff]{2,}", cleaned) if run not in stop]

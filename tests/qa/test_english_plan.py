@@ -43,3 +43,11 @@ def test_the_two_leans_on_the_earlier_turns() -> None:
 
     assert is_elliptical("So which of the two held more?") and is_elliptical("这两者哪个多?")
     assert not is_elliptical("Which towns held two sessions?")
+
+
+def test_hyphenated_english_words_are_read_word_by_word() -> None:
+    from qa.lexical import Tokenizer
+    from qa.plan import parse_question
+
+    pq = parse_question("Which towns held rule-of-law lectures?", [], {}, Tokenizer())
+    assert any("法治" in g.forms for g in pq.terms)
