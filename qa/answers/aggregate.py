@@ -4,6 +4,7 @@ for a numeric condition) clears the fitted aggregate threshold is named once wit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from qa.answers.base import ComposerBase, Evidence, one_per_town, short
@@ -81,6 +82,8 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     large = len(c.index.passages) > SWEEP_FOCAL_ABOVE
     hits = c.retriever.sweep(pq, doc_ids, require_any=focal if large else None)
     model = relevance_model()
+    # "哪些镇全年没有发生重大安全事故?" asks for the denial itself: 未发生X qualifies then.
+    asks_negated = bool(_ASKS_NEGATED.search(pq.text))
     best: dict[str, tuple[float, Hit]] = {}
     scored = score_hits(c.retriever, pq, hits)
     if not scored or model.answerable(answer_features(c.retriever, pq, scored)) < model.answer_threshold:
@@ -91,7 +94,7 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
             continue
         if not asks_plan and not p.is_heading and p.section and PLAN_SECTION.search(p.section):
             continue  # "下一步将开展X" is not having done X
-        affirmed = affirmed_text(p.text)
+        affirmed = p.text if asks_negated else affirmed_text(p.text)
         if affirmed is not p.text and (
             (focal is not None and not any(f in affirmed for f in focal))
             or rescore(c.retriever, pq, h, feats, affirmed) < model.aggregate_threshold
@@ -103,6 +106,9 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     # The quote's clause and number are worked out by the caller, for the cited passages only.
     found = [(score, Evidence(c.index.passages[h.row])) for score, h in best.values()]
     return found, hits.limit if hits.truncated else 0
+
+
+_ASKS_NEGATED = re.compile(r"没有|未(?:发生|出现)|无一|零发生|\bno\b|\bzero\b|\bwithout\b|\bnot\b|n't", re.IGNORECASE)
 
 
 def region_towns_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:

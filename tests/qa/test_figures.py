@@ -17,7 +17,8 @@ from tests.conftest import settings_for
 REPORTS = {
     "jiashan.txt": "甲山镇2024年法治政府建设情况报告\n一、主要成效\n"
     "今年来,甲山镇将法治建设纳入镇党委重要议事日程,召开党委会开展专题学法3次,参加中心组学习会10次,"
-    "按照学法计划带头集体学法23次,不断提升法律知识水平。\n全年办理行政处罚案件12件,甲山镇执法规范有序。\n",
+    "按照学法计划带头集体学法23次,不断提升法律知识水平。\n全年办理行政处罚案件12件,甲山镇执法规范有序。\n"
+    "全年甲山镇未发生重大安全事故。\n",
     "yishui.txt": "乙水镇2024年法治政府建设情况报告\n一、主要成效\n"
     "乙水镇全镇干部职工集体学法17次,组织专题学法8次。\n乙水镇聘用2名专业调解人员,确保群众纠纷及时调解。\n"
     "全年电信网络诈骗案件发案数同比下降39.7%。\n",
@@ -102,3 +103,10 @@ def test_the_answer_gate_decides_and_the_best_passage_answers(engine: QAEngine, 
     monkeypatch.setattr(fact, "relevance_model", lambda: strict)
     ans = engine.ask("甲山镇办理了多少件行政处罚案件?")
     assert ans.kind != "not_found" and "12件" in ans.citations[0].quote
+
+
+def test_a_question_about_what_did_not_happen_is_answered_by_the_denial(engine: QAEngine) -> None:
+    ans = engine.ask("哪些镇全年没有发生重大安全事故?")
+    assert ans.towns == ("甲山镇",)
+    # Asked the other way round, the denial is not a mention.
+    assert "甲山镇" not in engine.ask("哪些镇发生了重大安全事故?").towns
