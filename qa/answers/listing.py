@@ -8,6 +8,7 @@ from qa.answers.base import ComposerBase, Evidence
 from qa.plan import ParsedQuestion
 from qa.retrieval import Hit
 from qa.structure import INLINE_ITEM
+from qa.types import Passage, content_id
 
 
 def list_items(c: ComposerBase, pq: ParsedQuestion, hits: Sequence[Hit]) -> list[Evidence]:
@@ -39,4 +40,19 @@ def list_items(c: ComposerBase, pq: ParsedQuestion, hits: Sequence[Hit]) -> list
         items = enumerated or items[:5]
     if not items:
         return []
-    return [Evidence(p, p.text.rstrip("。；;")) for p in items[: c.max_citations]]
+    doc_passages = c.passages_of(doc_id)
+    return [Evidence(_with_first_sentence(c, doc_passages, p), p.text.rstrip("。；;")) for p in items[: c.max_citations]]
+
+
+def _with_first_sentence(c: ComposerBase, doc_passages: list[Passage], head: Passage) -> Passage:
+    """A sub-heading cited together with the first sentence under it (1.强化党的领导。 + what that means in the
+    report), so the citation holds the substance; the answer text still shows the heading."""
+    if not head.is_heading:
+        return head
+    after = [p for p in doc_passages if p.start >= head.end]
+    nxt = min(after, key=lambda p: p.start) if after else None
+    if nxt is None or nxt.is_heading:
+        return head
+    text = c.doc(head.doc_id).text
+    return Passage(content_id(head.doc_id, str(head.start), str(nxt.end)), head.doc_id, head.start, nxt.end,
+                   text[head.start : nxt.end], nxt.section, head.paragraph)
