@@ -193,6 +193,19 @@ class BM25Builder:
         out.n_docs = len(postings.lengths)
         return out
 
+    def add_postings(self, terms: Sequence[str], postings: Postings) -> None:
+        """Append passages given as postings over another vocabulary (`terms`, by term id), e.g. a delta segment's.
+
+        Terms new to this builder get ids in the order of `terms`, as adding the passages' tokens would give them.
+        """
+        vocab = self.vocab
+        mapping = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.int64, count=len(terms))
+        self._rows.append((postings.rows.astype(np.int64) + self.n_docs).astype(np.int32))
+        self._terms.append(mapping[postings.terms].astype(np.int32) if len(postings.terms) else postings.terms.astype(np.int32))
+        self._counts.append(postings.counts.astype(np.int32))
+        self._lengths.append(postings.lengths.astype(np.int32))
+        self.n_docs += len(postings.lengths)
+
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the passages where `mask` is true; the rest move up, in order."""
         p = self.postings()
