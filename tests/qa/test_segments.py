@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from embeddings.factory import make_embedder
-from embeddings.store import read_manifest, resolve
+from embeddings.store import damaged_files, read_manifest, resolve
+from qa import index_update
 from qa.corpus_index import CorpusIndex
 from qa.engine import QAEngine
-from qa.errors import IndexCorrupt
+from qa.errors import IndexCorrupt, IndexWriteError
 from qa.segments import CATALOGUE, DELTA, DELTA_SHARE_ENV, TABLE, Segments, SegmentTable, delta_share
 from tests.conftest import SEEDS, settings_for
 
@@ -151,3 +152,32 @@ def test_the_compaction_share(monkeypatch: pytest.MonkeyPatch) -> None:
     assert delta_share(154, 764_569) < delta_share(154, 76_698)  # a larger base takes a smaller share
     monkeypatch.setenv(DELTA_SHARE_ENV, "0.25")
     assert delta_share(77, 76_698) == 0.25
+
+
+def test_a_failed_update_leaves_the_last_good_index_serving_and_the_base_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DELTA_SHARE_ENV, "1000")
+    emb = make_embedder("hash")
+    idx = tmp_path / "idx"
+    CorpusIndex.build([_copy(FILES[:3], tmp_path / "three")], idx, emb)
+    CorpusIndex.add([SEEDS / FILES[3]], idx, emb)
+    good = resolve(idx)
+    good_manifest = read_manifest(good)
+    assert good_manifest is not None and _has_delta(idx)
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index_update.np, "save", full_disk)
+    with pytest.raises(IndexWriteError):
+        CorpusIndex.add([SEEDS / FILES[4]], idx, emb)
+    assert resolve(idx) == good
+    assert not list(tmp_path.glob(".idx.building-*")), "the staging directory is removed"
+    assert damaged_files(good, good_manifest) == [], "the shared base and the delta are unchanged"
+    assert len(CorpusIndex.load(idx).documents) == 4
+    monkeypatch.undo()
+    monkeypatch.setenv(DELTA_SHARE_ENV, "1000")
+    CorpusIndex.add([SEEDS / FILES[4]], idx, emb)
+    assert damaged_files(good, good_manifest) == [], "a later update leaves the previous version intact too"
+    assert len(CorpusIndex.load(idx).documents) == 5
