@@ -189,8 +189,7 @@ class StoredIndex:
         base, old = seg.base_table, seg.delta_table
         known: dict[str, str] = {}
         for rel in seg.base_files():  # hard links: nothing of the base is written, read or synced again
-            link_or_copy(d / rel, staging / rel)
-            if rel in self.manifest.files:
+            if link_or_copy(d / rel, staging / rel) and rel in self.manifest.files:
                 known[rel] = self.manifest.files[rel]
         if not (d / TABLE).is_file():  # an index built before segments: its table, made once, joins the base
             base.save(staging / TABLE)

@@ -268,13 +268,16 @@ class Segments:
         return names
 
 
-def link_or_copy(src: Path, dst: Path) -> None:
-    """Hard-link `src` to `dst`; copy it when links are not possible (another device, a file system without)."""
+def link_or_copy(src: Path, dst: Path) -> bool:
+    """Hard-link `src` to `dst` (True); copy it when links are not possible (another device, a file system
+    without them): False, and the copy still has to be synced."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(src, dst)
+        return True
     except OSError:
         shutil.copy2(src, dst)
+        return False
 
 
 def delta_share(changed_passages: int, base_passages: int) -> float:

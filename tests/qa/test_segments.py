@@ -181,3 +181,21 @@ def test_a_failed_update_leaves_the_last_good_index_serving_and_the_base_untouch
     CorpusIndex.add([SEEDS / FILES[4]], idx, emb)
     assert damaged_files(good, good_manifest) == [], "a later update leaves the previous version intact too"
     assert len(CorpusIndex.load(idx).documents) == 5
+
+
+def test_an_update_copies_the_base_where_hard_links_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELTA_SHARE_ENV, "1000")
+    emb = make_embedder("hash")
+    idx = tmp_path / "idx"
+    CorpusIndex.build([_copy(FILES[:4], tmp_path / "four")], idx, emb)
+    base = resolve(idx)
+
+    def cross_device(src: object, dst: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    CorpusIndex.add([SEEDS / FILES[4]], idx, emb)
+    assert _has_delta(idx)
+    assert not os.path.samefile(base / "vectors.faiss", resolve(idx) / "vectors.faiss")
+    CorpusIndex.build([SEEDS], tmp_path / "full", emb)
+    assert _answers(idx) == _answers(tmp_path / "full")
