@@ -16,7 +16,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -857,7 +857,20 @@ class CorpusIndex:
         table = SegmentTable()
         vector_files: list[Path] = []
         embedded = 0
+
+        def embed_shard(matrix: np.ndarray, todo: list[int], passages: list[Passage], done: int) -> np.ndarray:
+            for b in range(0, len(todo), EMBED_BATCH):
+                ids = todo[b : b + EMBED_BATCH]
+                matrix[ids] = embedder.embed([embed_text(passages[i]) for i in ids])
+                done += len(ids)
+                if progress:
+                    progress(done, n_todo)
+            return matrix
+
+        # A shard's passages are embedded in a second thread while this one tokenises them for BM25: the
+        # embedder's matrix products release the GIL, jieba holds it.
         with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="reportqa-embed") as embedding,
             open(staging / "documents.jsonl", "w", encoding="utf-8") as docs_fh,
             open(staging / "passages.jsonl", "w", encoding="utf-8") as passages_fh,
             open(staging / "claims.jsonl", "w", encoding="utf-8") as claims_fh,
@@ -876,17 +889,14 @@ class CorpusIndex:
                 cls._write_rows(batch, flat_keys, docs_fh, passages_fh, claims_fh, table)
                 matrix = reuse.rows_for(flat_keys, dim)
                 todo = [i for i, k in enumerate(flat_keys) if k not in reuse]
-                for b in range(0, len(todo), EMBED_BATCH):
-                    ids = todo[b : b + EMBED_BATCH]
-                    matrix[ids] = embedder.embed([embed_text(passages[i]) for i in ids])
-                    embedded += len(ids)
-                    if progress:
-                        progress(embedded, n_todo)
+                pending = embedding.submit(embed_shard, matrix, todo, passages, embedded)
+                lexical.add(cls.lexical_tokens(tokenizer, p) for p in passages)
+                matrix = pending.result()
+                embedded += len(todo)
                 vector_file = work / f"vectors-{len(vector_files):06d}.f32"
                 matrix.tofile(vector_file)
                 vector_files.append(vector_file)
-                del matrix
-                lexical.add(cls.lexical_tokens(tokenizer, p) for p in passages)
+                del matrix, pending
                 del batch, passages
         reuse.close()
 

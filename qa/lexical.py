@@ -95,6 +95,22 @@ def chinese_vocabulary() -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def default_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's default prefix dictionary (word frequencies, total), read once a process.
+
+    Every `jieba.Tokenizer` reads it again on its first cut (0.6 s of `marshal.load`); a build used to pay that
+    twice (town identity's word frequencies, then BM25's tokenizer) and the engine once more.
+    """
+    import logging
+
+    import jieba
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.dt.FREQ, jieba.dt.total
+
+
 class Tokenizer:
     """jieba with the corpus's own place names and the Chinese synonym list's terms added, so 西仓镇 and 合规率
     stay one token.
@@ -118,7 +134,8 @@ class Tokenizer:
             import logging
 
             logging.getLogger("jieba").setLevel(logging.WARNING)
-            self._jieba.initialize()
+            freq, total = default_dictionary()  # what `initialize` would read, copied: add_word changes it
+            self._jieba.FREQ, self._jieba.total, self._jieba.initialized = dict(freq), total, True
             for w in self._words:
                 self._jieba.add_word(w, freq=20000)
             self._ready = True
