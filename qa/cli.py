@@ -287,6 +287,12 @@ def index_status(
     built = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.created))
     counts = ", ".join(f"{v} {k}" for k, v in m.counts.items())
     typer.echo(f"index {root}\nbuilt {built} with embedder {m.embedder} ({m.dim} dimensions): {counts}")
+    if segments.delta is not None:
+        typer.echo(
+            f"segments: a base of {len(segments.base_table)} reports, {len(segments.tombstones)} of them removed or "
+            f"replaced since, and a delta of {len(segments.delta_table)} added or changed since (`index add`, POST "
+            "/documents); the next compaction or `index build` merges them"
+        )
     for extra_key in ("kept", "skipped", "duplicates"):
         items = m.extra.get(extra_key) or []
         if items:

@@ -199,3 +199,22 @@ def test_an_update_copies_the_base_where_hard_links_fail(tmp_path: Path, monkeyp
     assert not os.path.samefile(base / "vectors.faiss", resolve(idx) / "vectors.faiss")
     CorpusIndex.build([SEEDS], tmp_path / "full", emb)
     assert _answers(idx) == _answers(tmp_path / "full")
+
+
+def test_index_status_names_the_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    monkeypatch.setenv(DELTA_SHARE_ENV, "1000")
+    monkeypatch.setenv("REPORTQA_EMBEDDING_MODEL", "hash")
+    emb = make_embedder("hash")
+    idx = tmp_path / "idx"
+    CorpusIndex.build([_copy(FILES[:4], tmp_path / "four")], idx, emb)
+    out = CliRunner().invoke(app, ["index", "status", "--index", str(idx)]).output
+    assert "segments:" not in out and "4 documents" in out
+    CorpusIndex.remove([FILES[0]], idx, emb)
+    CorpusIndex.add([SEEDS / FILES[4]], idx, emb)
+    out = CliRunner().invoke(app, ["index", "status", "--index", str(idx)]).output
+    assert "segments: a base of 4 reports, 1 of them removed or replaced since, and a delta of 1 added" in out
+    assert "4 documents" in out
