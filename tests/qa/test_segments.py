@@ -218,3 +218,19 @@ def test_index_status_names_the_segments(tmp_path: Path, monkeypatch: pytest.Mon
     out = CliRunner().invoke(app, ["index", "status", "--index", str(idx)]).output
     assert "segments: a base of 4 reports, 1 of them removed or replaced since, and a delta of 1 added" in out
     assert "4 documents" in out
+
+
+def test_a_full_build_over_a_delta_reuses_every_vector_and_writes_one_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DELTA_SHARE_ENV, "1000")
+    emb = make_embedder("hash")
+    idx = tmp_path / "idx"
+    corpus = _copy(FILES[:4], tmp_path / "corpus")
+    CorpusIndex.build([corpus], idx, emb)
+    CorpusIndex.add([SEEDS / FILES[4]], idx, emb)
+    assert _has_delta(idx)
+    shutil.copy(SEEDS / FILES[4], corpus / FILES[4])
+    r = CorpusIndex.build([corpus], idx, emb)
+    assert (r.documents, r.embedded, r.unchanged) == (5, 0, 5), "the delta's vectors are reused too"
+    assert not _has_delta(idx)
+    CorpusIndex.build([SEEDS], tmp_path / "full", emb)
+    assert _answers(idx) == _answers(tmp_path / "full")
