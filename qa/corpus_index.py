@@ -1,7 +1,9 @@
 """The corpus index: documents, passages, claims, dense vectors (FAISS) and BM25, in one directory.
 
 Layout of a version directory (see embeddings/store.py for the atomic swap):
-    manifest.json  documents.jsonl  passages.jsonl  claims.jsonl  vectors.faiss  bm25/
+    manifest.json  catalogue.jsonl  documents.jsonl  passages.jsonl  claims.jsonl  vectors.faiss  bm25/
+    segment.json  tokenizer_words.json  [delta/]
+The top level is the base segment; an update adds a delta segment beside hard links to it (qa/segments.py).
 """
 
 from __future__ import annotations
