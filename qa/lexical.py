@@ -261,11 +261,12 @@ class BM25Builder:
         tfc = tf / (tf + self.k1 * (1 - self.b + self.b * lengths[rows].astype(np.int64) / avg_len))
         data = (idf[terms] * tfc).astype(np.float32)
         del tf, tfc
-        order = np.argsort((terms.astype(np.int64) << 32) | rows.astype(np.int64))
+        by_term, term_rows = _term_major(data, rows, terms, n, n_vocab)
+        del data
         indptr = np.zeros(n_vocab + 1, dtype=np.int64)
         np.cumsum(df, out=indptr[1:])
         r = bm25s.BM25(k1=self.k1, b=self.b)
-        r.scores = {"data": data[order], "indices": rows[order], "indptr": indptr, "num_docs": n}
+        r.scores = {"data": by_term, "indices": term_rows, "indptr": indptr, "num_docs": n}
         r.vocab_dict = dict(self.vocab)
         r.unique_token_ids_set = set(r.vocab_dict.values())
         r.nonoccurrence_array = None
@@ -274,6 +275,24 @@ class BM25Builder:
         index = BM25Index(r, doc_freq, n)
         index.postings = p
         return index
+
+
+def _term_major(data: np.ndarray, rows: np.ndarray, terms: np.ndarray, n: int, n_vocab: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (passage, term) entries ordered by term, then passage: the score matrix's column order.
+
+    Postings in passage order (as `add`, `keep` and `add_postings` leave them) are transposed by scipy's CSR → CSC
+    conversion, one counting pass: at 10,000 reports (20M entries) 1.0 s against 1.6 s for a sort of 64-bit keys,
+    and without the two 8-byte-per-entry arrays the sort needs. Any other order is sorted.
+    """
+    if len(rows) and bool(np.all(rows[1:] >= rows[:-1])):
+        from scipy.sparse import csr_matrix
+
+        row_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=row_ptr[1:])
+        csc = csr_matrix((data, terms, row_ptr), shape=(n, n_vocab)).tocsc()
+        return csc.data.astype(np.float32, copy=False), csc.indices.astype(rows.dtype, copy=False)
+    order = np.argsort((terms.astype(np.int64) << 32) | rows.astype(np.int64))
+    return data[order], rows[order]
 
 
 @dataclass(frozen=True)
