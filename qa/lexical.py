@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 POSTINGS = "postings.npz"  # written beside the bm25s files, read by incremental updates
+SCORE_CHUNK = 1 << 22  # postings scored together by `BM25Builder.build`
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 _EN_WORD = re.compile(r"[a-z][a-z'\-]*")
 
@@ -257,10 +258,13 @@ class BM25Builder:
         for t in np.flatnonzero(df).tolist():
             idf[t] = math.log(1 + (n - int(df[t]) + 0.5) / (int(df[t]) + 0.5))
         avg_len = lengths.mean() if n else np.float64(0)
-        tf = counts.astype(np.float32)
-        tfc = tf / (tf + self.k1 * (1 - self.b + self.b * lengths[rows].astype(np.int64) / avg_len))
-        data = (idf[terms] * tfc).astype(np.float32)
-        del tf, tfc
+        data = np.empty(len(terms), dtype=np.float32)
+        for s in range(0, len(terms), SCORE_CHUNK):  # a chunk at a time: the float64 temporaries stay small
+            e = s + SCORE_CHUNK
+            tf = counts[s:e].astype(np.float32)
+            tfc = tf / (tf + self.k1 * (1 - self.b + self.b * lengths[rows[s:e]].astype(np.int64) / avg_len))
+            data[s:e] = (idf[terms[s:e]] * tfc).astype(np.float32)
+            del tf, tfc
         by_term, term_rows = _term_major(data, rows, terms, n, n_vocab)
         del data
         indptr = np.zeros(n_vocab + 1, dtype=np.int64)
@@ -287,7 +291,8 @@ def _term_major(data: np.ndarray, rows: np.ndarray, terms: np.ndarray, n: int, n
     if len(rows) and bool(np.all(rows[1:] >= rows[:-1])):
         from scipy.sparse import csr_matrix
 
-        row_ptr = np.zeros(n + 1, dtype=np.int64)
+        # int32 offsets when they fit, as the term ids are: scipy would otherwise copy the ids to int64
+        row_ptr = np.zeros(n + 1, dtype=np.int32 if len(rows) < 2**31 and terms.dtype == np.int32 else np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=row_ptr[1:])
         csc = csr_matrix((data, terms, row_ptr), shape=(n, n_vocab)).tocsc()
         return csc.data.astype(np.float32, copy=False), csc.indices.astype(rows.dtype, copy=False)
