@@ -1097,7 +1097,7 @@ class CorpusIndex:
                 vectors = segments.merged_vectors(live)
                 bm25 = segments.merged_lexical(live).build()
                 bm25.postings = None
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, IndexError) as e:
             raise IndexCorrupt(
                 f"the index at {index_path} is damaged ({type(e).__name__}: {e}); rebuild it with `reportqa index build`"
             ) from e

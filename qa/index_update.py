@@ -114,7 +114,7 @@ class StoredIndex:
                         ids.append(doc_id)
                         sources.append(source)
             return cls(index_path, d, m, segments, ids, sources)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
 
     def rows_where(self, wanted: Callable[[str | None, int | None], bool]) -> Iterator[tuple[str, dict[str, Any]]]:
