@@ -131,6 +131,8 @@ def publish(staging: Path, path: Path, manifest: Manifest, known: dict[str, str]
     (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     with open(staging / MANIFEST, "rb") as fh:
         os.fsync(fh.fileno())
+    for d in [*sorted(p for p in staging.rglob("*") if p.is_dir()), staging]:  # the entries, hard links included
+        _fsync_dir(d)
     final = path.parent / f"{path.name}.v-{uuid.uuid4().hex[:12]}"
     os.rename(staging, final)
     old_target = os.path.realpath(path) if path.is_symlink() else None
