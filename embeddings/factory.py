@@ -5,7 +5,7 @@ from __future__ import annotations
 from embeddings.base import Embedder
 
 
-def make_embedder(name: str, *, batch_size: int = 64, threads: int = 2) -> Embedder:
+def make_embedder(name: str, *, batch_size: int = 64, threads: int = 1) -> Embedder:
     """Construct (not load) the embedder called `name`; heavy models load on first `embed`."""
     if name in ("usem3", "use", "default"):
         from embeddings.usem import USEEmbedder

@@ -109,19 +109,30 @@ def damaged_files(index_dir: Path, manifest: Manifest) -> list[str]:
     return bad
 
 
-def publish(staging: Path, path: Path, manifest: Manifest) -> Path:
-    """Checksum and fsync every file, write the manifest last, and swap `path` to the new version atomically."""
+def publish(staging: Path, path: Path, manifest: Manifest, known: dict[str, str] | None = None) -> Path:
+    """Checksum and fsync every file, write the manifest last, and swap `path` to the new version atomically.
+
+    `known` (relative path → checksum) names files already checksummed and on disk: the hard-linked base segment
+    of an update, whose checksums were recorded when it was written; they are neither read nor synced again.
+    """
     (staging / OWNER).unlink(missing_ok=True)
+    known = known or {}
     files = {}
     for f in sorted(staging.rglob("*")):
         if f.is_file():
+            rel = f.relative_to(staging).as_posix()
+            if rel in known:
+                files[rel] = known[rel]
+                continue
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
-            files[f.relative_to(staging).as_posix()] = _sha256(f)
+            files[rel] = _sha256(f)
     manifest = replace(manifest, files=files)
     (staging / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     with open(staging / MANIFEST, "rb") as fh:
         os.fsync(fh.fileno())
+    for d in [*sorted(p for p in staging.rglob("*") if p.is_dir()), staging]:  # the entries, hard links included
+        _fsync_dir(d)
     final = path.parent / f"{path.name}.v-{uuid.uuid4().hex[:12]}"
     os.rename(staging, final)
     old_target = os.path.realpath(path) if path.is_symlink() else None

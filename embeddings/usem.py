@@ -17,7 +17,7 @@ class USEEmbedder:
     name = "usem3"
     dim = 512
 
-    def __init__(self, threads: int = 2, batch_size: int = 64) -> None:
+    def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
         self._threads = threads
         self._batch_size = batch_size
         self._model: Any = None

@@ -254,10 +254,11 @@ class VectorIndex:
         _faiss().write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> VectorIndex:
-        """Read a FAISS file written by `save`."""
+    def load(cls, path: Path, *, mapped: bool = False) -> VectorIndex:
+        """Read a FAISS file written by `save`; `mapped` maps its vectors from the file instead of reading them
+        (read-only use: an update reconstructing a few rows of a large index)."""
         faiss = _faiss()
-        index = faiss.read_index(str(path))
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC) if mapped else faiss.read_index(str(path))
         if isinstance(index, faiss.IndexHNSWFlat):
             kind = "hnsw"
         elif isinstance(index, faiss.IndexHNSWSQ):

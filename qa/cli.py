@@ -265,7 +265,7 @@ def index_status(
 ) -> None:
     """Show what the index holds: reports by province, county and year, each report's place, low confidence first."""
     from embeddings.store import read_manifest, resolve
-    from qa.corpus_index import iter_jsonl
+    from qa.segments import Segments
 
     s = _settings(index)
     if not s.index.path.exists():
@@ -278,10 +278,21 @@ def index_status(
     if as_json:
         typer.echo(json.dumps({"path": str(root), **json.loads(m.to_json())}, ensure_ascii=False, indent=1))
         return
-    docs = list(iter_jsonl(root / "documents.jsonl")) if (root / "documents.jsonl").exists() else []
+    segments = Segments.open(root)
+    docs = (
+        [json.loads(line) for line in segments.live_lines("documents.jsonl", segments.base_masks())]
+        if (root / "documents.jsonl").exists()
+        else []
+    )
     built = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.created))
     counts = ", ".join(f"{v} {k}" for k, v in m.counts.items())
     typer.echo(f"index {root}\nbuilt {built} with embedder {m.embedder} ({m.dim} dimensions): {counts}")
+    if segments.delta is not None:
+        typer.echo(
+            f"segments: a base of {len(segments.base_table)} reports, {len(segments.tombstones)} of them removed or "
+            f"replaced since, and a delta of {len(segments.delta_table)} added or changed since (`index add`, POST "
+            "/documents); the next compaction or `index build` merges them"
+        )
     for extra_key in ("kept", "skipped", "duplicates"):
         items = m.extra.get(extra_key) or []
         if items:

@@ -1,7 +1,9 @@
 """The corpus index: documents, passages, claims, dense vectors (FAISS) and BM25, in one directory.
 
 Layout of a version directory (see embeddings/store.py for the atomic swap):
-    manifest.json  documents.jsonl  passages.jsonl  claims.jsonl  vectors.faiss  bm25/
+    manifest.json  catalogue.jsonl  documents.jsonl  passages.jsonl  claims.jsonl  vectors.faiss  bm25/
+    segment.json  tokenizer_words.json  [delta/]
+The top level is the base segment; an update adds a delta segment beside hard links to it (qa/segments.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -55,6 +57,7 @@ from qa.metadata import split_label, town_core
 from qa.near_duplicates import Duplicate, Item, Signature, Signer, find_duplicates, find_signed, stated_apart
 from qa.overrides import OVERRIDE_FILES, apply_override, overrides_for, with_metadata
 from qa.places import to_simplified
+from qa.segments import TABLE, Segments, SegmentTable, line_bytes, write_catalogue
 from qa.types import Claim, Document, Metadata, Passage, Span, content_id
 
 Progress = Callable[[int, int], None]
@@ -272,7 +275,10 @@ def shard_duplicates(shards: list[Path], scratch: Path) -> list[Duplicate]:
 def near_duplicates_in_shards(shards: list[Path], scratch: Path) -> list[Duplicate]:
     """`shard_duplicates` in a short-lived worker process, so the LSH search's memory goes back to the system
     before pass two instead of staying in the build's heap (+65 MB of peak at 1k reports when run in-process);
-    in this process when a worker cannot be started."""
+    in this process when a worker cannot be started, or for a corpus of one shard, whose search is small and
+    for which starting the worker cost more than the search (0.3 s of a 3 s build of 47 reports)."""
+    if len(shards) <= 1:
+        return shard_duplicates(shards, scratch)
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
             return pool.submit(shard_duplicates, shards, scratch).result()
@@ -286,6 +292,8 @@ class PreviousVectors:
     def __init__(self, index_path: Path, embedder: Embedder) -> None:
         self._rows: dict[str, int] = {}
         self._index: VectorIndex | None = None
+        self._delta_rows: dict[str, int] = {}
+        self._delta: np.ndarray | None = None
         try:
             m = read_manifest(index_path) if index_path.exists() else None
             if m is None or m.embedder != embedder.name or m.dim != embedder.dim:
@@ -295,11 +303,19 @@ class PreviousVectors:
             rows = {row["key"]: i for i, row in enumerate(iter_jsonl(d / "passages.jsonl"))}
             if len(rows) and max(rows.values()) < index.size:
                 self._rows, self._index = rows, index
+            segments = Segments.open(d)
+            if segments.delta is not None:  # the delta's raw vectors, by key
+                delta = segments.delta_vectors(embedder.dim)
+                keys = [row["key"] for row in iter_jsonl(segments.delta / "passages.jsonl")]
+                if len(keys) == len(delta):
+                    self._delta = delta
+                    self._delta_rows = {k: i for i, k in enumerate(keys)}
         except Exception:
             self._rows, self._index = {}, None
+            self._delta_rows, self._delta = {}, None
 
     def __contains__(self, key: object) -> bool:
-        return key in self._rows
+        return key in self._rows or key in self._delta_rows
 
     def rows_for(self, keys: list[str], dim: int) -> np.ndarray:
         """A (len(keys), dim) matrix holding the previous vector of every known key, zeros elsewhere."""
@@ -307,11 +323,16 @@ class PreviousVectors:
         hits = [(i, self._rows[k]) for i, k in enumerate(keys) if k in self._rows]
         if hits and self._index is not None:
             out[[i for i, _ in hits]] = self._index.reconstruct([r for _, r in hits])
+        if self._delta is not None:
+            late = [(i, self._delta_rows[k]) for i, k in enumerate(keys) if k not in self._rows and k in self._delta_rows]
+            if late:
+                out[[i for i, _ in late]] = self._delta[[r for _, r in late]]
         return out
 
     def close(self) -> None:
         """Drop the previous index before the new one is built."""
         self._rows, self._index = {}, None
+        self._delta_rows, self._delta = {}, None
 
 
 def index_manifest(embedder: Embedder, fingerprint: str, documents: int, passages: int, claims: int,
@@ -620,15 +641,19 @@ class CorpusIndex:
                 for pd in fresh
             ]
             doc_id_of: dict[str, str] = {}
-            for line, doc_id in zip(stored.doc_lines, stored.doc_ids, strict=True):
+            new_items = items[: len(fresh)]
+
+            def could_match(town: str | None, year: int | None) -> bool:
+                probe = Item("", "", "", town, year)
+                return any(not stated_apart(probe, it) for it in new_items)
+
+            for doc_id, row in stored.rows_where(could_match):
                 if doc_id in drop:
                     continue
-                row = json.loads(line)
                 meta = row.get("metadata") or {}
                 item = Item(row["source"], row["text"], row.get("encoding", ""), meta.get("town"), meta.get("year"))
-                if any(not stated_apart(item, it) for it in items[: len(fresh)]):
-                    items.append(item)
-                    doc_id_of[item.key] = doc_id
+                items.append(item)
+                doc_id_of[item.key] = doc_id
             found = find_duplicates(items)
             cls._record_duplicates(found, report, warn)
             dropped_sources = {d.dropped for d in found}
@@ -834,9 +859,23 @@ class CorpusIndex:
         dim = embedder.dim
         tokenizer = Tokenizer(extra_words=sorted(towns))
         lexical = BM25Builder()
+        table = SegmentTable()
         vector_files: list[Path] = []
         embedded = 0
+
+        def embed_shard(matrix: np.ndarray, todo: list[int], passages: list[Passage], done: int) -> np.ndarray:
+            for b in range(0, len(todo), EMBED_BATCH):
+                ids = todo[b : b + EMBED_BATCH]
+                matrix[ids] = embedder.embed([embed_text(passages[i]) for i in ids])
+                done += len(ids)
+                if progress:
+                    progress(done, n_todo)
+            return matrix
+
+        # A shard's passages are embedded in a second thread while this one tokenises them for BM25: the
+        # embedder's matrix products release the GIL, jieba holds it.
         with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="reportqa-embed") as embedding,
             open(staging / "documents.jsonl", "w", encoding="utf-8") as docs_fh,
             open(staging / "passages.jsonl", "w", encoding="utf-8") as passages_fh,
             open(staging / "claims.jsonl", "w", encoding="utf-8") as claims_fh,
@@ -852,20 +891,17 @@ class CorpusIndex:
                     del kept
                 passages = [p for pd in batch for p in pd.passages]
                 flat_keys = [k for ks in keys for k in ks]
-                cls._write_rows(batch, flat_keys, docs_fh, passages_fh, claims_fh)
+                cls._write_rows(batch, flat_keys, docs_fh, passages_fh, claims_fh, table)
                 matrix = reuse.rows_for(flat_keys, dim)
                 todo = [i for i, k in enumerate(flat_keys) if k not in reuse]
-                for b in range(0, len(todo), EMBED_BATCH):
-                    ids = todo[b : b + EMBED_BATCH]
-                    matrix[ids] = embedder.embed([embed_text(passages[i]) for i in ids])
-                    embedded += len(ids)
-                    if progress:
-                        progress(embedded, n_todo)
+                pending = embedding.submit(embed_shard, matrix, todo, passages, embedded)
+                lexical.add(cls.lexical_tokens(tokenizer, p) for p in passages)
+                matrix = pending.result()
+                embedded += len(todo)
                 vector_file = work / f"vectors-{len(vector_files):06d}.f32"
                 matrix.tofile(vector_file)
                 vector_files.append(vector_file)
-                del matrix
-                lexical.add(cls.lexical_tokens(tokenizer, p) for p in passages)
+                del matrix, pending
                 del batch, passages
         reuse.close()
 
@@ -881,6 +917,8 @@ class CorpusIndex:
         bm25.save(staging / "bm25")
         del bm25, lexical
         (staging / TOKENIZER_WORDS).write_text(json.dumps(sorted(towns), ensure_ascii=False), encoding="utf-8")
+        table.save(staging / TABLE)
+        write_catalogue(staging, {"documents": n_docs, "passages": n_passages, "claims": n_claims}, None)
         shutil.rmtree(work)
         manifest = index_manifest(embedder, fingerprint, n_docs, n_passages, n_claims, manifest_extra(index_path, report, kind))
         final = publish(staging, index_path, manifest)
@@ -889,18 +927,40 @@ class CorpusIndex:
         return final
 
     @staticmethod
-    def _write_rows(batch: list[ParsedDocument], keys: list[str], docs_fh: IO[str], passages_fh: IO[str], claims_fh: IO[str]) -> None:
-        """Append the JSON rows of a batch of documents, their passages (with content keys) and claims."""
+    def _write_rows(
+        batch: list[ParsedDocument],
+        keys: list[str],
+        docs_fh: IO[str],
+        passages_fh: IO[str],
+        claims_fh: IO[str],
+        table: SegmentTable | None = None,
+    ) -> None:
+        """Append the JSON rows of a batch of documents, their passages (with content keys) and claims.
+
+        `table` gets a row per document: what a segment's table holds (`qa.segments`)."""
+        doc_bytes = []
         for pd in batch:
             row = asdict(pd.document)
             row["paragraphs"] = [(p.start, p.end) for p in pd.structure.paragraphs]
-            docs_fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        passages = (p for pd in batch for p in pd.passages)
-        for p, k in zip(passages, keys, strict=True):
-            row = asdict(p)
-            del row["text"]
-            row["key"] = k
-            passages_fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            line = json.dumps(row, ensure_ascii=False) + "\n"
+            docs_fh.write(line)
+            doc_bytes.append(line_bytes(line))
+        keys_left = iter(keys)
+        for pd, n_doc_bytes in zip(batch, doc_bytes, strict=True):
+            n_bytes = 0
+            for p in pd.passages:
+                row = asdict(p)
+                del row["text"]
+                row["key"] = next(keys_left)
+                line = json.dumps(row, ensure_ascii=False) + "\n"
+                passages_fh.write(line)
+                n_bytes += line_bytes(line)
+            if table is not None:
+                m = pd.document.metadata
+                table.add(pd.document.doc_id, pd.document.source, m.town, m.year, len(pd.passages), len(pd.claims),
+                          n_doc_bytes, n_bytes)
+        if next(keys_left, None) is not None:
+            raise ValueError("more content keys than passages")
         for pd in batch:
             for c in pd.claims:
                 claims_fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
@@ -911,14 +971,13 @@ class CorpusIndex:
         try:
             if not index_path.exists() or read_manifest(index_path) is None:
                 return {}
+            segments = Segments.open(resolve(index_path))
             out = {}
-            with open(resolve(index_path) / "documents.jsonl", encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        doc_id, source = row_doc_id(line), SOURCE_FIELD.search(line)
-                        if source is None:
-                            return {}
-                        out[json.loads(source.group(1))] = doc_id
+            for line in segments.live_lines("documents.jsonl", segments.base_masks()):
+                doc_id, source = row_doc_id(line), SOURCE_FIELD.search(line)
+                if source is None:
+                    return {}
+                out[json.loads(source.group(1))] = doc_id
             return out
         except (OSError, ValueError):
             return {}
@@ -930,7 +989,8 @@ class CorpusIndex:
             if not index_path.exists() or read_manifest(index_path) is None:
                 return []
             out = []
-            for row in read_jsonl(resolve(index_path) / "documents.jsonl"):
+            segments = Segments.open(resolve(index_path))
+            for row in map(json.loads, segments.live_lines("documents.jsonl", segments.base_masks())):
                 row.pop("paragraphs", None)
                 row["metadata"] = _metadata_from_dict(row["metadata"])
                 row["page_starts"] = tuple(row.get("page_starts") or ())
@@ -1000,8 +1060,10 @@ class CorpusIndex:
                 f"REPORTQA_EMBEDDING_MODEL={manifest.embedder.removeprefix('st:')}"
             )
         try:
+            segments = Segments.open(d)
+            masks = segments.base_masks()
             documents, paragraphs = [], {}
-            for row in read_jsonl(d / "documents.jsonl"):
+            for row in map(json.loads, segments.live_lines("documents.jsonl", masks)):
                 paras = row.pop("paragraphs")
                 row["metadata"] = _metadata_from_dict(row["metadata"])
                 row["page_starts"] = tuple(row.get("page_starts") or ())
@@ -1013,7 +1075,7 @@ class CorpusIndex:
             # passage ids in claims) are kept once: at 10,000 reports that is ~750k passages.
             shared: dict[str, str] = {doc.doc_id: doc.doc_id for doc in documents}
             passages = []
-            for row in iter_jsonl(d / "passages.jsonl"):
+            for row in map(json.loads, segments.live_lines("passages.jsonl", masks)):
                 row.pop("key", None)
                 row["doc_id"] = shared.setdefault(row["doc_id"], row["doc_id"])
                 if row["section"] is not None:
@@ -1022,14 +1084,20 @@ class CorpusIndex:
                 passages.append(Passage(**row))
             shared.update((p.passage_id, p.passage_id) for p in passages)
             claims = []
-            for row in iter_jsonl(d / "claims.jsonl"):
+            for row in map(json.loads, segments.live_lines("claims.jsonl", masks)):
                 for key in ("doc_id", "passage_id", "unit"):
                     row[key] = shared.setdefault(row[key], row[key])
                 claims.append(Claim(**row))
             del shared
-            vectors = VectorIndex.load(d / "vectors.faiss")
-            bm25 = BM25Index.load(d / "bm25")
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
+            if segments.delta is None and masks is None:
+                vectors = VectorIndex.load(d / "vectors.faiss")
+                bm25 = BM25Index.load(d / "bm25")
+            else:  # a base and a delta: merged into what a rewrite of the whole index would hold
+                live = masks[1] if masks is not None else None
+                vectors = segments.merged_vectors(live)
+                bm25 = segments.merged_lexical(live).build()
+                bm25.postings = None
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, IndexError) as e:
             raise IndexCorrupt(
                 f"the index at {index_path} is damaged ({type(e).__name__}: {e}); rebuild it with `reportqa index build`"
             ) from e

@@ -29,7 +29,10 @@ class EmbeddingSettings(BaseSettings):
         "sentence-transformers model name or local path (needs pip install 'reportqa[st]').",
     )
     batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding batch.")
-    threads: int = Field(2, ge=1, le=64, description="BLAS threads for the numpy USE forward pass.")
+    threads: int = Field(
+        1, ge=1, le=64,
+        description="BLAS threads for the numpy USE forward pass (1: a second thread thrashes on a busy machine).",
+    )
     embed_with: Literal["local", "ray"] = Field(
         "local",
         description="Where `index build`/`add` embed new passages: 'local' (this process) or 'ray' (Ray Data actors; "

@@ -39,12 +39,10 @@ FEATURES = (
 )
 
 
-@lru_cache(maxsize=1)
 def _word_freq() -> dict[str, int]:
-    import jieba
+    from qa.lexical import default_dictionary
 
-    jieba.initialize()
-    return jieba.dt.FREQ
+    return default_dictionary()[0]
 
 
 def _word_head(n: str, counted: dict[str, list[int]]) -> float:

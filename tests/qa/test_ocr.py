@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.factory import make_embedder
+from embeddings.store import resolve
 from qa.corpus_index import CorpusIndex
 from qa.documents import read_document
 from qa.errors import UnreadableDocument
@@ -14,6 +15,7 @@ from qa.formats import ReadOptions, extract
 from qa.formats import ocr as ocr_module
 from qa.formats.ocr import OcrBox, page_lines
 from qa.formats.pdf import lines_to_text
+from qa.segments import Segments
 from tests.conftest import SEEDS
 from tests.scans import password_pdf, render_pages, save_pdf
 
@@ -224,7 +226,8 @@ def test_index_status_flags_low_recognition_confidence(tmp_path: Path) -> None:
     other = sorted(SEEDS.glob("*.txt"))[1]
     (extra / other.name).write_bytes(other.read_bytes())
     CorpusIndex.add([extra], index, make_embedder("hash"))
-    rows = [json.loads(line) for line in (index / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    segments = Segments.open(resolve(index))  # the added report is in the delta segment beside the base
+    rows = [json.loads(line) for line in segments.live_lines("documents.jsonl", segments.base_masks())]
     assert [(r["page_starts"], r["ocr_confidence"]) for r in rows if r["source"] == "photo.png"] == [([0], score)]
     assert len(rows) == 3
 
