@@ -16,6 +16,16 @@ SEEDS = ROOT / "seeds"
 SHARED_EVAL = ROOT.parent / "shared" / "eval" / "seed_questions.jsonl"
 
 
+def engine_over(tmp: Path, reports: dict[str, str]) -> QAEngine:
+    """An engine (hashing embedder) over reports written by a test: {file name: text}."""
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    for name, text in reports.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    CorpusIndex.build([corpus], tmp / "index", make_embedder("hash"))
+    return QAEngine.load(settings_for(tmp / "index"))
+
+
 def settings_for(index: Path, model: str = "hash", **api: object) -> Settings:
     """Settings pointing at an index, with the given embedder; extra keys go to the api group."""
     s = Settings(index=str(index))

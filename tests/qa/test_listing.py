@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from embeddings.factory import make_embedder
-from qa.corpus_index import CorpusIndex
-from qa.engine import QAEngine
-from tests.conftest import settings_for
+from tests.conftest import engine_over
 
 REPORT = (
     "丙村镇2024年法治政府建设情况报告\n"
@@ -19,11 +16,7 @@ REPORT = (
 
 
 def test_each_item_is_cited_with_its_first_sentence(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "bingcun.txt").write_text(REPORT, encoding="utf-8")
-    CorpusIndex.build([corpus], tmp_path / "index", make_embedder("hash"))
-    engine = QAEngine.load(settings_for(tmp_path / "index"))
+    engine = engine_over(tmp_path, {"bingcun.txt": REPORT})
     a = engine.ask("丙村镇下一步有哪些工作打算?")
     quotes = [c.quote for c in a.citations]
     assert any("强化党对法治建设的领导" in q and "全年专题学法不少于6次" in q for q in quotes), quotes

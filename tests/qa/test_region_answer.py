@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from embeddings.factory import make_embedder
-from qa.corpus_index import CorpusIndex
-from qa.engine import QAEngine
-from tests.conftest import settings_for
+from tests.conftest import engine_over
 
 PORTAL = (
     "首页 > 政务公开 > 法治政府建设\n\n发布机构：寒亭区河滨街道办事处\n成文日期：2025-01-15\n\n"
@@ -16,11 +13,7 @@ PORTAL = (
 
 
 def test_the_region_named_in_a_header_line_is_cited(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "hebin.txt").write_text(PORTAL, encoding="utf-8")
-    CorpusIndex.build([corpus], tmp_path / "index", make_embedder("hash"))
-    engine = QAEngine.load(settings_for(tmp_path / "index"))
+    engine = engine_over(tmp_path, {"hebin.txt": PORTAL})
     a = engine.ask("河滨街道是哪个区的？")
     assert a.kind == "fact" and "寒亭区" in a.answer
     c = a.citations[0]

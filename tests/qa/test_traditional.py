@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from embeddings.factory import make_embedder
-from qa.corpus_index import CorpusIndex
 from qa.documents import parse_text
-from qa.engine import QAEngine
-from tests.conftest import settings_for
+from tests.conftest import engine_over
 
 REPORT = (
     "東山鎮2021年法治政府建設工作報告\n"
@@ -27,12 +24,7 @@ def test_claims_read_traditional_units() -> None:
 
 
 def test_a_simplified_question_finds_the_traditional_sentence(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "dongshan.txt").write_text(REPORT, encoding="utf-8")
-    (corpus / "xihe.txt").write_text(OTHER, encoding="utf-8")
-    CorpusIndex.build([corpus], tmp_path / "index", make_embedder("hash"))
-    engine = QAEngine.load(settings_for(tmp_path / "index"))
+    engine = engine_over(tmp_path, {"dongshan.txt": REPORT, "xihe.txt": OTHER})
     a = engine.ask("东山镇主动公开了多少条政府信息?")
     assert a.kind != "not_found"
     assert "118" in a.citations[0].quote and "主動公開" in a.citations[0].quote
