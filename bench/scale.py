@@ -148,6 +148,23 @@ def child_build(corpus: Path, index: Path, embedder_name: str, kind: str, vector
             return vi_build(cls, vectors, *a, **k)
 
     VectorIndex.build = classmethod(faiss_build)  # type: ignore[method-assign, assignment]
+    vi_shards = VectorIndex.build_from_shards.__func__  # type: ignore[attr-defined]
+
+    def faiss_from_shards(cls: type[VectorIndex], shards: Any, rows: int, dim: int, *a: Any, **k: Any) -> VectorIndex:
+        # The streaming build adds vectors shard by shard: the recall check's ground truth is written to disk the
+        # same way (a memory-mapped .npy), outside the timed phase, so it never holds the whole matrix in memory.
+        if vectors_out is not None:
+            out = np.lib.format.open_memmap(vectors_out, mode="w+", dtype=np.float32, shape=(rows, dim))
+            at = 0
+            for shard in shards():
+                out[at : at + len(shard)] = shard
+                at += len(shard)
+            out.flush()
+            del out
+        with clock.timing("faiss"):
+            return vi_shards(cls, shards, rows, dim, *a, **k)
+
+    VectorIndex.build_from_shards = classmethod(faiss_from_shards)  # type: ignore[method-assign, assignment]
     for name in ("_write_files", "publish"):
         if hasattr(ci.CorpusIndex, name):
             setattr(ci.CorpusIndex, name, staticmethod(clock.wrap("write", getattr(ci.CorpusIndex, name))))
