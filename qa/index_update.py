@@ -21,7 +21,7 @@ reports' place names for their own passages only).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,26 +250,17 @@ class StoredIndex:
         hits = [i for i, k in enumerate(new_keys) if k in found]
         if hits:
             fresh[hits] = np.stack([found[new_keys[i]] for i in hits])
-        todo = [i for i, k in enumerate(new_keys) if k not in found]
-        texts = [embed_text(p) for pd in new for p in pd.passages]
-        for b in range(0, len(todo), EMBED_BATCH):
-            ids = todo[b : b + EMBED_BATCH]
-            fresh[ids] = embedder.embed([texts[i] for i in ids])
-            if progress:
-                progress(min(b + EMBED_BATCH, len(todo)), len(todo))
+        embedded = _embed_rest(new, new_keys, fresh, found, embedder, progress)
         np.save(out / DELTA_VECTORS, np.concatenate([old_vectors[keep_passages], fresh]).astype(np.float32))
 
         # BM25: the kept delta postings, then the new passages' tokens
-        words = set(json.loads((d / TOKENIZER_WORDS).read_text(encoding="utf-8")))
-        words |= {pd.document.metadata.town for pd in new if pd.document.metadata.town}
         if seg.delta is not None:
             vocab = {t: i for i, t in enumerate(seg.delta_vocab())}
             lexical = BM25Builder.from_postings(vocab, Postings.load(seg.delta / DELTA_POSTINGS))
             lexical.keep(keep_passages)
         else:
             lexical = BM25Builder()
-        tokenizer = Tokenizer(extra_words=sorted(words))
-        lexical.add(CorpusIndex.lexical_tokens(tokenizer, p) for pd in new for p in pd.passages)
+        words = _add_tokens(lexical, d, new)
         lexical.postings().save(out / DELTA_POSTINGS)
         (out / DELTA_VOCAB).write_text(json.dumps(list(lexical.vocab), ensure_ascii=False), encoding="utf-8")
         (out / TOMBSTONES).write_text(json.dumps(sorted(tombstones), ensure_ascii=False), encoding="utf-8")
@@ -291,7 +282,7 @@ class StoredIndex:
         manifest = index_manifest(embedder, fingerprint, n_docs, n_passages, n_claims, extra)
         final = publish(staging, self.path, manifest, known)
         report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
-        report.embedded, report.reused = len(todo), n_passages - len(todo)
+        report.embedded, report.reused = embedded, n_passages - embedded
         report.index_dir = str(final)
 
     # ---- compaction: a new base from the merged segments -------------------------------------------------
@@ -350,23 +341,14 @@ class StoredIndex:
         hits = [(i, old_row_of_key[k]) for i, k in enumerate(new_keys) if k in old_row_of_key]
         if hits:
             fresh[[i for i, _ in hits]] = old.reconstruct([r for _, r in hits])
-        todo = [i for i, k in enumerate(new_keys) if k not in old_row_of_key]
-        texts = [embed_text(p) for pd in new for p in pd.passages]
-        for b in range(0, len(todo), EMBED_BATCH):
-            ids = todo[b : b + EMBED_BATCH]
-            fresh[ids] = embedder.embed([texts[i] for i in ids])
-            if progress:
-                progress(min(b + EMBED_BATCH, len(todo)), len(todo))
+        embedded = _embed_rest(new, new_keys, fresh, old_row_of_key, embedder, progress)
         vectors = merge_vectors(old, mask, fresh, index_kind)
         vectors.save(staging / "vectors.faiss")
         kind = vectors.kind
         del vectors, old
-        words = set(json.loads((d / TOKENIZER_WORDS).read_text(encoding="utf-8")))
-        words |= {pd.document.metadata.town for pd in new if pd.document.metadata.town}
         lexical = seg.merged_lexical(live)
         lexical.keep(mask)
-        tokenizer = Tokenizer(extra_words=sorted(words))
-        lexical.add(CorpusIndex.lexical_tokens(tokenizer, p) for pd in new for p in pd.passages)
+        words = _add_tokens(lexical, d, new)
         lexical.build().save(staging / "bm25")
         (staging / TOKENIZER_WORDS).write_text(json.dumps(sorted(words), ensure_ascii=False), encoding="utf-8")
         n_docs += len(new)
@@ -378,8 +360,32 @@ class StoredIndex:
         manifest = index_manifest(embedder, fingerprint, n_docs, n_passages, n_claims, extra)
         final = publish(staging, self.path, manifest)
         report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
-        report.embedded, report.reused = len(todo), n_passages - len(todo)
+        report.embedded, report.reused = embedded, n_passages - embedded
         report.index_dir = str(final)
+
+
+def _embed_rest(
+    new: list[ParsedDocument], keys: list[str], fresh: np.ndarray, have: Container[str], embedder: Embedder,
+    progress: Progress | None,
+) -> int:
+    """Embed, into `fresh`, the new passages whose key is not in `have` (their vectors are already there); the count."""
+    todo = [i for i, k in enumerate(keys) if k not in have]
+    texts = [embed_text(p) for pd in new for p in pd.passages]
+    for b in range(0, len(todo), EMBED_BATCH):
+        ids = todo[b : b + EMBED_BATCH]
+        fresh[ids] = embedder.embed([texts[i] for i in ids])
+        if progress:
+            progress(min(b + EMBED_BATCH, len(todo)), len(todo))
+    return len(todo)
+
+
+def _add_tokens(lexical: BM25Builder, directory: Path, new: list[ParsedDocument]) -> set[str]:
+    """Add the new passages' BM25 tokens, cut with the stored place names plus the new reports' towns; those words."""
+    words = set(json.loads((directory / TOKENIZER_WORDS).read_text(encoding="utf-8")))
+    words |= {pd.document.metadata.town for pd in new if pd.document.metadata.town}
+    tokenizer = Tokenizer(extra_words=sorted(words))
+    lexical.add(CorpusIndex.lexical_tokens(tokenizer, p) for pd in new for p in pd.passages)
+    return words
 
 
 def merge_vectors(old: VectorIndex, keep: np.ndarray, fresh: np.ndarray, kind: IndexKind) -> VectorIndex:
