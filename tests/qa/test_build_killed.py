@@ -3,9 +3,7 @@ removes what the killed one left."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 from bench.generate_corpus import write_corpus
 from qa.engine import QAEngine
 from tests.conftest import SEEDS, settings_for
+from tests.processes import sigkill_when
 
 
 def _build(corpus: Path, index: Path, **env: str) -> subprocess.Popen[bytes]:
@@ -30,19 +29,7 @@ def test_a_build_killed_mid_shard_leaves_the_last_good_index_serving(tmp_path: P
     corpus = tmp_path / "corpus"
     write_corpus(120, corpus)
     proc = _build(corpus, index, REPORTQA_INDEX_SHARD_DOCS="10")
-    assert proc.stderr is not None
-    seen = b""
-    try:
-        while b"embedding [" not in seen:  # pass two has begun: shards are on disk, some embedded
-            chunk = proc.stderr.read(1)
-            assert chunk, f"build ended before embedding: {seen!r}"
-            seen += chunk
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        proc.wait(10)
-    assert proc.returncode == -signal.SIGKILL
+    sigkill_when(proc, b"embedding [", "the build")  # pass two has begun: shards are on disk, some embedded
     assert os.readlink(index) == before, "the killed build published nothing"
     left = [p for p in tmp_path.iterdir() if p.name.startswith(".index.building-")]
     assert len(left) == 1

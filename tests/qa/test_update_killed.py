@@ -3,10 +3,8 @@ with that version is unchanged, and the next update completes and removes what t
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +14,7 @@ from embeddings.store import damaged_files, read_manifest, resolve
 from qa.engine import QAEngine
 from qa.segments import DELTA_SHARE_ENV, Segments
 from tests.conftest import SEEDS, settings_for
+from tests.processes import sigkill_when
 
 FILES = sorted(p.name for p in SEEDS.glob("*.txt"))
 ENV = {**os.environ, "REPORTQA_EMBEDDING_MODEL": "hash", DELTA_SHARE_ENV: "1000"}
@@ -43,19 +42,8 @@ def test_an_update_killed_while_embedding_leaves_the_last_good_version_serving(t
     (corpus / "corpus.jsonl").unlink()
     proc = subprocess.Popen([sys.executable, "-m", "qa", "index", "add", str(corpus), "--index", str(index)],
                             env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    seen = b""
-    try:
-        while b"embedding [" not in seen:  # the delta's rows are written and the base linked; embedding has begun
-            chunk = proc.stderr.read(1)
-            assert chunk, f"the update ended before embedding: {seen!r}"
-            seen += chunk
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        proc.wait(10)
-    assert proc.returncode == -signal.SIGKILL
+    # Killed once the delta's rows are written and the base linked: embedding has begun.
+    sigkill_when(proc, b"embedding [", "the update")
     assert os.readlink(index) == before, "the killed update published nothing"
     left = [p for p in tmp_path.iterdir() if p.name.startswith(".index.building-")]
     assert len(left) == 1 and (left[0] / "delta" / "documents.jsonl").is_file()
