@@ -3,16 +3,12 @@ the fitted answer gate on aggregates. Reports written here, not taken from a que
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from embeddings.factory import make_embedder
 from qa.answers.clauses import is_target
-from qa.corpus_index import CorpusIndex
 from qa.engine import QAEngine
 from qa.relevance import unit_kind
-from tests.conftest import settings_for
+from tests.conftest import engine_over
 
 REPORTS = {
     "jiashan.txt": "甲山镇2024年法治政府建设情况报告\n一、主要成效\n"
@@ -27,13 +23,7 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
-    tmp: Path = tmp_path_factory.mktemp("figures")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    for name, text in REPORTS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    CorpusIndex.build([corpus], tmp / "index", make_embedder("hash"))
-    return QAEngine.load(settings_for(tmp / "index"))
+    return engine_over(tmp_path_factory.mktemp("figures"), REPORTS)
 
 
 def test_the_figure_whose_clause_names_the_measure_is_compared(engine: QAEngine) -> None:
