@@ -105,10 +105,24 @@ def split_pinyin(word: str) -> list[str] | None:
     return best[len(word)]
 
 
-def pinyin_forms(words: Sequence[str], texts: Sequence[str], keep: int = 2) -> tuple[str, ...]:
+def reading_index(texts: Sequence[str]) -> dict[str, set[str]]:
+    """Toneless reading → the characters of `texts` read that way (built once per corpus sample)."""
+    _, table = _pinyin_table()
+    by_reading: dict[str, set[str]] = {}
+    for text in texts:
+        for ch in set(text):
+            r = table.get(ch)
+            if r is not None:
+                by_reading.setdefault(r, set()).add(ch)
+    return by_reading
+
+
+def pinyin_forms(
+    words: Sequence[str], texts: Sequence[str], keep: int = 2, by_reading: dict[str, set[str]] | None = None
+) -> tuple[str, ...]:
     """Chinese words of the reports that English words spell in pinyin ('quanze qingdan' → 权责清单, 'ba wu' → 八五):
     the commonest runs of characters in `texts` whose readings are the words' syllables; () when none (or when the
-    words are not pinyin of at least two syllables)."""
+    words are not pinyin of at least two syllables). `by_reading` is `reading_index(texts)`, when already made."""
     syllables: list[str] = []
     for w in words:
         parts = split_pinyin(w)
@@ -117,13 +131,8 @@ def pinyin_forms(words: Sequence[str], texts: Sequence[str], keep: int = 2) -> t
         syllables += parts
     if len(syllables) < 2 or len(syllables) > 8:
         return ()
-    _, table = _pinyin_table()
-    by_reading: dict[str, set[str]] = {}
-    for text in texts:
-        for ch in set(text):
-            r = table.get(ch)
-            if r is not None:
-                by_reading.setdefault(r, set()).add(ch)
+    if by_reading is None:
+        by_reading = reading_index(texts)
     classes = []
     for s in syllables:
         chars = by_reading.get(s)

@@ -280,7 +280,7 @@ def index_status(
         return
     segments = Segments.open(root)
     docs = (
-        [json.loads(line) for line in segments.live_lines("documents.jsonl", segments.base_masks())]
+        [json.loads(line) for line in segments.live_documents()]
         if (root / "documents.jsonl").exists()
         else []
     )

@@ -973,7 +973,7 @@ class CorpusIndex:
                 return {}
             segments = Segments.open(resolve(index_path))
             out = {}
-            for line in segments.live_lines("documents.jsonl", segments.base_masks()):
+            for line in segments.live_documents():
                 doc_id, source = row_doc_id(line), SOURCE_FIELD.search(line)
                 if source is None:
                     return {}
@@ -990,7 +990,7 @@ class CorpusIndex:
                 return []
             out = []
             segments = Segments.open(resolve(index_path))
-            for row in map(json.loads, segments.live_lines("documents.jsonl", segments.base_masks())):
+            for row in map(json.loads, segments.live_documents()):
                 row.pop("paragraphs", None)
                 row["metadata"] = _metadata_from_dict(row["metadata"])
                 row["page_starts"] = tuple(row.get("page_starts") or ())

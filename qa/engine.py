@@ -22,7 +22,7 @@ from embeddings.base import Embedder, EmbeddingError
 from embeddings.factory import make_embedder
 from qa.answering import Composer
 from qa.answers.compare import compare_previous
-from qa.bilingual import pinyin_forms, translate_words
+from qa.bilingual import pinyin_forms, reading_index, translate_words
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
 from qa.metadata import split_label, town_aliases
@@ -123,6 +123,7 @@ class QAEngine:
         from pypinyin import lazy_pinyin
 
         self.pinyin = {t: "".join(lazy_pinyin(town_aliases(t)[-1])).lower() for t in index.towns}
+        self._pinyin: tuple[list[str], dict[str, set[str]]] | None = None  # _pinyin_sample, made when first asked
         self.regions: dict[str, str] = {}
         self.region_names = {
             n for d in index.documents.values() for n in (d.metadata.province, d.metadata.city, d.metadata.county) if n
@@ -166,6 +167,14 @@ class QAEngine:
             pq = replace(pq, regions=tuple(r for r in pq.regions if r not in missing), missing_regions=tuple(missing))
         return pq
 
+    def _pinyin_sample(self) -> tuple[list[str], dict[str, set[str]]]:
+        """A sample of the passages and the characters it holds by reading: made on the first pinyin question."""
+        if self._pinyin is None:
+            passages = self.index.passages
+            texts = [p.text for p in passages[:: max(1, len(passages) // PINYIN_SAMPLE)]]
+            self._pinyin = (texts, reading_index(texts))
+        return self._pinyin
+
     def _pinyin_terms(self, pq: ParsedQuestion) -> ParsedQuestion:
         """Quoted pinyin in an English question ('quanze qingdan', "ba wu") becomes the Chinese term of the reports
         it spells (权责清单, 八五), replacing the untranslated words."""
@@ -173,13 +182,12 @@ class QAEngine:
         spans = [m.group(1) for m in _PINYIN_SPAN.finditer(pq.text) if m.group(1).islower()]
         if not spans:
             return pq
-        passages = self.index.passages
-        texts = [p.text for p in passages[:: max(1, len(passages) // PINYIN_SAMPLE)]]
+        texts, by_reading = self._pinyin_sample()
         terms = list(pq.terms)
         lexical = list(pq.lexical_query)
         for span in spans:
             words = span.lower().split()
-            forms = pinyin_forms(words, texts)
+            forms = pinyin_forms(words, texts, by_reading=by_reading)
             if not forms:
                 continue
             terms = [g for g in terms if g.forms[0] not in words]

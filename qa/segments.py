@@ -225,6 +225,10 @@ class Segments:
                     if line.strip():
                         yield line
 
+    def live_documents(self) -> Iterator[str]:
+        """The live documents.jsonl rows: the base's not tombstoned, then the delta's."""
+        return self.live_lines("documents.jsonl", self.base_masks())
+
     def delta_vectors(self, dim: int) -> np.ndarray:
         """The delta's vectors (an empty matrix without a delta)."""
         if self.delta is None:

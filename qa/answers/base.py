@@ -14,7 +14,7 @@ from qa.answers.clauses import asked_figure
 from qa.corpus_index import CorpusIndex
 from qa.plan import ParsedQuestion
 from qa.retrieval import Retriever
-from qa.types import Answer, Citation, Claim, Document, Passage
+from qa.types import Answer, Citation, Claim, Document, Passage, content_id
 
 
 @lru_cache(maxsize=4096)
@@ -78,6 +78,11 @@ class ComposerBase:
             if p.start <= offset < p.end:
                 return p
         return None
+
+    def span(self, doc_id: str, start: int, end: int, section: str | None = None, paragraph: int = 0) -> Passage:
+        """A stretch of a report's text as a citable passage (a heading with its first sentence, a header line)."""
+        return Passage(content_id(doc_id, str(start), str(end)), doc_id, start, end, self.doc(doc_id).text[start:end],
+                       section, paragraph)
 
     def citation(self, n: int, p: Passage) -> Citation:
         d = self.doc(p.doc_id)

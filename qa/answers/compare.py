@@ -131,12 +131,8 @@ def compare_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> A
     head = c.town_label(towns[0], pq.lang) if towns else ""
     if len(per_doc) == 1:
         text = f"Only {head} reports a figure for this: {ranked[0]}." if pq.lang == "en" else f"只有{head}报告了相关数字：{ranked[0]}。"
-    elif pq.lang == "en":
-        word = ("highest" if reverse else "lowest") if lead_unit == "%" else ("most" if reverse else "least")
-        text = f"{head} has the {word}: " + "; ".join(ranked) + "."
     else:
-        word = ("最高" if reverse else "最低") if lead_unit == "%" else ("最多" if reverse else "最少")
-        text = f"{head}{word}：" + "；".join(ranked) + "。"
+        text = _ranking_text(pq.lang, head, ranked, reverse, lead_unit)
     if total > len(per_doc):
         text += (
             f" ({total} towns report a figure; the top {len(per_doc)} are listed.)"
@@ -162,6 +158,15 @@ def _one_per_town(index: CorpusIndex, items: list[tuple[Claim, Passage, float]])
     return list(best.values())
 
 
+def _ranking_text(lang: str, head: str, ranked: list[str], reverse: bool, lead_unit: str) -> str:
+    """"A最多：A …[1]；B …[2]。" / "A has the most: …": the ranked towns, highest first (lowest for 最少)."""
+    if lang == "en":
+        word = ("highest" if reverse else "lowest") if lead_unit == "%" else ("most" if reverse else "least")
+        return f"{head} has the {word}: " + "; ".join(ranked) + "."
+    word = ("最高" if reverse else "最低") if lead_unit == "%" else ("最多" if reverse else "最少")
+    return f"{head}{word}：" + "；".join(ranked) + "。"
+
+
 def compare_previous(c: ComposerBase, pq: ParsedQuestion, prev: Answer) -> Answer | None:
     """"哪个镇最多?" right after a table or comparison: its figures ranked, with their citations, rather than a new
     search that may find other figures. None when the previous answer has fewer than two figures of one kind."""
@@ -177,11 +182,5 @@ def compare_previous(c: ComposerBase, pq: ParsedQuestion, prev: Answer) -> Answe
     cites = [replace(by_town[t], n=i + 1) for i, (t, _, _) in enumerate(rows)]
     shown = [f"{c.town_label(t, pq.lang)} {int(v) if v == int(v) else v}{'' if pq.lang == 'zh' else ' '}{u}[{i + 1}]"
              for i, (t, v, u) in enumerate(rows)]
-    head = c.town_label(rows[0][0], pq.lang)
-    if pq.lang == "en":
-        word = ("highest" if reverse else "lowest") if rows[0][2] == "%" else ("most" if reverse else "least")
-        text = f"{head} has the {word}: " + "; ".join(shown) + "."
-    else:
-        word = ("最高" if reverse else "最低") if rows[0][2] == "%" else ("最多" if reverse else "最少")
-        text = f"{head}{word}：" + "；".join(shown) + "。"
+    text = _ranking_text(pq.lang, c.town_label(rows[0][0], pq.lang), shown, reverse, rows[0][2])
     return Answer(pq.text, text, "compare", tuple(t for t, _, _ in rows), tuple(cites), values=tuple(rows))

@@ -8,7 +8,7 @@ from qa.answers.base import ComposerBase, Evidence
 from qa.plan import ParsedQuestion
 from qa.retrieval import Hit
 from qa.structure import INLINE_ITEM
-from qa.types import Passage, content_id
+from qa.types import Passage
 
 
 def list_items(c: ComposerBase, pq: ParsedQuestion, hits: Sequence[Hit]) -> list[Evidence]:
@@ -53,6 +53,4 @@ def _with_first_sentence(c: ComposerBase, doc_passages: list[Passage], head: Pas
     nxt = min(after, key=lambda p: p.start) if after else None
     if nxt is None or nxt.is_heading:
         return head
-    text = c.doc(head.doc_id).text
-    return Passage(content_id(head.doc_id, str(head.start), str(nxt.end)), head.doc_id, head.start, nxt.end,
-                   text[head.start : nxt.end], nxt.section, head.paragraph)
+    return c.span(head.doc_id, head.start, nxt.end, nxt.section, head.paragraph)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from qa.answers.base import ComposerBase, one_per_town
 from qa.plan import ParsedQuestion
-from qa.types import Answer, Citation, Passage, content_id
+from qa.types import Answer, Citation, Passage
 
 
-def _line_at(doc_id: str, text: str, at: int) -> Passage:
+def _line_at(c: ComposerBase, doc_id: str, text: str, at: int) -> Passage:
     """The line of text around an offset, as a citable piece of the report."""
-    start = text.rfind("\n", 0, at) + 1
     end = text.find("\n", at)
-    end = len(text) if end < 0 else end
-    return Passage(content_id(doc_id, str(start), str(end)), doc_id, start, end, text[start:end], None, 0)
+    return c.span(doc_id, text.rfind("\n", 0, at) + 1, len(text) if end < 0 else end)
 
 
 def region_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
@@ -29,7 +27,7 @@ def region_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> An
         # line itself is cited; when the region came from the division list alone, the first line naming it.
         at = m.region_span.start if m.region_span else min(
             (i for x in (m.county, m.city) if x and (i := text.find(x)) >= 0), default=-1)
-        p = (c.passage_at(doc_id, at) or _line_at(doc_id, text, at)) if at >= 0 else None
+        p = (c.passage_at(doc_id, at) or _line_at(c, doc_id, text, at)) if at >= 0 else None
         if p is None:
             continue
         cites.append(c.citation(len(cites) + 1, p))

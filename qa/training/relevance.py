@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.evaluation import overlaps  # the scorer's quote-overlap test
+from qa.evaluation import town_core as scorer_town_core
 from qa.relevance import (
     ANSWER_FEATURES,
     FEATURES,
@@ -67,11 +68,8 @@ def _questions(p: Path) -> list[dict[str, Any]]:
 
 
 def town_core(t: str) -> str:
-    t = (t or "").split("（")[0]
-    for suf in ("街道", "街", "镇", "乡"):
-        if t.endswith(suf) and len(t) > len(suf) + 1:
-            return t[: -len(suf)]
-    return t
+    """The scorer's town key (qa.evaluation.town_core) of a name, its county label dropped (东城街道（清城区）)."""
+    return scorer_town_core((t or "").split("（")[0])
 
 
 def engine_for(name: str, texts: dict[str, str]) -> Any:
