@@ -66,7 +66,7 @@ bench: install-test
 	$(BIN)/python -m bench.run
 
 # The shared dev set, sets A and B, and the real development corpus (tests/data/eval/real/dev*).
-# `make eval-held` scores the held-back real sets (held5, held6 and later held<N> sets): once, at the end of a session, never to debug against.
+# `make eval-held` scores the held-back real sets (the held<N> sets): once, at the end of a session, never to debug against.
 SCORER ?= ../shared/eval/score.py
 REAL_DEV := $(sort $(wildcard tests/data/eval/real/dev[0-9]*))
 REAL_HELD := $(sort $(wildcard tests/data/eval/real/held[0-9]*))

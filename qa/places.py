@@ -123,6 +123,7 @@ class Gazetteer:
         self._towns.make_automaton()
         self._regions.make_automaton()
         self._english: dict[str, tuple[str, ...]] | None = None
+        self._cores: ahocorasick.Automaton | None = None
         self._by_prefix: dict[str, list[Place]] | None = None
 
     # ---- lookups ------------------------------------------------------------------------------------------
@@ -228,6 +229,22 @@ class Gazetteer:
     def scan_towns(self, text: str) -> list[Hit]:
         """Every township-level name of the list in text (full names, XX街 for XX街道)."""
         return self._scan(self._towns, text)
+
+    def scan_town_cores(self, text: str) -> list[Hit]:
+        """Every listed township's bare name (道滘 of 道滘镇, two characters or more) in text; the key is the core."""
+        if self._cores is None:
+            keys: dict[str, list[str]] = defaultdict(list)
+            for p in self.places.values():
+                if p.level == TOWN:
+                    core = re.sub(r"(?:民族乡|街道|苏木|镇|乡)$", "", p.name)
+                    if len(core) >= 2 and core != p.name:
+                        keys[core].append(p.code)
+            auto = ahocorasick.Automaton()
+            for key, codes in keys.items():
+                auto.add_word(key, (key, tuple(codes)))
+            auto.make_automaton()
+            self._cores = auto
+        return self._scan(self._cores, text)
 
     def scan_regions(self, text: str) -> list[Hit]:
         """Every province, prefecture or county name (full; short for provinces and prefectures) in text."""

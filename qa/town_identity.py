@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -29,8 +29,10 @@ from qa.places import COUNTY, PROVINCE, Gazetteer, PlacePath, gazetteer, to_simp
 _CJK = "\u4e00-\u9fff"
 _ANCHOR = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|人大|纪委)")
 _FUNCTION_CHARS = set("对由在和与及到向为全各本我该等给从把被让将于以其之了的是")
-_GENERIC = re.compile(r"(?:乡镇|全镇|本镇|我镇|各镇|该镇|城乡|下乡|返乡|家乡|回乡|故乡|老乡|全乡|本乡|我乡|该乡|各乡|"
+_GENERIC = re.compile(r"(?:治镇|治乡|乡镇|全镇|本镇|我镇|各镇|该镇|城乡|下乡|返乡|家乡|回乡|故乡|老乡|全乡|本乡|我乡|该乡|各乡|"
                       r"镇乡|街道办|各街道|全街道|本街道|该街道|我街道)$")
+# A township's body inside the would-be name (镇委依法治镇 holds 镇委): the name ends before it.
+_INNER_BODY = re.compile(r"(?:镇|乡|街道)(?:委|党委|党工委|政府|人民政府|办事处)")
 FEATURES = (
     "bias", "in_title", "anchor", "full_count", "core_only_count", "early", "listed", "county_agrees",
     "city_agrees", "province_agrees", "region_before", "inside_longer", "function_start", "own_suffix_context",
@@ -100,7 +102,7 @@ def _regex_candidates(simple: str) -> set[str]:
             if not all("\u4e00" <= ch <= "\u9fff" for ch in core):
                 break
             name = core + m.group(0)
-            if _GENERIC.search(name) or core[-1] in _FUNCTION_CHARS:
+            if _GENERIC.search(name) or core[-1] in _FUNCTION_CHARS or _INNER_BODY.search(core):
                 continue
             out.add(name)
     return out
@@ -116,23 +118,59 @@ def _positions(simple: str, name: str) -> list[int]:
 
 @dataclass
 class _Regions:
-    """Listed regions the text names: counts per code, and the first span of each code."""
+    """Listed regions the text names: counts per code, and the first span of each code; plus county-level names
+    the list lacks (a district abolished or renamed since the report), with their first span."""
 
     counts: Counter[str]
     first: dict[str, tuple[int, int]]
     ends: set[int]
+    unlisted: dict[str, tuple[int, int]]
+    unlisted_spans: list[tuple[int, int]]
+
+
+# A county-level name written between a listed province or city and a township (重庆市渝北区兴隆镇人民政府).
+_COUNTY_AFTER_REGION = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:自治县|区|县|市|旗)(?=[\u4e00-\u9fff]{2,6}?(?:民族乡|街道|镇|乡))")
+
+
+def _under(g: Gazetteer, code: str, parent: str) -> bool:
+    return code != parent and code.startswith(parent[: 2 * g.places[parent].level])
 
 
 def _regions_in(g: Gazetteer, text: str) -> _Regions:
     counts: Counter[str] = Counter()
     first: dict[str, tuple[int, int]] = {}
     ends: set[int] = set()
-    for h in g.scan_regions(text):
+    hits = g.scan_regions(text)
+    for h in hits:
         ends.add(h.end)
         for c in h.codes:
             counts[c] += 1
             first.setdefault(c, (h.start, h.end))
-    return _Regions(counts, first, ends)
+    # County-level names the list lacks under the province or city just before them: a district merged or renamed
+    # since the report (渝北区 after 2025), or one whose name the list holds elsewhere only (江北区 of 宁波).
+    unlisted: dict[str, tuple[int, int]] = {}
+    spans: list[tuple[int, int]] = []
+    simple = to_simplified(text)
+    for h in hits:
+        if not any(g.places[c].level < COUNTY for c in h.codes):
+            continue
+        nxt = [x for x in hits if x.start == h.end]
+        if any(_under(g, c, p) for x in nxt for c in x.codes for p in h.codes):
+            continue  # a listed county of this province or city follows
+        m = _COUNTY_AFTER_REGION.match(simple, h.end)
+        if m and len(m.group(0)) >= 2:
+            unlisted.setdefault(m.group(0), (m.start(), m.end()))
+            spans.append((m.start(), m.end()))
+            ends.add(m.end())
+    return _Regions(counts, first, ends, unlisted, spans)
+
+
+def _unlisted_county(regions: _Regions, simple: str, town: str) -> tuple[str, tuple[int, int]] | None:
+    """The unlisted county written directly before the report's own township, if any."""
+    for s, e in regions.unlisted_spans:
+        if simple.startswith(town, e) or (len(town) > 3 and simple.startswith(town[:-1], e)):
+            return simple[s:e], (s, e)
+    return None
 
 
 def candidate_features(text: str, title: str | None) -> tuple[list[str], list[list[float]], list[int]]:
@@ -145,7 +183,7 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
         names.add(h.key + "道" if h.key.endswith("街") and not h.key.endswith("街道") else h.key)
     regions = _regions_in(g, text)
     # A region name is not part of a town's name (龙游县桐溪镇 is 桐溪镇 of 龙游县).
-    region_spans = [(h.start, h.end) for h in g.scan_regions(text)]
+    region_spans = [(h.start, h.end) for h in g.scan_regions(text)] + regions.unlisted_spans
     counted: dict[str, list[int]] = {}
     for n in names:
         pos = _positions(simple, n)
@@ -270,6 +308,12 @@ def identify(text: str, title: str | None = None) -> Identity:
         if prob >= w.get("_accept", 0.5):
             town, start = names[top], firsts[top]
             conf = round(1.0 / total, 3)
+    if town is not None and conf < 0.5 and not g.towns_named(town):
+        # An unlisted winner that does not outweigh its rivals together (担任镇 against 召开镇…): a listed
+        # township's bare name that recurs in the text is better evidence.
+        bare = _bare_name(g, text, regions)
+        if bare[0] is not None:
+            town, start, conf = bare
     if town is None:
         town, start, conf = _bare_name(g, text, regions)
     path, _ = _path_for(g, town, regions) if town else (None, 0.0)
@@ -280,9 +324,18 @@ def identify(text: str, title: str | None = None) -> Identity:
         written = text[start:end]
     if path is not None:
         county_span = regions.first.get(path.county_code or "")
+        own = _unlisted_county(regions, to_simplified(text), town) if county_span is None and town else None
+        if own:
+            # The text names a county the list no longer has there (a district merged since the report): the
+            # report's own county, with the list's province.
+            return Identity(written, start, end, conf, path.code, own[0], None, path.province, own[1], "text")
         return Identity(written, start, end, conf, path.code, path.county, path.city, path.province, county_span, "list")
     text_path, county_span = _regions_from_text(g, regions)
-    return Identity(written, start, end, conf, None, text_path.county, text_path.city, text_path.province, county_span, "text")
+    county = text_path.county
+    own = _unlisted_county(regions, to_simplified(text), town) if town and county is None else None
+    if own:
+        county, county_span = own
+    return Identity(written, start, end, conf, None, county, text_path.city, text_path.province, county_span, "text")
 
 
 def _bare_name(g: Gazetteer, text: str, regions: _Regions) -> tuple[str | None, int, float]:
@@ -297,6 +350,18 @@ def _bare_name(g: Gazetteer, text: str, regions: _Regions) -> tuple[str | None, 
             if len(core) >= 2 and core in simple:
                 pos = _positions(simple, core)
                 counts[place.name] = (len(pos), pos[0])
+    if not counts:
+        # No county or city named: any listed township's bare name that is not an ordinary word (道滘 in 魅力道滘).
+        freq = _word_freq()
+        found: dict[str, list[int]] = defaultdict(list)
+        names: dict[str, set[str]] = {}
+        for h in g.scan_town_cores(simple):
+            if freq.get(h.key, 0) == 0:
+                found[h.key].append(h.start)
+                names[h.key] = {g.places[c].name for c in h.codes}
+        for core, pos in found.items():
+            if len(names[core]) == 1:  # 道滘 is only 道滘镇; a core of both a 镇 and a 乡 stays unknown
+                counts[next(iter(names[core]))] = (len(pos), pos[0])
     good = [(n, c) for n, c in counts.items() if c[0] >= 2]
     if not good:
         return None, -1, 0.0

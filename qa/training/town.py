@@ -65,7 +65,10 @@ def measure(items, verbose: bool = False) -> dict[str, float]:
         if labels.get("county_in_text"):
             if labels.get("county"):
                 c_n += 1
-                c_ok += to_simplified(m.county or "") == labels["county"]
+                c_hit = to_simplified(m.county or "") == labels["county"]
+                c_ok += c_hit
+                if not c_hit:
+                    misses.append((name, "county", labels["county"], m.county))
             if labels.get("province"):
                 p_n += 1
                 p_ok += (m.province or "") == labels["province"]

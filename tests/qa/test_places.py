@@ -110,6 +110,27 @@ def test_english_names_from_pinyin_with_the_designation() -> None:
     assert english_name("白云苗族乡") == "Baiyun Miao ethnic township"
 
 
+def test_a_county_the_list_no_longer_has_comes_from_the_text() -> None:
+    # 渝北区 left the 2025 list (its towns moved to 北碚区 and 两江新区); a 2024 report still names it.
+    text = "重庆市渝北区统景镇人民政府关于2024年法治政府建设情况的报告\n2024年，我镇推进依法行政。" + BODY
+    m = meta(text)
+    assert (m.town, m.county, m.province) == ("统景镇", "渝北区", "重庆市")
+    text2 = "重庆市渝北区兴隆镇人民政府关于2024年法治政府建设情况的报告\n2024年，我镇推进依法行政。" + BODY
+    m2 = meta(text2)
+    assert (m2.town, m2.county) == ("兴隆镇", "渝北区")  # the unlisted district is not part of the name
+    assert text2[m2.region_span.start : m2.region_span.end] == "渝北区"
+    # A name the list holds under another province only (江北区 of 宁波) is read the same way.
+    text3 = "重庆市江北区石马河街道\n关于2022年法治政府建设情况的报告\n2022年，石马河街道推进依法行政。" + BODY
+    assert meta(text3).county == "江北区"
+
+
+def test_a_phrase_with_a_town_body_inside_is_not_a_name() -> None:
+    # 镇委依法治镇委员会 / 担任镇…: phrases, not names; the listed bare name 道滘 (written twice) is the town.
+    text = ("2024年，我镇坚持依法行政。" + BODY + "党政主要负责人担任镇委依法治镇委员会主任，召开镇委依法治镇委员会会议1次。"
+            "依托“魅力道滘”平台开展宣传，推进法治建设十件实事在道滘落到实处。")
+    assert meta(text).town == "道滘镇"
+
+
 @pytest.mark.skipif(not any(REAL.glob("dev[0-9]*/*.json")), reason="no real development corpus")
 def test_place_identity_on_the_real_development_corpus() -> None:
     got = measure(real("dev"))

@@ -71,7 +71,7 @@ def test_the_fitted_model_reproduces_its_recorded_held_back_figures() -> None:
 
     rec = json.loads(resources.files("qa").joinpath("data/relevance_heldback.json").read_text(encoding="utf-8"))
     m = relevance_model()
-    # The sets the figures were recorded on ("tests/data/eval/real/held5, held6"); a held-back set opened for
+    # The sets the figures were recorded on (e.g. "tests/data/eval/real/dev8, dev9"); a held-back set opened for
     # development later is renamed dev<N>, and the record follows it until the next held-back measurement.
     recorded = tuple(x.strip().rsplit("/", 1)[-1] for x in rec["sets"].split(","))
     split = "held" if all(r.startswith("held") for r in recorded) else "dev"
