@@ -163,6 +163,8 @@ class QAEngine:
         pq = parse_question(question, self.index.towns, self.pinyin, self.index.tokenizer, regions)
         if pq.lang == "en":
             pq = self._english_words(pq)
+        else:
+            pq = replace(pq, terms=self.retriever.collocate(pq.terms, pq.text))
         if missing:
             pq = replace(pq, regions=tuple(r for r in pq.regions if r not in missing), missing_regions=tuple(missing))
         return pq

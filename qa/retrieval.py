@@ -129,6 +129,39 @@ class Retriever:
             self._near_cache[phrase] = found  # a scan of every passage, done once per phrase
         return found
 
+    def passage_share(self, phrase: str) -> float:
+        """The share of (a sample of) passages containing phrase; cached like the term weights."""
+        key = "\x00share:" + phrase
+        if key not in self._idf_cache:
+            passages = self.index.passages
+            sample = passages[:: max(1, len(passages) // 50_000)]
+            n = sum(1 for p in sample if phrase in p.text)
+            self._idf_cache[key] = n / len(sample) if sample else 0.0
+        return self._idf_cache[key]
+
+    def collocate(self, terms: Sequence[TermGroup], question: str) -> tuple[TermGroup, ...]:
+        """Adjacent question words the reports write as one phrase are one term (党政+主要+负责人 → 党政主要负责人):
+        a word that occurs mostly inside the phrase adds nothing the phrase does not, and three words of one
+        subject would otherwise outweigh the one word that names the topic (述法)."""
+        out: list[TermGroup] = []
+        # The topic word itself (the rarest) stays a term of its own: 领导干部述法 must not hide 述法.
+        topic = max(terms, key=self.term_weight) if terms else None
+        for g in terms:
+            prev = out[-1] if out else None
+            if (
+                prev is not None and topic is not None and topic.forms[0] not in prev.forms[0] and g is not topic
+                and len(prev.forms) == 1 and len(g.forms) == 1 and not prev.quoted and not g.quoted
+                and prev.weight == g.weight == 1.0 and _CJK_RE.search(prev.forms[0]) and _CJK_RE.search(g.forms[0])
+                and (phrase := prev.forms[0] + g.forms[0]) in question
+            ):
+                both = self.passage_share(phrase)
+                rarer = min(self.passage_share(prev.forms[0]), self.passage_share(g.forms[0]))
+                if both > 0 and both >= 0.5 * rarer:
+                    out[-1] = TermGroup((phrase,))
+                    continue
+            out.append(g)
+        return tuple(out)
+
     def _occurs(self, forms: tuple[str, ...]) -> bool:
         """Whether any form occurs in any passage (or, for a long term, all of its words do somewhere)."""
         passages = self.index.passages
