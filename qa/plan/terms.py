@@ -41,6 +41,17 @@ _FILLER = re.compile(
 )
 
 
+# A verb–object word split by a count (学一次法, 开了几次会, 办过多少件案): the word, once the count is taken out.
+_SEPARATED = re.compile(r"([\u4e00-\u9fff])[了过]?(?:一|几|两|多少|若干)(?:次|回|下|场|件|个)([\u4e00-\u9fff])")
+
+
+def _join_separated(m: re.Match[str]) -> str:
+    from qa.lexical import default_dictionary
+
+    word = m.group(1) + m.group(2)
+    return word if default_dictionary()[0].get(word, 0) > 0 else m.group(0)
+
+
 @lru_cache(maxsize=1)
 def synonym_groups() -> dict[str, tuple[str, ...]]:
     """term → its interchangeable forms, from qa/data/synonyms.txt."""
@@ -78,13 +89,20 @@ def key_terms(
             cleaned = cleaned.replace(a, " ")
     for w in sorted(region_words, key=len, reverse=True):
         cleaned = re.sub(re.escape(w), " ", cleaned, flags=re.IGNORECASE)
+    # A quoted name is taken as written: scaffolding words inside it (谁 in “谁执法谁普法”, 几 in “几个一”) stay.
+    quoted = [m.group(0) for m in _QUOTED.finditer(cleaned) if _CJK.search(m.group(1))]
+    for i, qt in enumerate(quoted):
+        cleaned = cleaned.replace(qt, f"\x00{i}\x00", 1)
     cleaned = _CONSTRAINT.sub(" ", cleaned)
     if constraint is not None and constraint.unit != "%":
         cleaned = _COUNT_CONSTRAINT.sub(" ", cleaned)
         cleaned = _EN_COUNT_CONSTRAINT.sub(" ", cleaned)
+    cleaned = _SEPARATED.sub(_join_separated, cleaned)
     cleaned = _FILLER.sub(" ", cleaned)
     cleaned = _QUANTITY_WORD.sub(" ", cleaned)
     cleaned = _YEAR_WORD.sub(" ", cleaned)  # "2022年开了" leaves 开了, not 年开
+    for i, qt in enumerate(quoted):
+        cleaned = cleaned.replace(f"\x00{i}\x00", qt, 1)
     # "(A率、B率、“C”落实率等)": examples, any one of which will do.
     examples: list[str] = []
     for m in _PAREN.finditer(cleaned):

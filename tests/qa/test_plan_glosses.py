@@ -35,3 +35,18 @@ def test_asking_for_the_number_of_something_wants_a_figure() -> None:
     assert is_numeric("哪些镇街报告了行政复议案件的数量?", "aggregate")
     assert is_numeric("Which towns give a count of their study sessions?", "aggregate")
     assert not is_numeric("哪些镇街开展了宪法宣传?", "aggregate")
+
+
+def test_a_quoted_name_keeps_the_question_words_inside_it() -> None:
+    # 谁 and 几 are question words outside quotes; inside a quoted slogan they are part of the name.
+    forms = _forms("哪些镇在报告中提到落实“谁执法谁普法”?")
+    assert ("谁执法谁普法",) in forms
+    assert ("几上几下",) in _forms("哪些镇推行了“几上几下”工作法?")
+
+
+def test_a_word_split_by_a_count_is_read_whole() -> None:
+    # 学一次法 is 学法 asked about with a count; 开了几次会 is 开会.
+    assert any("学法" in f for f in _forms("领导班子多长时间学一次法?"))
+    assert any(f[0].startswith("开会") for f in _forms("镇党委开了几次会?"))
+    # A count between two words that do not make one (开展了几次执法检查) changes nothing.
+    assert ("执法检查",) in _forms("全年开展了几次执法检查?")
