@@ -31,7 +31,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from qa.answers.clauses import clause_around, clause_window, is_target
+from qa.answers.clauses import clause_around, clause_window, counted_noun, is_target
 from qa.relevance import topic_bigrams, unit_kind
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 CLAIM_FEATURES = ("bias", "passage", "own", "window", "ngram", "unit", "rate", "breakdown", "goal", "first", "own_gap",
                   "near")
-_RATE_Q = re.compile(r"率|比例|百分|\brate\b|percent|proportion|share", re.IGNORECASE)
+RATE_Q = re.compile(r"率|占比|比例|百分|\brate\b|percent|proportion|share", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,14 @@ def _near(pq: ParsedQuestion, window: str, figure_at: int) -> float:
 def claim_features(retriever: Retriever, pq: ParsedQuestion, p: Passage, cl: Claim, passage_prob: float,
                    first: bool = False) -> list[float]:
     """One row (CLAIM_FEATURES order) for a figure of a passage (own_gap is filled by passage_claim_rows)."""
-    own = clause_around(p, cl)
+    # The clause up to the figure, and what it counts when that is named after it (18个行政村).
+    own = clause_around(p, cl) + counted_noun(p, cl)
     window = clause_window(p, cl)
     grams = topic_bigrams(pq)
     asked = {unit_kind(u) for u in pq.asked_units} - {"any"}
     kind = unit_kind(cl.unit)
     unit = 0.0 if not asked or kind == "any" else (1.0 if kind in asked else -1.0)
-    wants_rate = bool(_RATE_Q.search(pq.text))
+    wants_rate = bool(RATE_Q.search(pq.text))
     return [
         1.0,
         passage_prob,

@@ -67,6 +67,14 @@ def clause_around(p: Passage, c: Claim) -> str:
     return p.text[a : c.end - p.start]
 
 
+def counted_noun(p: Passage, c: Claim, limit: int = 6) -> str:
+    """The words right after a figure, up to the next break or figure: what "45个行政村" counts."""
+    b = e = c.end - p.start
+    while e < len(p.text) and e - b < limit and p.text[e] not in "，,；;。、（(：:" and not p.text[e].isdigit():
+        e += 1
+    return p.text[b:e]
+
+
 def fmt_claim(c: Claim) -> str:
     """A claim as the answer shows it: its own words quoted, or value and unit."""
     v = int(c.value) if c.value == int(c.value) else c.value

@@ -16,7 +16,7 @@ from importlib import resources
 
 from qa.answers.base import ComposerBase
 from qa.answers.clauses import clause_window, fmt_claim, is_target, negated, same_measure
-from qa.claim_choice import claim_model, passage_claim_rows
+from qa.claim_choice import RATE_Q, claim_model, passage_claim_rows
 from qa.corpus_index import CorpusIndex
 from qa.plan import PLAN_Q, ParsedQuestion
 from qa.relevance import MONEY_Q, relevance_model, score_hits, unit_kind
@@ -62,12 +62,15 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     asked = set(pq.asked_units)
     money = MONEY_Q.search(pq.text) and not asked
 
+    rate = _wants_rate(pq)
+
     def fits_unit(unit: str) -> bool:
         if asked:
             return unit in asked
         if money:  # 资金/how much money: an amount in 元, not a count
             return unit_kind(unit) == "money"
-        return unit_kind(unit) != "money"
+        # 哪个镇的村多: a count, not the 覆盖率100% in the same sentence; 合格率 asks for the rate
+        return unit_kind(unit) != "money" and (unit == "%") == rate
 
     best_of: dict[str, tuple[Claim, Passage, float]] = {}
     named_docs = {d for d in doc_ids if c.doc(d).metadata.town in pq.towns}
@@ -95,9 +98,15 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     return list(best_of.values()), len(swept)
 
 
+def _wants_rate(pq: ParsedQuestion) -> bool:
+    """Whether the question compares a rate (a constraint, or a 率 term) rather than a count."""
+    return pq.constraint is not None or bool(RATE_Q.search(pq.text)) or any(
+        RATE_Q.search(f) for g in pq.terms for f in g.forms)
+
+
 def rank_candidates(c: ComposerBase, pq: ParsedQuestion, found: list[Candidate], min_share: float) -> list[Candidate]:
     """One figure per town for one measure, ranked (highest first, or lowest for 最少/最低)."""
-    unit_kind = "%" if pq.constraint or any("率" in f for g in pq.terms for f in g.forms) else "count"
+    unit_kind = "%" if _wants_rate(pq) else "count"
     per_doc = [x for x in found if (x[0].unit == "%") == (unit_kind == "%")] or found
     lead_unit = max(per_doc, key=lambda x: x[2])[0].unit
     if not (pq.towns and len(per_doc) <= len(pq.towns)):

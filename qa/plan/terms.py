@@ -41,6 +41,7 @@ _FILLER = re.compile(
 )
 
 
+_ONE_CHAR_MEASURE = re.compile(r"的([\u4e00-\u9fff])(?:更|最|较|比较)?(?:多|少)(?:一些|一点|些)?\s*[?？]?\s*$")
 # A verb–object word split by a count (学一次法, 开了几次会, 办过多少件案): the word, once the count is taken out.
 _SEPARATED = re.compile(r"([\u4e00-\u9fff])[了过]?(?:一|几|两|多少|若干)(?:次|回|下|场|件|个)([\u4e00-\u9fff])")
 
@@ -97,6 +98,8 @@ def key_terms(
     if constraint is not None and constraint.unit != "%":
         cleaned = _COUNT_CONSTRAINT.sub(" ", cleaned)
         cleaned = _EN_COUNT_CONSTRAINT.sub(" ", cleaned)
+    # "哪个镇下面的村多?": a one-character noun compared by 多/少 is what is counted (longer words are kept anyway).
+    measured = [m.group(1) for m in _ONE_CHAR_MEASURE.finditer(cleaned)] if lang == "zh" else []
     cleaned = _SEPARATED.sub(_join_separated, cleaned)
     cleaned = _FILLER.sub(" ", cleaned)
     cleaned = _QUANTITY_WORD.sub(" ", cleaned)
@@ -216,6 +219,8 @@ def key_terms(
         for g in alt_groups:
             for w in g:
                 groups.append(TermGroup(syn.get(w, (w,))))
+    for ch in measured:
+        groups.append(TermGroup(syn.get(ch, (ch,))))
     if alias_of:
         groups = [TermGroup(tuple(dict.fromkeys([*g.forms] + [a for f in g.forms for a in alias_of.get(f, ())])),
                             g.weight, quoted=g.quoted) if any(f in alias_of for f in g.forms) else g for g in groups]

@@ -18,6 +18,10 @@ REPORTS = {
     "yishui.txt": "乙水镇2024年法治政府建设情况报告\n一、主要成效\n"
     "乙水镇全镇干部职工集体学法17次,组织专题学法8次。\n乙水镇聘用2名专业调解人员,确保群众纠纷及时调解。\n"
     "全年电信网络诈骗案件发案数同比下降39.7%。\n",
+    "bingcun.txt": "丙村镇2024年法治政府建设情况报告\n一、主要成效\n"
+    "丙村镇45个行政村法律顾问覆盖率达100%。\n",
+    "dingxi.txt": "丁溪镇2024年法治政府建设情况报告\n一、主要成效\n"
+    "丁溪镇下辖60个行政村，均聘请了法律顾问。\n",
 }
 
 
@@ -100,3 +104,11 @@ def test_a_question_about_what_did_not_happen_is_answered_by_the_denial(engine: 
     assert ans.towns == ("甲山镇",)
     # Asked the other way round, the denial is not a mention.
     assert "甲山镇" not in engine.ask("哪些镇发生了重大安全事故?").towns
+
+
+def test_a_count_comparison_does_not_take_a_rate_from_the_same_sentence(engine: QAEngine) -> None:
+    # 丙村镇's sentence holds 45个 and 覆盖率100%: "哪个镇的行政村多" compares 45 with 60, not 100 with 60.
+    ans = engine.ask("丙村镇和丁溪镇比,哪个镇的行政村多?")
+    assert ans.kind == "compare" and ans.towns[0] == "丁溪镇", ans.answer
+    assert ("丙村镇", 45.0, "个") in ans.values, ans.answer  # 丙村镇 has a count, and it is compared
+

@@ -50,3 +50,7 @@ def test_a_word_split_by_a_count_is_read_whole() -> None:
     assert any(f[0].startswith("开会") for f in _forms("镇党委开了几次会?"))
     # A count between two words that do not make one (开展了几次执法检查) changes nothing.
     assert ("执法检查",) in _forms("全年开展了几次执法检查?")
+
+
+def test_a_one_character_noun_compared_by_more_is_the_measure() -> None:
+    assert any("村" in f for f in _forms("甲镇和乙镇比,哪个镇下面的村多?"))
