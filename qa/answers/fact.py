@@ -8,6 +8,7 @@ from dataclasses import replace
 from qa.answers.base import ComposerBase, Evidence, short
 from qa.answers.listing import list_items
 from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
+from qa.plan.intent import WHICH_ONE
 from qa.relevance import answer_features, relevance_model, score_hits, wanted_units
 from qa.retrieval import Hit
 from qa.types import Answer
@@ -48,7 +49,7 @@ def fact_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answ
 
 def per_town_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
     """"A和B分别…": each named town answered on its own, and a town without evidence said so."""
-    chosen: list[Evidence] = []
+    answered: list[tuple[float, list[Evidence]]] = []
     missing: list[str] = []
     for town in pq.towns:
         sub = replace(pq, towns=(town,))
@@ -57,10 +58,16 @@ def per_town_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> 
         if one is None or one.kind == "not_found":
             missing.append(town)
             continue
+        own: list[Evidence] = []
         for cite in one.citations[:2]:
             p = c.passage_at(cite.doc_id, cite.start)
             if p is not None:
-                chosen.append(Evidence(p, c.display_clause(pq, p)))
+                own.append(Evidence(p, c.display_clause(pq, p)))
+        answered.append((max((ci.score or 0.0 for ci in one.citations[:2]), default=0.0), own))
+    if WHICH_ONE.search(pq.text):
+        # "Of those, which one…?": the town whose evidence fits best comes first.
+        answered.sort(key=lambda x: -x[0])
+    chosen = [e for _, own in answered for e in own]
     if not chosen:
         return c.not_found(pq, None)
     answer = evidence_answer(c, pq, chosen)

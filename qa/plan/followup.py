@@ -31,10 +31,10 @@ def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previo
     if not pq.towns and (pq.elliptical or not pq.terms):
         towns = tuple(previous_towns) or previous.towns
         intent = pq.intent
-        if intent == "aggregate" and towns:
-            intent = "fact"
         # "这两个镇哪个开得多?": the previous topic stays; the follow-up's own words add to it.
         own = tuple(g for g in pq.terms if all(g.forms[0] not in p.forms for p in previous.terms))
+        if intent == "aggregate" and towns and not own:
+            intent = "fact"  # "它们呢?": each of the previous towns; "其中哪些…X?" stays an aggregate over them
         return replace(
             pq,
             towns=towns,

@@ -18,6 +18,8 @@ _AGGREGATE = re.compile(
     re.IGNORECASE,
 )
 _WHICH = re.compile(r"哪些|哪几|\bwhich\b|\bwhat\b", re.IGNORECASE)
+# Asking for one of several ("哪个镇", "which one", "which of them"): the best of them first.
+WHICH_ONE = re.compile(r"哪(?:个|一个|家|位|一)|\bwhich (?:one|of|town|subdistrict|township)\b", re.IGNORECASE)
 _COMPARE_WORD = re.compile(
     r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|较多|较少|多还是少|"
     r"\b(?:most|more|highest|higher|lowest|lower|least|fewer|fewest|largest|larger|biggest|smallest)\b",

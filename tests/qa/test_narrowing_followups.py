@@ -1,0 +1,36 @@
+"""Follow-ups that narrow the previous answer's towns: "其中哪些…" stays an aggregate over them, and "which one…"
+puts the town whose evidence fits best first."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.engine import QAEngine
+from qa.types import Turn
+from tests.conftest import engine_over
+
+FILLER = "全年开展普法宣传活动12场，发放宣传资料3000余份，调解矛盾纠纷45起。"
+REPORTS = {
+    "heqian.txt": "和谦镇2024年法治政府建设情况报告\n和谦镇成立由镇党委书记任组长的法治政府建设工作领导小组。" + FILLER,
+    "xicang.txt": "西仓镇2024年法治政府建设情况报告\n西仓镇成立以镇长为组长的法治政府建设工作领导小组。" + FILLER,
+    "dongxi.txt": "东溪镇2024年法治政府建设情况报告\n东溪镇成立由镇党委书记任组长的法治政府建设工作领导小组。" + FILLER,
+    "nanping.txt": "南坪镇2024年法治政府建设情况报告\n南坪镇聘请法律顾问1名，审查合同12份。" + FILLER,
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
+    return engine_over(tmp_path_factory.mktemp("narrow"), REPORTS)
+
+
+def test_which_of_those_with_a_new_condition_stays_an_aggregate(engine: QAEngine) -> None:
+    first = engine.ask("哪些镇成立了法治政府建设工作领导小组?")
+    assert set(first.towns) == {"和谦镇", "西仓镇", "东溪镇"}
+    pq = engine.plan("其中哪些镇由党委书记任组长?", [Turn("哪些镇成立了法治政府建设工作领导小组?", first)])
+    assert pq.intent == "aggregate" and set(pq.towns) == {"和谦镇", "西仓镇", "东溪镇"}
+
+
+def test_which_one_puts_the_best_fitting_town_first(engine: QAEngine) -> None:
+    first = engine.ask("哪些镇成立了法治政府建设工作领导小组?")
+    a = engine.ask("其中哪个镇是镇长任组长?", [Turn("哪些镇成立了法治政府建设工作领导小组?", first)])
+    assert a.towns and a.towns[0] == "西仓镇", a.answer
