@@ -21,7 +21,7 @@ from typing import Any
 from embeddings.base import Embedder, EmbeddingError
 from embeddings.factory import make_embedder
 from qa.answering import Composer
-from qa.answers.compare import compare_previous
+from qa.answers.compare import compare_previous, previous_figures
 from qa.bilingual import pinyin_forms, reading_index, translate_words
 from qa.corpus_index import CorpusIndex
 from qa.errors import BadQuestion, DocumentNotFound, EmbedderUnavailable, QuestionTooLong
@@ -294,13 +294,22 @@ class QAEngine:
         if conversation:
             pq = self.plan(q, conversation, parsed=pq)
             prev = conversation[-1].answer
-            known = {f for g in pq.terms for f in g.forms if g not in raw.terms}
-            if (pq.intent == "compare" and (raw.elliptical or not raw.terms) and prev.kind in ("table", "compare") and not raw.towns
+            # The words of the previous question: a follow-up made only of them asks nothing new.
+            earlier = self.parse(prev.resolved_question or conversation[-1].question) if raw.terms else raw
+            known = {f for g in (*earlier.terms, *(g for g in pq.terms if g not in raw.terms)) for f in g.forms}
+            if (pq.intent == "compare" and (raw.elliptical or not raw.terms) and prev.kind in ("table", "compare", "aggregate") and prev.values and not raw.towns
                     and all(f in known for g in raw.terms for f in g.forms[:1])):
                 # "哪个镇最多?" after a table: its own figures, ranked.
                 ranked = compare_previous(self.composer, pq, prev)
                 if ranked is not None:
                     return replace(ranked, question=q, resolved_question=prev.resolved_question or conversation[-1].question)
+            if pq.intent == "compare" and raw.elliptical and not raw.towns and len(pq.towns) >= 2:
+                # "这两个镇哪个开得多?" after one fact turn per town: the figures those turns cited, ranked.
+                table = previous_figures(self.composer, pq, [t.answer for t in conversation])
+                ranked = compare_previous(self.composer, pq, table) if table is not None else None
+                if ranked is not None:
+                    return replace(ranked, question=q, resolved_question=conversation[-1].answer.resolved_question
+                                   or conversation[-1].question)
         pq = self._corpus_intent(pq, q, conversation)
         from qa.answers.trend import trend_answer  # year over year of one indicator (issue 15)
 

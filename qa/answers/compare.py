@@ -10,6 +10,7 @@ stands; across the corpus one measure is ranked and the top N are cited, with th
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
@@ -193,3 +194,26 @@ def compare_previous(c: ComposerBase, pq: ParsedQuestion, prev: Answer) -> Answe
              for i, (t, v, u) in enumerate(rows)]
     text = _ranking_text(pq.lang, c.town_label(rows[0][0], pq.lang), shown, reverse, rows[0][2])
     return Answer(pq.text, text, "compare", tuple(t for t, _, _ in rows), tuple(cites), values=tuple(rows))
+
+
+def previous_figures(c: ComposerBase, pq: ParsedQuestion, turns: Sequence[Answer]) -> Answer | None:
+    """"这两个镇哪个多?" after one fact turn per town: each turn's own cited figure, as a table-like answer that
+    compare_previous can rank. None unless every compared town has a one-town fact turn citing a figure."""
+    rows: list[tuple[str, float, str]] = []
+    cites = []
+    for town in pq.towns:
+        turn = next((a for a in reversed(turns) if a.kind == "fact" and tuple(a.towns) == (town,) and a.citations), None)
+        if turn is None:
+            return None
+        ci = turn.citations[0]
+        claims = [cl for cl in c.index.claims_by_doc.get(ci.doc_id, []) if ci.start <= cl.start and cl.end <= ci.end]
+        if pq.asked_units:
+            claims = [cl for cl in claims if cl.unit in pq.asked_units]
+        claims = [cl for cl in claims if unit_kind(cl.unit) != "money" and cl.unit != "%"] or claims
+        if not claims:
+            return None
+        rows.append((town, claims[0].value, claims[0].unit))
+        cites.append(ci)
+    if len(rows) < 2:
+        return None
+    return Answer(pq.text, "", "table", tuple(pq.towns), tuple(cites), values=tuple(rows))

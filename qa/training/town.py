@@ -53,7 +53,7 @@ def measure(items, verbose: bool = False) -> dict[str, float]:
     """Town, county and province accuracy of extract_metadata over labelled items."""
     n = town_ok = 0
     c_n = c_ok = p_n = p_ok = 0
-    misses = []
+    misses: list[tuple[object, ...]] = []
     for name, text, labels in items:
         m = extract_metadata(text, parse_structure(text))
         n += 1

@@ -34,3 +34,26 @@ def test_which_one_puts_the_best_fitting_town_first(engine: QAEngine) -> None:
     first = engine.ask("哪些镇成立了法治政府建设工作领导小组?")
     a = engine.ask("其中哪个镇是镇长任组长?", [Turn("哪些镇成立了法治政府建设工作领导小组?", first)])
     assert a.towns and a.towns[0] == "西仓镇", a.answer
+
+
+FIGURES = {
+    "yingzai.txt": "营仔镇2025年法治政府建设情况报告\n今年以来，党政主要负责人主持召开法治政府建设专题会议11次。" + FILLER,
+    "nanwan.txt": "南万镇2025年法治政府建设情况报告\n2025年全年召开法治建设专题党委会12次，研究重大事项5项。" + FILLER,
+    "other.txt": "西仓镇2025年法治政府建设情况报告\n西仓镇主持召开法治政府建设专题会议30次，审议规范性文件8件。" + FILLER,
+}
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
+    return engine_over(tmp_path_factory.mktemp("figs"), FIGURES)
+
+
+def test_which_of_the_two_after_one_fact_per_town_ranks_the_cited_figures(figures: QAEngine) -> None:
+    conv: list[Turn] = []
+    for q in ("营仔镇今年主持召开了几次法治政府建设专题会议?", "那南万镇呢?"):
+        conv.append(Turn(q, figures.ask(q, conv)))
+    assert conv[0].answer.towns == ("营仔镇",) and conv[1].answer.towns == ("南万镇",)
+    a = figures.ask("这两个镇哪个开得多?", conv)
+    # The two figures the earlier turns cited (11 and 12), not a new search across the corpus (西仓镇's 30).
+    assert a.kind == "compare" and a.towns[0] == "南万镇", a.answer
+    assert {t for t, _, _ in a.values} == {"营仔镇", "南万镇"}
