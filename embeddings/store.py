@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 2  # 2: BM25 tokens read traditional characters as simplified
+FORMAT_VERSION = 3  # 2: BM25 tokens read traditional characters as simplified; 3: and without pinyin glosses
 MANIFEST = "manifest.json"
 OWNER = ".owner"  # "host pid" of the build writing a staging directory; removed before publishing
 

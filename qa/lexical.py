@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.places import to_simplified
+from qa.places import matching_text
 
 POSTINGS = "postings.npz"  # written beside the bm25s files, read by incremental updates
 SCORE_CHUNK = 1 << 22  # postings scored together by `BM25Builder.build`
@@ -154,7 +154,7 @@ class Tokenizer:
         characters read as simplified (主動公開 and 主动公开 are the same words)."""
         self._init()
         out = []
-        for t in self._jieba.cut_for_search(to_simplified(text.lower())):
+        for t in self._jieba.cut_for_search(matching_text(text.lower())):
             t = t.strip()
             if t and not _PUNCT.match(t):
                 out.append(t)
@@ -163,7 +163,7 @@ class Tokenizer:
     def words(self, text: str) -> list[str]:
         """Precise-mode words (no sub-parts), for key-term extraction."""
         self._init()
-        return [t.strip() for t in self._jieba.cut(to_simplified(text.lower())) if t.strip() and not _PUNCT.match(t.strip())]
+        return [t.strip() for t in self._jieba.cut(matching_text(text.lower())) if t.strip() and not _PUNCT.match(t.strip())]
 
 
 class BM25Builder:

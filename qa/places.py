@@ -83,6 +83,17 @@ def to_simplified(text: str) -> str:
     return text.translate(_t2s_table())
 
 
+# A mirror site's reading glosses after characters: 律師事務(wù)所, 根據(jù).
+_READING_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\)")
+
+
+def matching_text(text: str) -> str:
+    """The text as words are matched in it: simplified, without a mirror site's pinyin glosses (事务(wù)所 reads
+    事务所). Offsets are not kept: quotes and spans come from the original text."""
+    simple = to_simplified(text)
+    return _READING_GLOSS.sub("", simple) if "(" in simple else simple
+
+
 def short_region_name(name: str) -> str | None:
     """浙江省 → 浙江, 巫溪县 → 巫溪, 恩施土家族苗族自治州 → 恩施; None when fewer than two characters remain."""
     short = _REGION_SUFFIX.sub("", name)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.places import to_simplified
+from qa.places import matching_text
 from qa.plan import PLAN_Q, PLAN_SECTION
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ def features(
     index = retriever.index
     p = index.passages[hit.row]
     coverage = hit.coverage if text is None else retriever.coverage(pq, -1, text)
-    text = to_simplified(p.text if text is None else text)  # a report in traditional characters matches too
+    text = matching_text(p.text if text is None else text)  # a report in traditional characters matches too
     grams = topic_bigrams(pq) if bigrams is None else bigrams
     ngram = sum(1 for g in grams if g in text) / len(grams) if grams else 0.0
     if isinstance(focal, _Unset):

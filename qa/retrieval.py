@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from embeddings.base import Embedder
 from qa.corpus_index import CorpusIndex
-from qa.places import to_simplified
+from qa.places import matching_text, to_simplified
 from qa.plan import ParsedQuestion, TermGroup
 
 
@@ -58,6 +58,7 @@ class Retriever:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._idf_cache: dict[str, float] = {}
+        self._matching: dict[int, str] | None = None
         self._units: dict[str, frozenset[str]] | None = None
         self._near_cache: dict[str, bool] = {}
         self._parts_cache: dict[str, tuple[str, ...]] = {}
@@ -90,7 +91,7 @@ class Retriever:
             passages = self.index.passages
             step = max(1, len(passages) // 50_000)
             sample = passages[::step]
-            n = sum(1 for p in sample if key in p.text)
+            n = sum(1 for t in self._texts(step) if key in t)
             if n == 0 and not self._occurs(group.forms):
                 # A word no report contains (请问, 统计一下, a place name, a misspelling) cannot decide anything:
                 # it is neither mandatory nor dominant. Variant wording is left to the dense side.
@@ -124,7 +125,7 @@ class Retriever:
             return cached
         grams = {phrase[i : i + 2] for i in range(len(phrase) - 1)}
         need = 0.75 * len(grams)
-        found = len(grams) >= 3 and any(sum(1 for g in grams if g in p.text) >= need for p in self.index.passages)
+        found = len(grams) >= 3 and any(sum(1 for g in grams if g in t) >= need for t in self._texts())
         with self._lock:
             self._near_cache[phrase] = found  # a scan of every passage, done once per phrase
         return found
@@ -135,7 +136,7 @@ class Retriever:
         if key not in self._idf_cache:
             passages = self.index.passages
             sample = passages[:: max(1, len(passages) // 50_000)]
-            n = sum(1 for p in sample if phrase in p.text)
+            n = sum(1 for t in self._texts(max(1, len(passages) // 50_000)) if phrase in t)
             self._idf_cache[key] = n / len(sample) if sample else 0.0
         return self._idf_cache[key]
 
@@ -162,13 +163,27 @@ class Retriever:
             out.append(g)
         return tuple(out)
 
+    def _texts(self, step: int = 1) -> Iterator[str]:
+        """Every `step`-th passage's text as words are matched in it (qa.places.matching_text): the few passages in
+        traditional script or with a mirror site's pinyin glosses are read once and kept; the rest as they are."""
+        if self._matching is None:
+            variants: dict[int, str] = {}
+            for i, p in enumerate(self.index.passages):
+                m = matching_text(p.text)
+                if m != p.text:
+                    variants[i] = m
+            self._matching = variants
+        variants = self._matching
+        passages = self.index.passages
+        for i in range(0, len(passages), step):
+            yield variants.get(i, passages[i].text)
+
     def _occurs(self, forms: tuple[str, ...]) -> bool:
         """Whether any form occurs in any passage (or, for a long term, all of its words do somewhere)."""
-        passages = self.index.passages
-        if any(f in p.text for p in passages for f in forms):
+        if any(f in t for t in self._texts() for f in forms):
             return True
         parts = self.term_parts(forms[0]) if len(forms[0]) >= 4 else ()
-        return len(parts) > 1 and all(any(t in p.text for p in passages) for t in parts)
+        return len(parts) > 1 and all(any(w in t for t in self._texts()) for w in parts)
 
     def term_parts(self, term: str) -> tuple[str, ...]:
         """The words (two characters or more) of a long term, segmented once and remembered."""
@@ -195,7 +210,7 @@ class Retriever:
             heading = to_simplified("｜".join(path[:-1] if p.is_heading else path))
         else:
             heading = ""
-        text = to_simplified(text)  # a report in traditional characters matches a question in simplified ones
+        text = matching_text(text)  # a report in traditional characters matches a question in simplified ones
         total = got = 0.0
         for g in pq.terms:
             w = self.term_weight(g)

@@ -74,11 +74,13 @@ def town_core(t: str) -> str:
 
 def engine_for(name: str, texts: dict[str, str]) -> Any:
     """A QAEngine over the set, its index cached by content."""
+    from embeddings.store import FORMAT_VERSION
     from qa.corpus_index import CorpusIndex
     from qa.engine import QAEngine, embedder_from_settings
     from qa.settings import Settings
 
-    key = hashlib.sha256("".join(k + v for k, v in sorted(texts.items())).encode()).hexdigest()[:16]
+    # Keyed by the texts and the index format: an index of an older format is rebuilt, not reused.
+    key = hashlib.sha256(f"v{FORMAT_VERSION}".encode() + "".join(k + v for k, v in sorted(texts.items())).encode()).hexdigest()[:16]
     idx = CACHE / f"{name.replace('/', '_')}-{key}"
     settings = Settings(index={"path": idx})
     embedder = embedder_from_settings(settings)

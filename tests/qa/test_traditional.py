@@ -28,3 +28,19 @@ def test_a_simplified_question_finds_the_traditional_sentence(tmp_path: Path) ->
     a = engine.ask("东山镇主动公开了多少条政府信息?")
     assert a.kind != "not_found"
     assert "118" in a.citations[0].quote and "主動公開" in a.citations[0].quote
+
+
+def test_a_mirror_sites_pinyin_glosses_do_not_break_words(tmp_path: Path) -> None:
+    glossed = (
+        "金河街道2024年法治政府建設工作報告\n一、主要工作\n"
+        "聘請廣東恒益律師事務(wù)所擔(dān)任政府法律顧問，審查合同15份。\n"
+        "開展普法宣傳活動12場。\n"
+    )
+    engine = engine_over(tmp_path, {"jinhe.txt": glossed, "xihe.txt": OTHER})
+    a = engine.ask("金河街道聘请了哪家律师事务所担任法律顾问?")
+    assert a.kind != "not_found"
+    quote = a.citations[0].quote
+    assert "律師事務(wù)所" in quote  # quoted as the page wrote it
+    from qa.places import matching_text
+
+    assert "律师事务所担任" in matching_text(quote)
