@@ -79,6 +79,18 @@ def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list
     return out
 
 
+def phrase_forms(words: Sequence[str], occurs: Callable[[str], bool]) -> tuple[str, ...]:
+    """The Chinese words CC-CEDICT glosses with exactly these English words (its last word folded: schools →
+    school) that the reports contain, primary senses first; () when none."""
+    index = reverse_index()
+    head, last = list(words[:-1]), words[-1]
+    for folded in _fold(last):
+        forms = [w for w in index.get(" ".join([*head, folded]), ()) if occurs(w)]
+        if forms:
+            return tuple(forms[:MAX_FORMS])
+    return ()
+
+
 @lru_cache(maxsize=1)
 def _pinyin_table() -> tuple[frozenset[str], dict[str, str]]:
     """Toneless pinyin syllables, and each CJK character's reading (its commonest one)."""

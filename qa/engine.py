@@ -45,6 +45,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 DICTIONARY_WEIGHT = 0.5
 _BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
 _EN_WORDS = re.compile(r"[a-z][a-z'\-]+")
+_QUESTION_WORD = re.compile(r"^(?:how|what|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did)$")
 # A Chinese term an English question spells in pinyin, quoted or in brackets: ('quanze qingdan'), "ba wu".
 _PINYIN_SPAN = re.compile(r"[\"'‘“(]\s*([A-Za-z][A-Za-z ]{1,40}?)\s*[\"'’”)]")
 PINYIN_SAMPLE = 5000  # passages searched for the characters a pinyin term spells (a cost bound)
@@ -201,6 +202,7 @@ class QAEngine:
         """English words the glossary left untranslated, read through CC-CEDICT (qa/bilingual.py): the Chinese
         words whose gloss they are and that the reports contain. Words still unknown stay as they were."""
         pq = self._pinyin_terms(pq)
+        pq = self._dictionary_phrases(pq)
         unknown = [i for i, g in enumerate(pq.terms) if g.weight == UNKNOWN_ENGLISH_WEIGHT and not _CJK.search(g.forms[0])]
         if not unknown:
             return pq
@@ -225,6 +227,45 @@ class QAEngine:
                     terms[run[k]] = None
                 lexical += [t for f in forms for t in self.index.tokenizer.tokens(f)]
         return replace(pq, terms=tuple(g for g in terms if g is not None), lexical_query=tuple(lexical))
+
+    def _dictionary_phrases(self, pq: ParsedQuestion) -> ParsedQuestion:
+        """Two or three English words CC-CEDICT glosses as one Chinese word the reports use (party school → 党校,
+        teachers and students → 师生) replace the glossary's word-by-word reading (school → 学校). A span the
+        glossary already reads as a phrase, or that starts or ends with a function word, is left alone."""
+        from qa.bilingual import phrase_forms
+        from qa.lexical import stopwords, translate_english
+
+        if _CJK.search(pq.text):
+            return pq  # Chinese written into the question names the topic; the English around it is its gloss
+        words = _EN_WORDS.findall(pq.text.lower())
+        matched = translate_english(pq.text.lower())
+        glossary_phrases = [m for m, _ in matched if " " in m]
+        stop = stopwords()
+        terms: list[TermGroup] = list(pq.terms)
+        lexical = list(pq.lexical_query)
+        i = 0
+        while i < len(words):
+            for n in (3, 2):
+                span = words[i : i + n]
+                if len(span) < n or span[0] in stop or span[-1] in stop or _QUESTION_WORD.match(span[0]):
+                    continue
+                phrase = " ".join(span)
+                if any(phrase in gp or gp in phrase for gp in glossary_phrases):
+                    continue
+                forms = phrase_forms(span, lambda w: self.retriever.term_weight(TermGroup((w,))) > 0)
+                if not forms:
+                    continue
+                # The groups the span's words gave: their glossary readings, or the words themselves if unread.
+                own = {zh[0] for m, zh in matched if m in span and zh} | set(span)
+                terms = [g for g in terms if g.forms[0] not in own]
+                terms.append(TermGroup(forms, 1.0))
+                lexical += [t for f in forms for t in self.index.tokenizer.tokens(f)]
+                i += n - 1
+                break
+            i += 1
+        if len(terms) == len(pq.terms) and all(a is b for a, b in zip(terms, pq.terms, strict=True)):
+            return pq
+        return replace(pq, terms=tuple(terms), lexical_query=tuple(lexical))
 
     def plan(self, q: str, conversation: Sequence[Turn] = (), parsed: ParsedQuestion | None = None) -> ParsedQuestion:
         """The question read against the corpus, with a follow-up resolved against the previous turn

@@ -51,3 +51,18 @@ def test_hyphenated_english_words_are_read_word_by_word() -> None:
 
     pq = parse_question("Which towns held rule-of-law lectures?", [], {}, Tokenizer())
     assert any("法治" in g.forms for g in pq.terms)
+
+
+def test_an_english_phrase_the_dictionary_glosses_whole_is_one_term(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import engine_over
+
+    eng = engine_over(tmp_path, {
+        "heqian.txt": "和谦镇2024年法治政府建设情况报告\n依托镇党校开展法治专题培训3期。开展法治进校园活动，覆盖师生800余人。",
+        "xicang.txt": "西仓镇2024年法治政府建设情况报告\n组织学校开展普法活动5场。",
+    })
+    forms = [g.forms for g in eng.plan("Which towns use their Party school for rule-of-law training?").terms]
+    assert ("党校",) in forms and not any("学校" in f for f in forms)
+    forms = [g.forms for g in eng.plan("How many teachers and students did Heqian town reach?").terms]
+    assert ("师生",) in forms
+    # A phrase no report uses is not taken (its words keep their glossary reading).
+    assert not any("社会主义" in f for g in eng.plan("Which towns hold socialist study?").terms for f in g.forms)
