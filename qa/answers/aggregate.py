@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from qa.answers.base import ComposerBase, Evidence, one_per_town, short
 from qa.answers.clauses import COUNT_UNITS, MENTION_Q, TRAINING, affirmed_text, clause_around, is_target
 from qa.corpus_index import CorpusIndex
+from qa.places import matching_text
 from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
 from qa.relevance import answer_features, relevance_model, rescore, score_hits
 from qa.retrieval import Hit
@@ -88,9 +89,14 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     scored = score_hits(c.retriever, pq, hits)
     if not scored or model.answerable(answer_features(c.retriever, pq, scored)) < model.answer_threshold:
         return [], 0  # the fitted answer gate: no passage anywhere answers the question (哪些镇的行政复议决定被撤销)
+    # A word the question puts in quotes (“述法”制度) is what it asks about, when the reports use it: a town
+    # qualifies only on a passage that says it (one of them, when several are quoted as alternatives).
+    quoted = [g.forms for g in pq.terms if pq.lang == "zh" and g.quoted and _CJK.search(g.forms[0]) and c.retriever.term_weight(g) > 0]
     for prob, h, feats in scored:
         p = c.index.passages[h.row]
         if prob < model.aggregate_threshold:
+            continue
+        if quoted and not any(f in matching_text(p.text) for forms in quoted for f in forms):
             continue
         if not asks_plan and not p.is_heading and p.section and PLAN_SECTION.search(p.section):
             continue  # "下一步将开展X" is not having done X
@@ -107,6 +113,8 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     found = [(score, Evidence(c.index.passages[h.row])) for score, h in best.values()]
     return found, hits.limit if hits.truncated else 0
 
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 _ASKS_NEGATED = re.compile(r"没有|未(?:发生|出现)|无一|零发生|\bno\b|\bzero\b|\bwithout\b|\bnot\b|n't", re.IGNORECASE)
 

@@ -112,3 +112,14 @@ def test_a_count_comparison_does_not_take_a_rate_from_the_same_sentence(engine: 
     assert ans.kind == "compare" and ans.towns[0] == "丁溪镇", ans.answer
     assert ("丙村镇", 45.0, "个") in ans.values, ans.answer  # 丙村镇 has a count, and it is compared
 
+
+
+def test_an_aggregate_needs_the_word_the_question_quotes(tmp_path_factory: pytest.TempPathFactory) -> None:
+    reports = {
+        "a.txt": "和谦镇2024年法治政府建设情况报告\n严格落实领导干部“年终述法”制度，14名领导干部完成书面述法。",
+        "b.txt": "西仓镇2024年法治政府建设情况报告\n落实领导干部接访下访制度，畅通信访渠道，规范领导干部信访工作。",
+        "c.txt": "东溪镇2024年法治政府建设情况报告\n落实领导干部学法制度，组织领导干部集中学法12次。",
+    }
+    eng = engine_over(tmp_path_factory.mktemp("quoted"), reports)
+    a = eng.ask("哪些镇落实了领导干部“述法”制度?")
+    assert a.kind == "aggregate" and set(a.towns) == {"和谦镇"}, a.answer
