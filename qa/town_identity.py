@@ -221,7 +221,10 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
         # A listed name is not "inside" a longer name the list lacks (完成中长街道 is 完成 + 中长街道).
         longer = [o for o, opos in counted.items() if o != n and o.endswith(n) and o[0] not in _FUNCTION_CHARS
                   and (not listed_places or g.towns_named(o))]
-        inside = any(len(counted[o]) >= 0.6 * len(pos) for o in longer)
+        # ...nor inside the pieces of a word glued before it (成中长街道 is a piece of 完成 + 中长街道).
+        glued = any(o.endswith(n) and len(o) - len(n) >= 2 and _word_freq().get(o[: len(o) - len(n)], 0) > 0
+                    for o in counted)
+        inside = not glued and any(len(counted[o]) >= 0.6 * len(pos) for o in longer)
         own = len(re.findall(rf"(?:我|本|全){re.escape(suffix)}", simple)) if suffix else 0
         row = [
             1.0,

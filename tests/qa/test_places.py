@@ -124,6 +124,12 @@ def test_a_county_the_list_no_longer_has_comes_from_the_text() -> None:
     assert meta(text3).county == "江北区"
 
 
+def test_a_name_after_a_glued_verb_is_not_inside_the_verbs_pieces() -> None:
+    # 完成中长街道…: 成中长街道 is a piece of 完成 + the name, not a longer name that contains it; 结合街道实际 is a phrase.
+    text = ("一、主要成效\n" + BODY + "完成中长街道幼儿园撤销工作。结合街道实际细致梳理，形成1482项底单事项。" + BODY)
+    assert meta(text).town == "中长街道"
+
+
 def test_a_phrase_with_a_town_body_inside_is_not_a_name() -> None:
     # 镇委依法治镇委员会 / 担任镇…: phrases, not names; the listed bare name 道滘 (written twice) is the town.
     text = ("2024年，我镇坚持依法行政。" + BODY + "党政主要负责人担任镇委依法治镇委员会主任，召开镇委依法治镇委员会会议1次。"
