@@ -70,9 +70,20 @@ def superlative_of(q: str) -> Literal["max", "min"] | None:
     return None
 
 
+def _asks_about_more_than_the_place(q: str, named: Sequence[str]) -> bool:
+    """"领导小组办公室设在哪里?" asks where something of the town is, not where the town is: more than a few
+    characters remain once the town, the region phrase and small words are taken out."""
+    rest = q
+    for t in sorted(named, key=len, reverse=True):
+        rest = rest.replace(t, "").replace(t[:-1], "")
+    rest = _REGION_Q.sub("", rest)
+    rest = re.sub(r"[^\u4e00-\u9fff]|[是的了呢吗个在省市县区镇乡请问]", "", rest)
+    return len(rest) > 4
+
+
 def intent_of(q: str, lang: str, named: Sequence[str], superlative: Literal["max", "min"] | None) -> Intent:
     """The kind of answer the question asks for, given the towns it names and whether it ranks them."""
-    if _REGION_Q.search(q) and named:
+    if _REGION_Q.search(q) and named and not (lang == "zh" and _asks_about_more_than_the_place(q, named)):
         return "region"
     if _TABLE_Q.search(q) and not named and not superlative:
         return "table"

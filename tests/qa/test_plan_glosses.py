@@ -54,3 +54,11 @@ def test_a_word_split_by_a_count_is_read_whole() -> None:
 
 def test_a_one_character_noun_compared_by_more_is_the_measure() -> None:
     assert any("村" in f for f in _forms("甲镇和乙镇比,哪个镇下面的村多?"))
+
+
+def test_where_something_of_the_town_is_is_not_where_the_town_is() -> None:
+    from qa.plan.intent import intent_of
+
+    assert intent_of("北坡镇在哪里?", "zh", ["北坡镇"], None) == "region"
+    assert intent_of("北坡镇属于哪个县?", "zh", ["北坡镇"], None) == "region"
+    assert intent_of("北坡镇法治建设领导小组办公室设在哪里?", "zh", ["北坡镇"], None) != "region"
