@@ -24,23 +24,33 @@ def table_answer(composer: Composer, pq: ParsedQuestion, doc_ids: list[str]) -> 
     if agg.kind == "not_found":
         return agg
     by_town = {t: (v, u) for t, v, u in agg.values}
+    asked = set(pq.asked_units)
     rows: list[str] = []
+    others: list[str] = []  # towns whose passage gives no figure of the kind asked (10项 for 多少场)
     values: list[tuple[str, float, str]] = []
     for c in agg.citations:
         town = c.town or ""
         label = composer.town_label(town, pq.lang)
-        if town in by_town:
+        if town in by_town and (not asked or by_town[town][1] in asked):
             v, u = by_town[town]
             shown = int(v) if v == int(v) else v
             rows.append(f"{label}：{shown}{u}[{c.n}]" if pq.lang == "zh" else f"{label}: {shown} {u} [{c.n}]")
             values.append((town, v, u))
+        elif town in by_town:
+            others.append(f"{label}[{c.n}]")
         else:
             quote = c.quote if len(c.quote) <= 60 else c.quote[:59] + "…"
             rows.append(f"{label}：“{quote}”[{c.n}]" if pq.lang == "zh" else f"{label}: “{quote}” [{c.n}]")
-    n = len(agg.towns)
+    if not rows:
+        return agg
+    towns = tuple(t for t in agg.towns if not (t in by_town and asked and by_town[t][1] not in asked))
+    n = len(towns)
     head = f"共{n}个镇（街道）：" if pq.lang == "zh" else f"{n} town{'s' if n != 1 else ''}:"
     extra = ""
-    if n > len(agg.citations):
+    if len(agg.towns) > len(agg.citations):
         extra = f"\n（以上列出前{len(agg.citations)}个）" if pq.lang == "zh" else f"\n(the first {len(agg.citations)} are listed)"
-    return Answer(pq.text, head + "\n" + "\n".join(rows) + extra, "table", agg.towns, agg.citations,
+    if others:
+        extra += (f"\n另有{len(others)}个提到相关内容，但没有给出这一数字：" + "、".join(others) if pq.lang == "zh"
+                  else f"\n{len(others)} more mention it without this figure: " + ", ".join(others))
+    return Answer(pq.text, head + "\n" + "\n".join(rows) + extra, "table", towns, agg.citations,
                   values=tuple(values))

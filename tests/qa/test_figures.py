@@ -123,3 +123,16 @@ def test_an_aggregate_needs_the_word_the_question_quotes(tmp_path_factory: pytes
     eng = engine_over(tmp_path_factory.mktemp("quoted"), reports)
     a = eng.ask("哪些镇落实了领导干部“述法”制度?")
     assert a.kind == "aggregate" and set(a.towns) == {"和谦镇"}, a.answer
+
+
+def test_a_table_lists_a_town_without_the_asked_figure_apart(tmp_path_factory: pytest.TempPathFactory) -> None:
+    reports = {
+        "a.txt": "和谦镇2024年法治政府建设情况报告\n全年累计开展普法宣传活动130余场，服务群众2300余人。",
+        "b.txt": "西仓镇2024年法治政府建设情况报告\n组织45场法治宣传活动，覆盖居民5000人。",
+        "c.txt": "东溪镇2024年法治政府建设情况报告\n开展普法宣传活动，解决群众反映问题10项。",
+    }
+    eng = engine_over(tmp_path_factory.mktemp("table"), reports)
+    a = eng.ask("各镇分别开展了多少场普法宣传活动?")
+    assert a.kind == "table"
+    assert {t for t, _, _ in a.values} <= {"和谦镇", "西仓镇"} and "东溪镇" not in a.towns, a.answer
+    assert any(ci.town == "东溪镇" for ci in a.citations) and "东溪镇" in a.answer  # named apart, not dropped
