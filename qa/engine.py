@@ -202,7 +202,9 @@ class QAEngine:
         """English words the glossary left untranslated, read through CC-CEDICT (qa/bilingual.py): the Chinese
         words whose gloss they are and that the reports contain. Words still unknown stay as they were."""
         pq = self._pinyin_terms(pq)
-        pq = self._dictionary_phrases(pq)
+        if any(g.weight == UNKNOWN_ENGLISH_WEIGHT for g in pq.terms):
+            # Only a question with a word the glossary cannot read consults the dictionary (it costs memory).
+            pq = self._dictionary_phrases(pq)
         unknown = [i for i, g in enumerate(pq.terms) if g.weight == UNKNOWN_ENGLISH_WEIGHT and not _CJK.search(g.forms[0])]
         if not unknown:
             return pq
