@@ -18,7 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -949,6 +949,12 @@ class CorpusIndex:
                     progress(done, n_todo)
             return matrix
 
+        def store_vectors(pending: Future[np.ndarray]) -> None:
+            vector_file = work / f"vectors-{len(vector_files):06d}.f32"
+            pending.result().tofile(vector_file)
+            vector_files.append(vector_file)
+
+        waiting: Future[np.ndarray] | None = None
         # A shard's passages are embedded (or their speculative vectors read) in the embedding thread while this
         # one tokenises them for BM25.
         with (
@@ -971,14 +977,19 @@ class CorpusIndex:
                 matrix = reuse.rows_for(flat_keys, dim)
                 todo = [i for i, k in enumerate(flat_keys) if k not in reuse]
                 pending = embedding.submit(embed_shard, shard_no, matrix, todo, flat_keys, passages, embedded)
+                del matrix
                 lexical.add(cls.lexical_tokens(tokenizer, p) for p in passages)
-                matrix = pending.result()
+                if waiting is not None:  # the previous shard's vectors, awaited only now
+                    store_vectors(waiting)
+                waiting = pending
                 embedded += len(todo)
-                vector_file = work / f"vectors-{len(vector_files):06d}.f32"
-                matrix.tofile(vector_file)
-                vector_files.append(vector_file)
-                del matrix, pending
                 del batch, passages
+        # BM25 needs no vector: it is built while the last shard's vectors are still being embedded.
+        bm25 = lexical.build()
+        bm25.save(staging / "bm25")
+        del bm25, lexical
+        if waiting is not None:
+            store_vectors(waiting)
         reuse.close()
 
         def vector_shards() -> Iterator[np.ndarray]:
@@ -989,9 +1000,6 @@ class CorpusIndex:
         vectors.save(staging / "vectors.faiss")
         kind = vectors.kind
         del vectors
-        bm25 = lexical.build()
-        bm25.save(staging / "bm25")
-        del bm25, lexical
         (staging / TOKENIZER_WORDS).write_text(json.dumps(sorted(towns), ensure_ascii=False), encoding="utf-8")
         table.save(staging / TABLE)
         write_catalogue(staging, {"documents": n_docs, "passages": n_passages, "claims": n_claims}, None)
