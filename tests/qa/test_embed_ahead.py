@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +19,7 @@ from embeddings.store import resolve
 from qa import corpus_index
 from qa.corpus_index import CorpusIndex
 from qa.embed_ahead import EmbedAhead, embedding_process
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS
 
 
 class CallSensitiveEmbedder:
@@ -81,13 +84,26 @@ def test_a_dropped_duplicate_makes_the_calls_after_it_again(
     assert np.array_equal(vectors(tmp_path / "ahead"), vectors(tmp_path / "after"))
 
 
+FORKED_BUILD = """
+import sys
+from pathlib import Path
+from embeddings.hashing import HashingEmbedder
+from qa.corpus_index import CorpusIndex
+from qa.embed_ahead import embedding_process
+process = embedding_process(HashingEmbedder())
+assert process is not None, "no embedding process in a process without other threads"
+process.shutdown()
+CorpusIndex.build([Path(sys.argv[1])], Path(sys.argv[2]), HashingEmbedder(), shard_docs=2)
+"""
+
+
 def test_a_forked_process_embeds_the_same_vectors(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    if threading.active_count() > 1:
-        pytest.skip("this test process runs other threads: the build embeds in a thread, tested above")
-    process = embedding_process(HashingEmbedder())
-    assert process is not None
-    process.shutdown()
-    CorpusIndex.build([corpus], tmp_path / "forked", HashingEmbedder(), shard_docs=2)
+    # In a fresh interpreter: this test process may run other threads, beside which the build never forks.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run(
+        [sys.executable, "-c", FORKED_BUILD, str(corpus), str(tmp_path / "forked")], env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
     build_without_speculation(corpus, tmp_path / "after", HashingEmbedder(), monkeypatch)
     assert np.array_equal(vectors(tmp_path / "forked"), vectors(tmp_path / "after"))
 
