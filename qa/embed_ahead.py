@@ -22,7 +22,9 @@ with the thread, 1.3 s with the forked process.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -50,13 +52,27 @@ def embedding_process(embedder: Embedder) -> ProcessPoolExecutor | None:
         return None
     _FORKED = embedder
     try:
-        process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        process = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_exit_with, initargs=(os.getpid(),)
+        )
         process.submit(int).result()  # forks now, while _FORKED is set
         return process
     except (OSError, BrokenProcessPool):
         return None
     finally:
         _FORKED = None
+
+
+def _exit_with(parent: int) -> None:
+    """In the embedding process: exit once the build that forked it is gone (killed, say) instead of lingering; it
+    holds both ends of its own pipes, so it would never read an end of input."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="reportqa-embed-parent", daemon=True).start()
 
 
 def _embed_forked(path: Path, texts: list[str]) -> Path:

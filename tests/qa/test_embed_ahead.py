@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -117,3 +118,33 @@ def test_no_process_is_forked_beside_other_threads() -> None:
     finally:
         stop.set()
         t.join()
+
+
+ORPHANED = """
+import os, signal
+from embeddings.hashing import HashingEmbedder
+from qa.embed_ahead import embedding_process
+process = embedding_process(HashingEmbedder())
+assert process is not None
+print(*process._processes, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_the_embedding_process_exits_when_the_build_is_killed() -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run([sys.executable, "-c", ORPHANED], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == -9, run.stderr
+    child = int(run.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(child), "the forked embedding process outlived the killed build"
