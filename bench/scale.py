@@ -134,7 +134,8 @@ def child_build(corpus: Path, index: Path, embedder_name: str, kind: str, vector
     embedder = make_embedder(embedder_name)
     embed = embedder.embed
     embedder.embed = clock.wrap("embed", embed)  # type: ignore[method-assign]
-    ci.read_document = clock.wrap("parse", ci.read_document)
+    ci.read_split = clock.wrap("parse", ci.read_split)
+    ci.complete = clock.wrap("parse", ci.complete)
     ci.corpus_fingerprint = clock.wrap("fingerprint", ci.corpus_fingerprint)
     bm25_build = BM25Index.build.__func__  # type: ignore[attr-defined]
     BM25Index.build = classmethod(clock.wrap("bm25", bm25_build))  # type: ignore[method-assign, assignment]

@@ -13,6 +13,8 @@ from embeddings.base import normalise_rows
 class HashingEmbedder:
     """Character 1-2-gram feature hashing. Similar strings get similar vectors; meaning is ignored."""
 
+    fork_safe = True  # pure numpy: a build may embed in a forked copy of this process
+
     def __init__(self, dim: int = 256) -> None:
         self._dim = dim
 

@@ -16,6 +16,7 @@ class USEEmbedder:
 
     name = "usem3"
     dim = 512
+    fork_safe = True  # numpy and OpenBLAS only: a build may embed in a forked copy of this process (qa.embed_ahead)
 
     def __init__(self, threads: int = 1, batch_size: int = 64) -> None:
         self._threads = threads

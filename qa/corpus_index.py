@@ -18,7 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -39,7 +39,8 @@ from embeddings.store import (
     resolve,
 )
 from embeddings.vector_index import IndexKind, VectorIndex
-from qa.documents import ParsedDocument, iter_report_files, parse_text, read_document
+from qa.documents import ParsedDocument, SplitDocument, complete, iter_report_files, parse_text, read_split
+from qa.embed_ahead import EmbedAhead, embedding_process
 from qa.errors import (
     DocumentNotFound,
     EmbedderUnavailable,
@@ -284,6 +285,15 @@ def near_duplicates_in_shards(shards: list[Path], scratch: Path) -> list[Duplica
             return pool.submit(shard_duplicates, shards, scratch).result()
     except (OSError, BrokenProcessPool):
         return shard_duplicates(shards, scratch)
+
+
+@dataclass
+class ReadShard:
+    """A shard of a build: its reports' passages, read first, and the reports, whose metadata and claims are read as
+    `reports` is iterated (so the first passages are embedded while the rest is parsed)."""
+
+    passages: list[tuple[Passage, ...]]
+    reports: Iterator[ParsedDocument]
 
 
 class PreviousVectors:
@@ -705,7 +715,7 @@ class CorpusIndex:
     ) -> list[ParsedDocument]:
         """Every readable report of `files`, near-duplicates dropped (for updates: a few reports, held in memory)."""
         batches = cls._parse_batches(files, report, max_file_bytes, warn, overrides, {}, None, source_urls, reading)
-        return cls._dedupe([pd for batch in batches for pd in batch], report, warn)
+        return cls._dedupe([pd for shard in batches for pd in shard.reports], report, warn)
 
     @staticmethod
     def _parse_batches(
@@ -718,33 +728,50 @@ class CorpusIndex:
         shard_docs: int | None = None,
         source_urls: dict[str, str] | None = None,
         reading: ReadOptions | None = None,
-    ) -> Iterator[list[ParsedDocument]]:
-        """Readable reports, SHARD_DOCS at a time; `sources` collects source → doc id.
+    ) -> Iterator[ReadShard]:
+        """Readable reports, SHARD_DOCS at a time: each shard's files are read and cut into passages first, and its
+        reports' metadata and claims read as the shard is iterated (read one shard to its end before asking for the
+        next); `sources` collects source → doc id.
 
         Near-duplicates are not dropped here: `_write(dedupe=True)` finds them over all reports after its parse pass.
         """
-        source_urls = source_urls or {}
-        batch: list[ParsedDocument] = []
-        for f, source in files:
-            try:
-                pd = read_document(f, source, max_bytes=max_file_bytes, options=reading)
-            except ReportQAError as e:
-                report.skipped.append((source, e.message))
-                if warn:
-                    warn(f"skipped {e.message}")
-                continue
-            pd = apply_override(pd, overrides)
+        files_left = iter(files)
+        size = shard_docs or SHARD_DOCS
+        while True:
+            splits: list[SplitDocument] = []
+            for f, source in files_left:
+                try:
+                    splits.append(read_split(f, source, max_file_bytes, reading))
+                except ReportQAError as e:
+                    report.skipped.append((source, e.message))
+                    if warn:
+                        warn(f"skipped {e.message}")
+                    continue
+                if len(splits) >= size:
+                    break
+            if not splits:
+                return
+            passages = [split.passages for split in splits]
+            yield ReadShard(passages, CorpusIndex._complete_each(splits, report, overrides, sources, source_urls or {}))
+
+    @staticmethod
+    def _complete_each(
+        splits: list[SplitDocument],
+        report: BuildReport,
+        overrides: dict[str, dict[str, Any]],
+        sources: dict[str, str],
+        source_urls: dict[str, str],
+    ) -> Iterator[ParsedDocument]:
+        splits.reverse()
+        while splits:
+            pd = apply_override(complete(splits.pop()), overrides)
+            source = pd.document.source
             if source in source_urls:
                 pd = with_metadata(pd, replace(pd.document.metadata, source_url=source_urls[source]))
             d = pd.document
             report.encodings[source] = d.encoding
             sources[d.source] = d.doc_id
-            batch.append(pd)
-            if len(batch) >= (shard_docs or SHARD_DOCS):
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+            yield pd
 
     @staticmethod
     def _dedupe(
@@ -763,7 +790,7 @@ class CorpusIndex:
     @classmethod
     def _write(
         cls,
-        batches: Iterable[list[ParsedDocument]],
+        batches: Iterable[ReadShard | list[ParsedDocument]],
         index_path: Path,
         embedder: Embedder,
         report: BuildReport,
@@ -803,7 +830,7 @@ class CorpusIndex:
     def _stream(
         cls,
         staging: Path,
-        batches: Iterable[list[ParsedDocument]],
+        batches: Iterable[ReadShard | list[ParsedDocument]],
         index_path: Path,
         embedder: Embedder,
         report: BuildReport,
@@ -814,18 +841,65 @@ class CorpusIndex:
         dedupe: bool = False,
         warn: Callable[[str], None] | None = None,
     ) -> Path:
+        # Pass one's speculative embedder calls (`qa.embed_ahead`) run while this thread parses: in a forked process
+        # when that is safe, else in the embedding thread, which then runs pass two's calls, in that order.
+        process = embedding_process(embedder)  # before the thread starts: a process is forked only without threads
+        embedding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reportqa-embed")
+        try:
+            return cls._stream_with(
+                embedding, process, staging, batches, index_path, embedder, report, fingerprint, progress, index_kind,
+                empty, dedupe, warn,
+            )
+        finally:
+            embedding.shutdown(wait=True, cancel_futures=True)
+            if process is not None:
+                process.shutdown(wait=True, cancel_futures=True)
+
+    @classmethod
+    def _stream_with(
+        cls,
+        embedding: ThreadPoolExecutor,
+        process: ProcessPoolExecutor | None,
+        staging: Path,
+        batches: Iterable[ReadShard | list[ParsedDocument]],
+        index_path: Path,
+        embedder: Embedder,
+        report: BuildReport,
+        fingerprint: str,
+        progress: Progress | None,
+        index_kind: IndexKind,
+        empty: Callable[[], ReportQAError] | None,
+        dedupe: bool,
+        warn: Callable[[str], None] | None,
+    ) -> Path:
         work = staging / ".shards"
         work.mkdir()
         reuse = PreviousVectors(index_path, embedder)
+        ahead = EmbedAhead(embedder, embedding, work, EMBED_BATCH, process=process)
         shards: list[Path] = []
         # per report, in order: source, doc id, town, passages, passages to embed, claims
         stats: list[tuple[str, str, str | None, int, int, int]] = []
-        for batch in batches:
-            keys = [[content_id(embedder.name, embed_text(p)) for p in pd.passages] for pd in batch]
-            for pd, ks in zip(batch, keys, strict=True):
+        for shard_in in batches:
+            batch: list[ParsedDocument] = []
+            keys: list[list[str]] = []
+            if isinstance(shard_in, ReadShard):  # passages known before the reports are parsed: embed them now
+                early = [cls._embed_ahead(ahead, reuse, embedder, passages) for passages in shard_in.passages]
+                ahead.end_shard()
+                reports: Iterable[ParsedDocument] = shard_in.reports
+            else:
+                early, reports = [], shard_in
+            for n, pd in enumerate(reports):
+                if n < len(early) and early[n][0] is pd.passages:  # the same report (none skipped)
+                    ks, to_embed = early[n][1], early[n][2]
+                else:
+                    _, ks, to_embed = cls._embed_ahead(ahead, reuse, embedder, pd.passages)
                 d = pd.document
-                to_embed = sum(1 for k in ks if k not in reuse)
                 stats.append((d.source, d.doc_id, d.metadata.town, len(ks), to_embed, len(pd.claims)))
+                batch.append(pd)
+                keys.append(ks)
+            if not early:
+                ahead.end_shard()
+            del early
             shard = work / f"parsed-{len(shards):06d}.pickle"
             with open(shard, "wb") as fh:
                 pickle.dump((batch, keys), fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -863,24 +937,32 @@ class CorpusIndex:
         vector_files: list[Path] = []
         embedded = 0
 
-        def embed_shard(matrix: np.ndarray, todo: list[int], passages: list[Passage], done: int) -> np.ndarray:
-            for b in range(0, len(todo), EMBED_BATCH):
+        def embed_shard(
+            shard: int, matrix: np.ndarray, todo: list[int], keys: list[str], passages: list[Passage], done: int
+        ) -> np.ndarray:
+            for call, b in enumerate(range(0, len(todo), EMBED_BATCH)):
                 ids = todo[b : b + EMBED_BATCH]
-                matrix[ids] = embedder.embed([embed_text(passages[i]) for i in ids])
+                vectors = ahead.take(shard, call, [keys[i] for i in ids])
+                matrix[ids] = vectors if vectors is not None else embedder.embed([embed_text(passages[i]) for i in ids])
                 done += len(ids)
                 if progress:
                     progress(done, n_todo)
             return matrix
 
-        # A shard's passages are embedded in a second thread while this one tokenises them for BM25: the
-        # embedder's matrix products release the GIL, jieba holds it.
+        def store_vectors(pending: Future[np.ndarray]) -> None:
+            vector_file = work / f"vectors-{len(vector_files):06d}.f32"
+            pending.result().tofile(vector_file)
+            vector_files.append(vector_file)
+
+        waiting: Future[np.ndarray] | None = None
+        # A shard's passages are embedded (or their speculative vectors read) in the embedding thread while this
+        # one tokenises them for BM25.
         with (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="reportqa-embed") as embedding,
             open(staging / "documents.jsonl", "w", encoding="utf-8") as docs_fh,
             open(staging / "passages.jsonl", "w", encoding="utf-8") as passages_fh,
             open(staging / "claims.jsonl", "w", encoding="utf-8") as claims_fh,
         ):
-            for shard in shards:
+            for shard_no, shard in enumerate(shards):
                 keep_alive(staging)
                 with open(shard, "rb") as shard_fh:
                     batch, keys = pickle.load(shard_fh)
@@ -894,15 +976,20 @@ class CorpusIndex:
                 cls._write_rows(batch, flat_keys, docs_fh, passages_fh, claims_fh, table)
                 matrix = reuse.rows_for(flat_keys, dim)
                 todo = [i for i, k in enumerate(flat_keys) if k not in reuse]
-                pending = embedding.submit(embed_shard, matrix, todo, passages, embedded)
+                pending = embedding.submit(embed_shard, shard_no, matrix, todo, flat_keys, passages, embedded)
+                del matrix
                 lexical.add(cls.lexical_tokens(tokenizer, p) for p in passages)
-                matrix = pending.result()
+                if waiting is not None:  # the previous shard's vectors, awaited only now
+                    store_vectors(waiting)
+                waiting = pending
                 embedded += len(todo)
-                vector_file = work / f"vectors-{len(vector_files):06d}.f32"
-                matrix.tofile(vector_file)
-                vector_files.append(vector_file)
-                del matrix, pending
                 del batch, passages
+        # BM25 needs no vector: it is built while the last shard's vectors are still being embedded.
+        bm25 = lexical.build()
+        bm25.save(staging / "bm25")
+        del bm25, lexical
+        if waiting is not None:
+            store_vectors(waiting)
         reuse.close()
 
         def vector_shards() -> Iterator[np.ndarray]:
@@ -913,9 +1000,6 @@ class CorpusIndex:
         vectors.save(staging / "vectors.faiss")
         kind = vectors.kind
         del vectors
-        bm25 = lexical.build()
-        bm25.save(staging / "bm25")
-        del bm25, lexical
         (staging / TOKENIZER_WORDS).write_text(json.dumps(sorted(towns), ensure_ascii=False), encoding="utf-8")
         table.save(staging / TABLE)
         write_catalogue(staging, {"documents": n_docs, "passages": n_passages, "claims": n_claims}, None)
@@ -925,6 +1009,17 @@ class CorpusIndex:
         report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
         report.embedded, report.reused = n_todo, n_passages - n_todo
         return final
+
+    @staticmethod
+    def _embed_ahead(
+        ahead: EmbedAhead, reuse: PreviousVectors, embedder: Embedder, passages: tuple[Passage, ...]
+    ) -> tuple[tuple[Passage, ...], list[str], int]:
+        """Queue a report's passages that need embedding; its passages, their content keys and how many to embed."""
+        texts = [embed_text(p) for p in passages]
+        keys = [content_id(embedder.name, t) for t in texts]
+        todo = [i for i, k in enumerate(keys) if k not in reuse]
+        ahead.add([keys[i] for i in todo], [texts[i] for i in todo])
+        return passages, keys, len(todo)
 
     @staticmethod
     def _write_rows(

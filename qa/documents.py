@@ -8,7 +8,7 @@ from pathlib import Path
 
 from qa.claims import find_claims
 from qa.errors import UnreadableDocument
-from qa.formats import ReadOptions, extract
+from qa.formats import Extracted, ReadOptions, extract
 from qa.metadata import extract_metadata
 from qa.places import to_simplified
 from qa.settings import Settings
@@ -31,15 +31,30 @@ def section_label(path: tuple[str, ...]) -> str | None:
     return " > ".join(path) if path else None
 
 
-def parse_text(text: str, source: str, encoding: str) -> ParsedDocument:
-    """Structure, metadata, passages and claims of already-decoded text."""
+@dataclass(frozen=True)
+class SplitDocument:
+    """A decoded report cut into passages, before its metadata and claims are read (`complete`).
+
+    A build embeds the passages of the first reports while it reads the metadata of the rest (`qa.embed_ahead`).
+    """
+
+    text: str
+    source: str
+    encoding: str
+    structure: Structure
+    doc_id: str
+    passages: tuple[Passage, ...]
+    extracted: Extracted | None = None
+
+
+def split_text(text: str, source: str, encoding: str) -> SplitDocument:
+    """Structure and passages of already-decoded text."""
     structure = parse_structure(text)
-    metadata = extract_metadata(text, structure)
-    doc = Document(Document.make_id(text), source, text, encoding, metadata)
+    doc_id = Document.make_id(text)
     passages = tuple(
         Passage(
-            passage_id=content_id(doc.doc_id, str(s.start), str(s.end)),
-            doc_id=doc.doc_id,
+            passage_id=content_id(doc_id, str(s.start), str(s.end)),
+            doc_id=doc_id,
             start=s.start,
             end=s.end,
             text=text[s.start : s.end],
@@ -49,6 +64,14 @@ def parse_text(text: str, source: str, encoding: str) -> ParsedDocument:
         )
         for s in structure.sentences
     )
+    return SplitDocument(text, source, encoding, structure, doc_id, passages)
+
+
+def complete(split: SplitDocument) -> ParsedDocument:
+    """Metadata and claims of a split document; a read file's pages, OCR confidence, title and date kept."""
+    text, structure, passages = split.text, split.structure, split.passages
+    metadata = extract_metadata(text, structure)
+    doc = Document(split.doc_id, split.source, text, split.encoding, metadata)
     claims = []
     # Claims are read on the simplified text (條 is 条, 萬 is 万): one character for one, so offsets hold and each
     # claim's quote is the report's own text.
@@ -58,7 +81,28 @@ def parse_text(text: str, source: str, encoding: str) -> ParsedDocument:
             claims.append(
                 Claim(doc.doc_id, p.passage_id, c.subject, c.value, c.unit, c.qualifier, c.start, c.end, text[c.start : c.end])
             )
-    return ParsedDocument(doc, structure, passages, tuple(claims))
+    parsed = ParsedDocument(doc, structure, passages, tuple(claims))
+    extracted = split.extracted
+    if extracted is None:
+        return parsed
+    if extracted.page_starts or extracted.ocr_confidence is not None:
+        parsed = replace(
+            parsed,
+            document=replace(
+                parsed.document, page_starts=extracted.page_starts, ocr_confidence=extracted.ocr_confidence
+            ),
+        )
+    m = parsed.document.metadata
+    # The page's own title and date (HTML meta, Word properties) fill what the text did not say.
+    if (extracted.title and not m.title) or (extracted.date and not m.date):
+        meta = replace(m, title=m.title or extracted.title, date=m.date or extracted.date)
+        parsed = replace(parsed, document=replace(parsed.document, metadata=meta))
+    return parsed
+
+
+def parse_text(text: str, source: str, encoding: str) -> ParsedDocument:
+    """Structure, metadata, passages and claims of already-decoded text."""
+    return complete(split_text(text, source, encoding))
 
 
 def read_options(
@@ -74,27 +118,22 @@ def read_options(
     )
 
 
+def read_split(
+    path: Path, source: str, max_bytes: int = 50_000_000, options: ReadOptions | None = None
+) -> SplitDocument:
+    """Read one report file and cut it into passages (`complete` does the rest); UnreadableDocument says why not."""
+    extracted = extract(path, max_bytes=max_bytes, options=options)
+    split = split_text(extracted.text, source, extracted.encoding)
+    if not split.passages:
+        raise UnreadableDocument(f"{source}: no report text found (only page furniture or blank lines)")
+    return replace(split, extracted=extracted)
+
+
 def read_document(
     path: Path, source: str, max_bytes: int = 50_000_000, options: ReadOptions | None = None
 ) -> ParsedDocument:
     """Read one report file (.txt .md .docx .doc .wps .pdf .html, scans and photos); UnreadableDocument says why not."""
-    extracted = extract(path, max_bytes=max_bytes, options=options)
-    parsed = parse_text(extracted.text, source, extracted.encoding)
-    if not parsed.passages:
-        raise UnreadableDocument(f"{source}: no report text found (only page furniture or blank lines)")
-    if extracted.page_starts or extracted.ocr_confidence is not None:
-        parsed = replace(
-            parsed,
-            document=replace(
-                parsed.document, page_starts=extracted.page_starts, ocr_confidence=extracted.ocr_confidence
-            ),
-        )
-    m = parsed.document.metadata
-    # The page's own title and date (HTML meta, Word properties) fill what the text did not say.
-    if (extracted.title and not m.title) or (extracted.date and not m.date):
-        meta = replace(m, title=m.title or extracted.title, date=m.date or extracted.date)
-        parsed = replace(parsed, document=replace(parsed.document, metadata=meta))
-    return parsed
+    return complete(read_split(path, source, max_bytes, options))
 
 
 def iter_report_files(paths: list[Path]) -> Iterator[tuple[Path, str]]:

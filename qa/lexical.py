@@ -110,8 +110,36 @@ def default_dictionary() -> tuple[dict[str, int], int]:
     import jieba
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
-    jieba.initialize()
+    _load_jieba_cache(jieba)
+    jieba.initialize()  # a no-op when the cache was read; else jieba builds the dictionary and writes its cache
     return jieba.dt.FREQ, jieba.dt.total
+
+
+def _load_jieba_cache(jieba: Any) -> None:
+    """Read jieba's own cache of its default dictionary as jieba would, but from bytes.
+
+    `jieba.initialize` calls `marshal.load` on the open file, which reads it a few bytes at a time (0.48 s for the
+    9 MB cache); `marshal.loads` on the whole file gives the same dictionary in 0.14 s. Anything unexpected
+    (another dictionary, a custom cache, no cache yet, an unreadable one) leaves it to `jieba.initialize`.
+    """
+    import marshal
+    import os
+    import tempfile
+
+    dt = jieba.dt
+    if dt.initialized or dt.cache_file or dt.dictionary != jieba.DEFAULT_DICT:
+        return
+    cache_file = os.path.join(dt.tmp_dir or tempfile.gettempdir(), "jieba.cache")
+    try:
+        with open(cache_file, "rb") as fh:
+            freq, total = marshal.loads(fh.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return
+    if not isinstance(freq, dict) or not isinstance(total, int):
+        return
+    with dt.lock:
+        if not dt.initialized:
+            dt.FREQ, dt.total, dt.initialized = freq, total, True
 
 
 class Tokenizer:
