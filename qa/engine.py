@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -125,6 +127,8 @@ class QAEngine:
 
         self.pinyin = {t: "".join(lazy_pinyin(town_aliases(t)[-1])).lower() for t in index.towns}
         self._pinyin: tuple[list[str], dict[str, set[str]]] | None = None  # _pinyin_sample, made when first asked
+        self._parsed: OrderedDict[str, ParsedQuestion] = OrderedDict()  # parse(): a follow-up re-reads the last turn
+        self._parsed_lock = threading.Lock()
         self.regions: dict[str, str] = {}
         self.region_names = {
             n for d in index.documents.values() for n in (d.metadata.province, d.metadata.city, d.metadata.county) if n
@@ -153,6 +157,18 @@ class QAEngine:
         Places are scope, never topic: a province, city or county of the division list that the question names
         but no report comes from is recorded as missing (the answer then says what the index holds).
         """
+        with self._parsed_lock:
+            cached = self._parsed.get(question)
+        if cached is not None:
+            return cached
+        pq = self._parse(question)
+        with self._parsed_lock:
+            self._parsed[question] = pq
+            if len(self._parsed) > 256:
+                self._parsed.popitem(last=False)
+        return pq
+
+    def _parse(self, question: str) -> ParsedQuestion:
         extra = self._listed_regions(question)
         regions = self.regions
         missing = [name for name in extra if name not in self.region_names]

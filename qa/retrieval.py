@@ -59,6 +59,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._idf_cache: dict[str, float] = {}
         self._matching: dict[int, str] | None = None
+        self._share_cache: dict[str, float] = {}
         self._units: dict[str, frozenset[str]] | None = None
         self._near_cache: dict[str, bool] = {}
         self._parts_cache: dict[str, tuple[str, ...]] = {}
@@ -132,13 +133,11 @@ class Retriever:
 
     def passage_share(self, phrase: str) -> float:
         """The share of (a sample of) passages containing phrase; cached like the term weights."""
-        key = "\x00share:" + phrase
-        if key not in self._idf_cache:
-            passages = self.index.passages
-            sample = passages[:: max(1, len(passages) // 50_000)]
-            n = sum(1 for t in self._texts(max(1, len(passages) // 50_000)) if phrase in t)
-            self._idf_cache[key] = n / len(sample) if sample else 0.0
-        return self._idf_cache[key]
+        if phrase not in self._share_cache:
+            step = max(1, len(self.index.passages) // 50_000)
+            texts = list(self._texts(step))
+            self._share_cache[phrase] = sum(1 for t in texts if phrase in t) / len(texts) if texts else 0.0
+        return self._share_cache[phrase]
 
     def collocate(self, terms: Sequence[TermGroup], question: str) -> tuple[TermGroup, ...]:
         """Adjacent question words the reports write as one phrase are one term (党政+主要+负责人 → 党政主要负责人):

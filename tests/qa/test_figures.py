@@ -113,7 +113,6 @@ def test_a_count_comparison_does_not_take_a_rate_from_the_same_sentence(engine: 
     assert ("丙村镇", 45.0, "个") in ans.values, ans.answer  # 丙村镇 has a count, and it is compared
 
 
-
 def test_an_aggregate_needs_the_word_the_question_quotes(tmp_path_factory: pytest.TempPathFactory) -> None:
     reports = {
         "a.txt": "和谦镇2024年法治政府建设情况报告\n严格落实领导干部“年终述法”制度，14名领导干部完成书面述法。",
