@@ -81,13 +81,36 @@ def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list
             for folded in _fold(last):
                 key = " ".join([*head, folded])
                 forms += [w for w in senses(key) if w not in forms and occurs(w)]
+            if not forms and n == 1:
+                forms = [w for folded in _fold(last) for w in _modified_senses(folded) if occurs(w)]
             if forms:
-                out.append((tuple(range(i, i + n)), tuple(forms[:MAX_FORMS])))
+                out.append((tuple(range(i, i + n)), tuple(dict.fromkeys(forms))[:MAX_FORMS]))
                 i += n
                 break
         else:
             i += 1
     return out
+
+
+@lru_cache(maxsize=1)
+def _sorted_keys() -> tuple[str, ...]:
+    return tuple(sorted(reverse_index()))
+
+
+def _modified_senses(word: str) -> tuple[str, ...]:
+    """When no Chinese word is glossed with `word` alone: the words glossed with `word` and one noun after it
+    (epidemic → "epidemic situation" 疫情, "epidemic prevention" 防疫), primary senses first."""
+    import bisect
+
+    keys = _sorted_keys()
+    prefix = word + " "
+    out: list[str] = []
+    for k in keys[bisect.bisect_left(keys, prefix):]:
+        if not k.startswith(prefix):
+            break
+        if " " not in k[len(prefix):]:
+            out += senses(k)
+    return tuple(dict.fromkeys(out))
 
 
 def phrase_forms(words: Sequence[str], occurs: Callable[[str], bool]) -> tuple[str, ...]:

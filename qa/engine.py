@@ -46,7 +46,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A word read through the general dictionary, not the domain glossary, counts for half as much.
 DICTIONARY_WEIGHT = 0.5
 _BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
-_EN_WORDS = re.compile(r"[a-z][a-z'\-]+")
+_EN_WORDS = re.compile(r"[a-z](?:[a-z'\-]*[a-z])?")
 _QUESTION_WORD = re.compile(r"^(?:how|what|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did)$")
 # A Chinese term an English question spells in pinyin, quoted or in brackets: ('quanze qingdan'), "ba wu".
 _PINYIN_SPAN = re.compile(r"[\"'‘“(]\s*([A-Za-z][A-Za-z ]{1,40}?)\s*[\"'’”)]")

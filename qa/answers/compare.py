@@ -19,6 +19,7 @@ from qa.answers.base import ComposerBase
 from qa.answers.clauses import clause_window, fmt_claim, is_target, negated, same_measure
 from qa.claim_choice import RATE_Q, claim_model, passage_claim_rows
 from qa.corpus_index import CorpusIndex
+from qa.places import matching_text
 from qa.plan import PLAN_Q, ParsedQuestion
 from qa.relevance import MONEY_Q, relevance_model, score_hits, unit_kind
 from qa.types import Answer, Claim, Passage
@@ -107,13 +108,18 @@ def _wants_rate(pq: ParsedQuestion) -> bool:
 
 def rank_candidates(c: ComposerBase, pq: ParsedQuestion, found: list[Candidate], min_share: float) -> list[Candidate]:
     """One figure per town for one measure, ranked (highest first, or lowest for 最少/最低)."""
-    unit_kind = "%" if _wants_rate(pq) else "count"
-    per_doc = [x for x in found if (x[0].unit == "%") == (unit_kind == "%")] or found
+    rate = _wants_rate(pq)
+    per_doc = [x for x in found if (x[0].unit == "%") == rate] or found
     lead_unit = max(per_doc, key=lambda x: x[2])[0].unit
     if not (pq.towns and len(per_doc) <= len(pq.towns)):
         # Across the corpus one measure is ranked; between named towns each town's own figure stands
         # (审查行政合同15份 against 合同审查3件).
-        per_doc = [x for x in per_doc if same_measure(x[0].unit, lead_unit)]
+        # A figure in another unit of the same kind still counts when its clause names everything the lead figure's
+        # clause names (合同审查1715份 against 审查各类合同232件).
+        lead = max(per_doc, key=lambda x: x[2])
+        lead_terms = _clause_terms(pq, lead)
+        per_doc = [x for x in per_doc if same_measure(x[0].unit, lead_unit) or (
+            bool(lead_terms) and unit_kind(x[0].unit) == unit_kind(lead_unit) and lead_terms <= _clause_terms(pq, x))]
     per_doc = _one_per_town(c.index, per_doc)
     # A town whose best figure is far less on topic than the best town's is stating another measure
     # (主任办公会议36次 against 法治建设专题会议12次); the share is fitted by python -m qa.training.compare.
@@ -157,6 +163,12 @@ def compare_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> A
         )
     values = tuple((ci.town or "", cl.value, cl.unit) for ci, (cl, _, _) in zip(cites, per_doc, strict=True))
     return Answer(pq.text, text, "compare", towns, tuple(cites), values=values)
+
+
+def _clause_terms(pq: ParsedQuestion, x: Candidate) -> frozenset[int]:
+    """Which of the question's term groups the figure's clause (with the clause before) names."""
+    clause = matching_text(clause_window(x[1], x[0]))
+    return frozenset(i for i, g in enumerate(pq.terms) if any(f in clause for f in g.forms))
 
 
 def _one_per_town(index: CorpusIndex, items: list[tuple[Claim, Passage, float]]) -> list[tuple[Claim, Passage, float]]:

@@ -24,7 +24,7 @@ def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previo
             towns=pq.towns,
             intent=previous.intent if len(pq.towns) == 1 or previous.intent != "fact" else "fact",
             years=pq.years or previous.years,
-            soft_years=not pq.years,
+            soft_years=not pq.years or pq.soft_years,
             elliptical=True,
             query_text=text,
         )
@@ -39,7 +39,7 @@ def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previo
             pq,
             towns=towns,
             years=pq.years or previous.years,
-            soft_years=not pq.years,
+            soft_years=not pq.years or pq.soft_years,
             intent=intent,
             terms=previous.terms + own if pq.elliptical else (pq.terms or previous.terms),
             lexical_query=pq.lexical_query or previous.lexical_query,

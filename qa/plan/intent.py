@@ -51,7 +51,7 @@ _LIST_Q = re.compile(
 )
 _NUMERIC_Q = re.compile(r"多少|几(?:次|件|个|名|人|场|份|条|起|项|批)|是多少|how many|how much|what (?:is|was) the .*rate|\brate\b|\bnumber of\b|率|"
                         r"数量|次数|人数|件数|个数|\b(?:a|the) (?:count|figure|total) (?:of|for)\b", re.IGNORECASE)
-_ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?？]?$|它们|他们|其|这些镇|这两个镇|这几个镇|两镇|这两|两者|二者|\bthey\b|\bthem\b|\btheir\b|\bthose\b|\bit\b|\bits\b|"
+_ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?？]?$|它们|他们|其|这些镇|这两个镇|这几个镇|两镇|这两|(?:这|那)(?:几|些)个?|两者|二者|这次|此次|该次|上述|前述|上面提到|刚才|\b(?:mentioned )?above\b|\bthe same\b|\bthey\b|\bthem\b|\btheir\b|\bthose\b|\bit\b|\bits\b|"
     r"\b(?:the|these|those) two\b", re.IGNORECASE)
 # A section that states plans and goals (下一步工作打算): what it says was not yet done.
 PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
@@ -81,13 +81,32 @@ def _asks_about_more_than_the_place(q: str, named: Sequence[str]) -> bool:
     return len(rest) > 4
 
 
+_REPORT_WORD = re.compile(r"报告|報告|发布|發布|印发|成文|落款|\breports?\b|\bpublish|\bissued\b|\bdated\b", re.IGNORECASE)
+
+
+def _asks_about_the_report(q: str, named: Sequence[str]) -> bool:
+    """"报告是哪天发布的?" asks the report's date; "述法会是哪天开的?" asks the date of something the report tells:
+    a report word, or next to nothing left once the town, the date words and small words are taken out."""
+    if _REPORT_WORD.search(q):
+        return True
+    rest = q
+    for t in sorted(named, key=len, reverse=True):
+        rest = rest.replace(t, "").replace(t[:-1], "")
+    rest = _YEAR_Q.sub("", rest)
+    if re.search(r"[a-zA-Z]{3}", rest):
+        rest = re.sub(r"\b(?:the|a|an|of|in|for|is|was|did|does|do|it|its|town|township|subdistrict|year|what|which)\b", "", rest, flags=re.I)
+        return len(re.findall(r"[a-zA-Z]{3,}", rest)) <= 1
+    rest = re.sub(r"[^\u4e00-\u9fff]|[是的了呢吗个在省市县区镇乡请问哪年天]", "", rest)
+    return len(rest) <= 4
+
+
 def intent_of(q: str, lang: str, named: Sequence[str], superlative: Literal["max", "min"] | None) -> Intent:
     """The kind of answer the question asks for, given the towns it names and whether it ranks them."""
     if _REGION_Q.search(q) and named and not (lang == "zh" and _asks_about_more_than_the_place(q, named)):
         return "region"
     if _TABLE_Q.search(q) and not named and not superlative:
         return "table"
-    if _YEAR_Q.search(q) and not _COMPARE_WORD.search(q) and "多少" not in q:
+    if _YEAR_Q.search(q) and not _COMPARE_WORD.search(q) and "多少" not in q and _asks_about_the_report(q, named):
         return "year"
     if superlative and (_WHO.search(q) or len(named) >= 2 or _COMPARE_VERB.search(q)):
         return "compare"

@@ -34,17 +34,19 @@ _QUOTE_MARKS = re.compile(r"[“”\"「」『』‘’']")
 # Question scaffolding that names no topic: "哪几个镇", "哪些地方", "谁…多一些", "一共", "结果怎么样".
 _FILLER = re.compile(
     r"(?:有|是)?哪(?:些|几个|几|个|一个)?(?:乡镇街道|乡镇|镇街|街道|镇|乡|地方|单位|地区|村)?|谁|"
-    r"(?:这|那)(?:两|几|些)个?(?:乡镇街道|乡镇|镇街|街道|镇|乡|地方)?|"
+    r"(?:这|那)(?:两|几|些)个?(?:乡镇街道|乡镇|镇街|街道|镇|乡|地方)?(?:里面|当中|之中|中)?|"
     r"(?:更|最|较|比较)?(?:多|少|高|低|大|小)(?:一些|一点|些|得多)|"
     r"(?:相比|相较|比较)(?:而言|来看|之下)?|(?:结果|情况|效果)?(?:怎么样|怎样|如何)|"
     r"一共|总共|总计|共计|合计|累计|到底|究竟|大概|大约|具体|各有|各自|分别有|有没有|是否|没有(?=\s*[?？]|\s*$)|"
-    r"次数|数量|数目|人数|件数|场次数|指标|(?:更|最|较)(?:高|低|多|少|大|小)"
+    r"次数|数量|数目|人数|件数|场次数|指标|(?:更|最|较)(?:高|低|多|少|大|小)|"
+    # a time span is the question's scope, not its topic ("一年审查的合同", "全年共办理")
+    r"(?<![上下])(?:一|两|半|全|每|整)(?:年度|年|季度|个月)(?:以来|来|内|里|中|间)?"
 )
 
 
 _ONE_CHAR_MEASURE = re.compile(r"的([\u4e00-\u9fff])(?:更|最|较|比较)?(?:多|少)(?:一些|一点|些)?\s*[?？]?\s*$")
 # A verb–object word split by a count (学一次法, 开了几次会, 办过多少件案): the word, once the count is taken out.
-_SEPARATED = re.compile(r"([\u4e00-\u9fff])[了过]?(?:一|几|两|多少|若干)(?:次|回|下|场|件|个)([\u4e00-\u9fff])")
+_SEPARATED = re.compile(r"((?![这那哪每各其])[\u4e00-\u9fff])[了过]?(?:一|几|两|多少|若干)(?:次|回|下|场|件|个)([\u4e00-\u9fff])")
 
 
 def _join_separated(m: re.Match[str]) -> str:
@@ -164,8 +166,8 @@ def key_terms(
             return _merge(groups), lexical
         matched = translate_english(cleaned)
         covered = {w for phrase, _ in matched for w in phrase.split()}
-        covered |= {w for w in re.findall(r"[a-z][a-z'\-]+", cleaned.lower()) if any(w.startswith(c) for c in covered)}
-        for word in re.findall(r"[a-z][a-z'\-]+", cleaned.lower()):
+        covered |= {w for w in re.findall(r"[a-z](?:[a-z'\-]*[a-z])?", cleaned.lower()) if any(w.startswith(c) for c in covered)}
+        for word in re.findall(r"[a-z](?:[a-z'\-]*[a-z])?", cleaned.lower()):
             # An English content word the glossary cannot translate still counts against coverage,
             # lightly: a question made only of unknown words is not answered from a guess.
             if word not in covered and word not in stop and len(word) > 2 and not (

@@ -1,0 +1,107 @@
+"""Words of a question that set its scope or point back to the conversation, not its topic; each test names one
+mechanism, on text written here."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from embeddings.factory import make_embedder
+from qa.corpus_index import CorpusIndex
+from qa.engine import QAEngine
+from qa.lexical import Tokenizer
+from qa.plan import parse_question
+from qa.types import Turn
+from tests.conftest import settings_for
+
+TOK = Tokenizer()
+
+
+def _plan(q: str, towns: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    return parse_question(q, list(towns), {}, TOK, today=date(2026, 12, 3))
+
+
+def _forms(q: str) -> list[tuple[str, ...]]:
+    return [g.forms for g in _plan(q).terms]
+
+
+def test_a_time_span_is_scope_not_topic() -> None:
+    # 一年 / 全年 say over what time the count runs; the report need not contain them.
+    flat = {f for g in _forms("哪个街道一年审查的合同数量最多?") for f in g}
+    assert "一年" not in flat and "合同" in flat
+    assert not any("全年" in g for g in _forms("全年共办理了多少件行政复议案件?"))
+    # 上半年 is a period the report may name, left alone.
+    assert any("上半年" in "".join(g) or "半年" in "".join(g) for g in _forms("上半年开展了几次执法检查?"))
+
+
+def test_among_these_is_a_pointer_back_not_a_topic() -> None:
+    pq = _plan("这几个里面哪个镇开得最多?")
+    assert pq.elliptical
+    assert not any("里面" in f or "这里" in f for g in pq.terms for f in g.forms)
+
+
+def test_this_exam_points_back_to_the_previous_turn() -> None:
+    assert _plan("一共有多少名干部参加了这次考试?").elliptical
+    assert not _plan("一共有多少名干部参加了普法考试?").elliptical
+
+
+def test_the_date_of_an_event_is_not_the_date_of_the_report() -> None:
+    town = ("华新镇",)
+    assert _plan("华新镇的报告是哪天发布的?", town).intent == "year"
+    assert _plan("华新镇是哪一年的?", town).intent == "year"
+    assert _plan("华新镇的党政主要负责人专题述法会是哪天开的?", town).intent != "year"
+    assert _plan("When was Huaxin town's report published?").intent == "year"
+
+
+def test_an_english_word_does_not_keep_a_trailing_apostrophe_or_hyphen() -> None:
+    forms = {f for g in _forms("Which towns' reports cover COVID-19 control?") for f in g}
+    assert "towns'" not in forms and "covid-" not in forms
+
+
+def test_an_english_word_cedict_glosses_only_with_a_noun_after_it() -> None:
+    from qa.bilingual import translate_words
+
+    # CC-CEDICT glosses 疫情 as "epidemic situation", never "epidemic" alone.
+    got = translate_words(["epidemic"], lambda w: w == "疫情")
+    assert got == [((0,), ("疫情",))]
+    assert translate_words(["epidemic"], lambda w: False) == []
+
+
+REPORTS = {
+    "东溪镇.txt": "东溪镇2025年法治政府建设情况报告\n"
+    "一、主要成效\n"
+    "组织5名干部参加行政执法资格认证培训,新增持证执法人员3人,现有持证执法人员达7人。\n"
+    "司法所联合法律顾问办理法律咨询90次,合同审查1715份,出具法律意见书6份。\n",
+    "西岭街道.txt": "西岭街道2025年法治政府建设情况报告\n"
+    "一、主要成效\n"
+    "全年審查各類合同232件、一般性文件26個。\n"
+    "组织干部参加普法考试,参考率100%。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
+    tmp: Path = tmp_path_factory.mktemp("scope-words")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    for name, text in REPORTS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    CorpusIndex.build([corpus], tmp / "index", make_embedder("hash"))
+    return QAEngine.load(settings_for(tmp / "index"))
+
+
+def test_this_year_in_a_follow_up_is_the_report_year(engine: QAEngine) -> None:
+    first = engine.ask("How many law-enforcement officers with certificates does Dongxi town have?")
+    assert first.kind == "fact"
+    second = engine.ask("How many of them were newly certified this year?",
+                        [Turn("How many law-enforcement officers with certificates does Dongxi town have?", first)])
+    assert second.kind == "fact" and any("新增持证执法人员3人" in c.quote for c in second.citations)
+
+
+def test_a_count_in_another_unit_of_the_same_kind_is_ranked(engine: QAEngine) -> None:
+    # 合同审查1715份 and 審查各類合同232件 count the same thing in 份 and 件: both are ranked.
+    ans = engine.ask("哪个街道一年审查的合同数量最多?")
+    assert ans.kind == "compare"
+    assert ans.towns[:2] == ("东溪镇", "西岭街道")
