@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from qa.places import COUNTY, PROVINCE, Gazetteer, PlacePath, gazetteer, to_simplified
+from qa.places import COUNTY, PROVINCE, Gazetteer, PlacePath, gazetteer, short_region_name, to_simplified
 
 _CJK = "\u4e00-\u9fff"
 _ANCHOR = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|人大|纪委)")
@@ -257,16 +257,24 @@ def _score(row: list[float], weights: dict[str, float]) -> float:
     return sum(weights.get(f, 0.0) * v for f, v in zip(FEATURES, row, strict=True))
 
 
-def _path_for(g: Gazetteer, town: str, regions: _Regions) -> tuple[PlacePath | None, float]:
-    """The listed township of this name that best agrees with the regions the text names, and that agreement."""
+def _path_for(g: Gazetteer, town: str, regions: _Regions, simple: str = "") -> tuple[PlacePath | None, float]:
+    """The listed township of this name that best agrees with the regions the text names, and that agreement.
+
+    A same-name township's county or city written in its short form (法治云和 for 云和县) counts for less than
+    the full name, and is looked for only among the few places of this name, never across the list."""
     best: tuple[float, PlacePath] | None = None
     tie = False
-    for place in g.towns_named(town):
+    places = g.towns_named(town)
+    for place in places:
         ev = 0.0
         for anc in g.ancestors(place.code)[1:]:
             c = regions.counts.get(anc.code, 0)
             if c:
                 ev += {COUNTY: 3.0, 2: 2.0, PROVINCE: 1.0}.get(anc.level, 0.0) + 0.1 * min(c, 10)
+            elif len(places) > 1 and simple and anc.level >= 2:
+                short = short_region_name(anc.name)
+                if short and short in simple:
+                    ev += {COUNTY: 1.5, 2: 1.0}.get(anc.level, 0.0)
         if best is None or ev > best[0]:
             best, tie = (ev, g.path(place.code)), False
         elif ev == best[0]:
@@ -319,7 +327,7 @@ def identify(text: str, title: str | None = None) -> Identity:
             town, start, conf = bare
     if town is None:
         town, start, conf = _bare_name(g, text, regions)
-    path, _ = _path_for(g, town, regions) if town else (None, 0.0)
+    path, _ = _path_for(g, town, regions, to_simplified(text)) if town else (None, 0.0)
     end = start + _surface_len(text, town or "", start) if town else -1
     # The name as the report writes it (羅店鎮 stays 羅店鎮): answers name towns as their reports do.
     written = town

@@ -151,3 +151,11 @@ def test_town_model_refits_with_one_command() -> None:
     assert r.returncode == 0 and "fit" in r.stdout
     data = json.loads((Path(__file__).resolve().parents[2] / "qa" / "data" / "town_model.json").read_text())
     assert data["command"] == "python -m qa.training.town" and "_accept" in data["weights"]
+
+
+def test_a_same_name_town_is_placed_by_its_county_written_short() -> None:
+    # The list holds several 凤凰山街道; this report names its county only as 云和 (法治云和, 依法治县办).
+    assert len(gazetteer().towns_named("凤凰山街道")) > 1
+    m = meta("在县全面依法治县办的指导下,凤凰山街道紧密围绕创建法治云和建设工作的总体要求,强化责任担当。"
+             "现将2024年凤凰山街道法治政府建设工作总结报告如下:\n" + BODY)
+    assert m.town == "凤凰山街道" and m.county == "云和县" and m.province == "浙江省"
