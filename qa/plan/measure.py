@@ -36,13 +36,19 @@ _EN_COUNT_CONSTRAINT = re.compile(
 )
 _ASKED_UNIT = re.compile(r"(?:几|多少)(人次|场次|批次|件|次|名|人|份|场|条|起|项|批|户|家|位|所|期|宗|万元|元|%)|"
                          r"(人次|场次|次|人|件|份|家|项|条)(?:数|数量)?(?=最|更|较|多|少|高|低)")
-_EN_ASKED_UNIT = (
-    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:cases|disputes|lawsuits|complaints|petitions|violations)", re.I), "件"),
-    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:people|persons|staff|officers|advisers|advisors|lawyers|members|residents|mediators|cadres)", re.I), "人"),
-    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:times|sessions|meetings|lectures|events|activities|trainings|campaigns)|"
-                r"\bmore (?:[\w'-]+ ){0,5}?(?:sessions|meetings|lectures|events|activities|trainings|campaigns)\b", re.I), "次"),
-    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:firms|enterprises|companies)|\bmore (?:[\w'-]+ ){0,2}?(?:firms|enterprises)\b", re.I), "家"),
-    (re.compile(r"how many (?:[\w'-]+ ){0,3}?(?:copies|leaflets|materials|brochures|booklets)", re.I), "份"),
+# The noun an English "how many / more / fewer / the most … X" counts, by what it is: cases, people, occasions,
+# organisations, printed items. The counted noun nearest the question word decides (see asked_units).
+_EN_COUNTED = (
+    ("cases|disputes|lawsuits|complaints|petitions|violations", "件"),
+    ("people|persons|staff|officers|officials|advisers|advisors|lawyers|members|residents|mediators|cadres|"
+     "employees|participants|attendees|personnel|volunteers", "人"),
+    ("times|sessions|meetings|lectures|events|activities|trainings|campaigns|exams|inspections", "次"),
+    ("firms|enterprises|companies", "家"),
+    ("copies|leaflets|materials|brochures|booklets", "份"),
+)
+_EN_ASKED_UNIT = tuple(
+    (re.compile(rf"(?:how many|\bmore|\bfewer|\bthe most|\bnumber of) (?:[\w'-]+ ){{0,4}}?(?:{nouns})\b", re.I), unit)
+    for nouns, unit in _EN_COUNTED
 )
 
 

@@ -171,7 +171,7 @@ def key_terms(
             # An English content word the glossary cannot translate still counts against coverage,
             # lightly: a question made only of unknown words is not answered from a guess.
             if word not in covered and word not in stop and len(word) > 2 and not (
-                matcher.pinyin_part(word) if matcher else any(word in py for py in pinyin.values())
+                matcher.pinyin_part(word.replace("'", "")) if matcher else any(word.replace("'", "") in py for py in pinyin.values())
             ):
                 groups.append(TermGroup((word,), UNKNOWN_ENGLISH_WEIGHT))
         for phrase, zh in matched:

@@ -105,3 +105,18 @@ def test_a_count_in_another_unit_of_the_same_kind_is_ranked(engine: QAEngine) ->
     ans = engine.ask("哪个街道一年审查的合同数量最多?")
     assert ans.kind == "compare"
     assert ans.towns[:2] == ("东溪镇", "西岭街道")
+
+
+def test_an_english_comparison_counts_in_the_unit_of_its_noun() -> None:
+    from qa.plan.measure import asked_units
+
+    # "more lawyers" counts people (名, 人), not the 3份 of documents the same lawyers reviewed.
+    assert "名" in asked_units("Who has more lawyers acting as legal advisers: Junbu town or Guang'anmennei?")
+    assert "人" in asked_units("Which town got more officials to sit a law exam?")
+    assert "次" in asked_units("How many activities did the people's congress presidium hold?")
+
+
+def test_an_apostrophe_in_a_pinyin_town_name_is_not_a_topic_word() -> None:
+    pq = parse_question("Who has more lawyers: Junbu town or Guang'anmennei subdistrict?", ["军埠镇", "广安门内街道"],
+                        {"军埠镇": "junbu", "广安门内街道": "guanganmennei"}, TOK)
+    assert not any("guang" in f for g in pq.terms for f in g.forms)
