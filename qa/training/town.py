@@ -15,9 +15,9 @@ import json
 import math
 from pathlib import Path
 
+from qa.evaluation import town_core
 from qa.metadata import extract_metadata
 from qa.places import to_simplified
-from qa.evaluation import town_core
 from qa.structure import parse_structure
 from qa.town_identity import FEATURES, candidate_features, town_model
 from qa.training.labelled import dev_sets, real
