@@ -87,6 +87,23 @@ def to_simplified(text: str) -> str:
 _READING_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}\)")
 
 
+def without_glosses(text: str) -> tuple[str, list[int] | None]:
+    """The text without a mirror site's pinyin glosses, and for each of its characters the offset it had in `text`;
+    (text, None) when there are none."""
+    if "(" not in text or not _READING_GLOSS.search(text):
+        return text, None
+    parts: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for m in _READING_GLOSS.finditer(text):
+        parts.append(text[last : m.start()])
+        origin.extend(range(last, m.start()))
+        last = m.end()
+    parts.append(text[last:])
+    origin.extend(range(last, len(text)))
+    return "".join(parts), origin
+
+
 def matching_text(text: str) -> str:
     """The text as words are matched in it: simplified, without a mirror site's pinyin glosses (事务(wù)所 reads
     事务所). Offsets are not kept: quotes and spans come from the original text."""

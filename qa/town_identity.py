@@ -20,11 +20,11 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
-from qa.places import COUNTY, PROVINCE, Gazetteer, PlacePath, gazetteer, short_region_name, to_simplified
+from qa.places import COUNTY, PROVINCE, Gazetteer, PlacePath, gazetteer, short_region_name, to_simplified, without_glosses
 
 _CJK = "\u4e00-\u9fff"
 _ANCHOR = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|人大|纪委)")
@@ -225,6 +225,9 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
         glued = any(o.endswith(n) and len(o) - len(n) >= 2 and _word_freq().get(o[: len(o) - len(n)], 0) > 0
                     for o in counted)
         inside = not glued and any(len(counted[o]) >= 0.6 * len(pos) for o in longer)
+        # ...but it is inside when a word of running text crosses its first character everywhere it occurs
+        # (森林城镇 holds 林城镇 only as 森林 + 城镇).
+        inside = inside or all(p > 0 and _word_freq().get(simple[p - 1 : p + 1], 0) > 0 for p in pos)
         own = len(re.findall(rf"(?:我|本|全){re.escape(suffix)}", simple)) if suffix else 0
         row = [
             1.0,
@@ -304,7 +307,25 @@ def _regions_from_text(g: Gazetteer, regions: _Regions) -> tuple[PlacePath, tupl
 
 
 def identify(text: str, title: str | None = None) -> Identity:
-    """The report's own township (with confidence) and its county, city and province."""
+    """The report's own township (with confidence) and its county, city and province.
+
+    A mirror site's pinyin glosses (關(guān)刀鎮(zhèn)) are read past: the name is read from the text without them and
+    named as written without them (關刀鎮); spans are the original text's."""
+    clean, origin = without_glosses(text)
+    if origin is None:
+        return _identify(text, title)
+    ident = _identify(clean, without_glosses(title)[0] if title else None)
+
+    def back(i: int) -> int:
+        return origin[i] if 0 <= i < len(origin) else (origin[-1] + 1 if i >= len(origin) and origin else i)
+
+    span = (back(ident.county_span[0]), back(ident.county_span[1] - 1) + 1) if ident.county_span else None
+    if ident.start < 0:
+        return replace(ident, county_span=span)
+    return replace(ident, start=back(ident.start), end=back(ident.end - 1) + 1, county_span=span)
+
+
+def _identify(text: str, title: str | None = None) -> Identity:
     g = gazetteer()
     names, rows, firsts = candidate_features(text, title)
     regions = _regions_in(g, text)

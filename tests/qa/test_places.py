@@ -159,3 +159,19 @@ def test_a_same_name_town_is_placed_by_its_county_written_short() -> None:
     m = meta("在县全面依法治县办的指导下,凤凰山街道紧密围绕创建法治云和建设工作的总体要求,强化责任担当。"
              "现将2024年凤凰山街道法治政府建设工作总结报告如下:\n" + BODY)
     assert m.town == "凤凰山街道" and m.county == "云和县" and m.province == "浙江省"
+
+
+def test_a_listed_name_straddled_by_a_word_is_not_the_town() -> None:
+    # 全省森林城镇 is an honour (森林 + 城镇), not the town 林城镇, although a 林城镇 is listed.
+    assert gazetteer().towns_named("林城镇")
+    m = meta("咸安区人民政府\n2022年,官埠桥镇在区委、区政府的正确领导下,有力推进依法行政工作深入开展。"
+             "先后荣获全省卫生乡镇、全省森林城镇等荣誉称号。\n" + BODY)
+    assert m.town == "官埠桥镇" and m.county == "咸安区"
+
+
+def test_a_name_with_mirror_pinyin_glosses_inside_it() -> None:
+    # A mirror site glosses characters inside the name: 關(guān)刀鎮(zhèn) is 關刀鎮, named as written without glosses.
+    text = ("今年以來,關(guān)刀鎮(zhèn)法治政府建設(shè)工作在縣委、縣政府的正確領(lǐng)導(dǎo)下,關(guān)刀鎮(zhèn)黨委、政府圍繞中心工作,"
+            "扎實推進依法行政工作。\n" + BODY)
+    m = meta(text)
+    assert m.town == "關刀鎮" and m.county == "通城县"
