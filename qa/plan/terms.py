@@ -16,7 +16,7 @@ from qa.plan.places import TownMatcher
 from qa.plan.types import Constraint, TermGroup
 from qa.plan.years import _YEAR_WORD
 
-_QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,30})[”\"」』’']")
+_QUOTED = re.compile(r"[“\"「『‘'《]([^”\"」』’'《》]{2,30})[”\"」』’'》]")
 _QUANTITY_WORD = re.compile(
     r"(?:几|多少|若干)(?:个|件|次|名|人次|人|份|场次|场|条|起|项|批次|批|户|家|位|所|座|天|期|万元|元)?"
 )
@@ -30,11 +30,14 @@ def _is_example_list(bracketed: str) -> bool:
     return bool(_EXAMPLE_LIST.search(bracketed.strip()))
 
 
-_QUOTE_MARKS = re.compile(r"[“”\"「」『』‘’']")
+_QUOTE_MARKS = re.compile(r"[“”\"「」『』‘’'《》]")
 # Question scaffolding that names no topic: "哪几个镇", "哪些地方", "谁…多一些", "一共", "结果怎么样".
 _FILLER = re.compile(
     r"(?:有|是)?哪(?:些|几个|几|个|一个)?(?:乡镇街道|乡镇|镇街|街道|镇|乡|地方|单位|地区|村)?|谁|"
+    # the collection itself: "这批材料里", "这些文件中"
+    r"(?:这|那)(?:批|些)(?:材料|文件|资料|报告)?(?:里面|当中|之中|里|中)|(?:这|那)批(?:材料|文件|资料|报告)?|"
     r"(?:这|那)(?:两|几|些)个?(?:乡镇街道|乡镇|镇街|街道|镇|乡|地方)?(?:里面|当中|之中|中)?|"
+    r"(?:两|几)个(?:乡镇街道|乡镇|镇街|街道|镇|乡|地方)?(?:里面|当中|之中)|"
     r"(?:更|最|较|比较)?(?:多|少|高|低|大|小)(?:一些|一点|些|得多)|"
     r"(?:相比|相较|比较)(?:而言|来看|之下)?|(?:结果|情况|效果)?(?:怎么样|怎样|如何)|"
     r"一共|总共|总计|共计|合计|累计|到底|究竟|大概|大约|具体|各有|各自|分别有|有没有|是否|没有(?=\s*[?？]|\s*$)|"
@@ -135,7 +138,12 @@ def key_terms(
             before = [w for w in tokenizer.words(_QUOTE_MARKS.sub("", cleaned[: m.start()]))
                       if w not in stop and len(w) > 1 and not _ONLY_FUNCTION.match(w)]
             lexical += tokenizer.tokens(inner)
-            if len(words) == 1 and before:
+            quoted_before = next((q.group(1).strip() for q in _QUOTED.finditer(cleaned[: m.start()])
+                                  if q.end() == len(cleaned[: m.start()].rstrip())), None)
+            if len(words) == 1 and quoted_before:
+                # “《保守国家秘密法》(保密法)”: the gloss is another name of the quoted title
+                alias_of.setdefault(quoted_before, []).append(words[0])
+            elif len(words) == 1 and before:
                 alias_of.setdefault(before[-1], []).append(words[0])
             return " "
 

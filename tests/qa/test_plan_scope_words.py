@@ -120,3 +120,18 @@ def test_an_apostrophe_in_a_pinyin_town_name_is_not_a_topic_word() -> None:
     pq = parse_question("Who has more lawyers: Junbu town or Guang'anmennei subdistrict?", ["军埠镇", "广安门内街道"],
                         {"军埠镇": "junbu", "广安门内街道": "guanganmennei"}, TOK)
     assert not any("guang" in f for g in pq.terms for f in g.forms)
+
+
+def test_a_title_in_book_marks_is_a_quoted_name_and_its_gloss_another_name() -> None:
+    pq = _plan("哪些镇街组织学习了《保守国家秘密法》(保密法)?")
+    title = [g for g in pq.terms if "保守国家秘密法" in g.forms]
+    assert title and title[0].quoted and "保密法" in title[0].forms
+    # the words of the title are not separate conditions
+    assert not any(g.forms == ("纲要",) for g in _plan("哪些地方组织学习了《习近平法治思想学习纲要》?").terms)
+
+
+def test_two_of_them_and_this_batch_are_scaffolding() -> None:
+    pq = _plan("两个里面哪个发得更多?")
+    assert pq.elliptical and not pq.terms
+    assert not _plan("这批材料里哪些是2025年度的报告?").terms
+    assert not any("材料" in g.forms for g in _plan("这些材料里哪些提到了宪法?").terms)
