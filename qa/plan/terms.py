@@ -52,6 +52,19 @@ _ONE_CHAR_MEASURE = re.compile(r"的([\u4e00-\u9fff])(?:更|最|较|比较)?(?:�
 _SEPARATED = re.compile(r"((?![这那哪每各其])[\u4e00-\u9fff])[了过]?(?:一|几|两|多少|若干)(?:次|回|下|场|件|个)([\u4e00-\u9fff])")
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+             "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth")
+_FIVE_YEAR = re.compile(rf"\b({'|'.join(_ORDINALS)}|\d{{1,2}}(?:st|nd|rd|th))\s+five\s+years?\b", re.IGNORECASE)
+
+
+def _ordinal_zh(word: str) -> str:
+    """'eighth' / '8th' → 八, '14th' → 十四: the ordinal in Chinese numerals."""
+    w = word.lower()
+    n = _ORDINALS.index(w) + 1 if w in _ORDINALS else int(re.sub(r"\D", "", w))
+    digits = "零一二三四五六七八九"
+    return digits[n] if n < 10 else ("十" if n < 20 else digits[n // 10] + "十") + (digits[n % 10] if n % 10 else "")
+
+
 def _join_separated(m: re.Match[str]) -> str:
     from qa.lexical import default_dictionary
 
@@ -164,6 +177,15 @@ def key_terms(
     if lang == "en":
         # "rule-of-law", "law-study": hyphenated English words are read word by word.
         cleaned = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", " ", cleaned)
+        # "the Eighth Five-Year (legal publicity) plan", "14th five-year plan": the plan's Chinese name (八五, 十四五).
+        def five_year(m: re.Match[str]) -> str:
+            nonlocal lexical
+            zh = _ordinal_zh(m.group(1)) + "五"
+            groups.append(TermGroup(syn.get(zh, (zh,)), 1.0, quoted=True))
+            lexical.append(zh)
+            return " "
+
+        cleaned = _FIVE_YEAR.sub(five_year, cleaned)
         # Chinese written into an English question ("first agenda item" (第一议题)) names the topic exactly:
         # each run is one phrase, and the English words around it are its gloss, not extra conditions.
         glosses = [run for run in re.findall(r"[\u4e00-\u9fff]{2,}", cleaned) if run not in stop]

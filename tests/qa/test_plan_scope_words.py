@@ -135,3 +135,15 @@ def test_two_of_them_and_this_batch_are_scaffolding() -> None:
     assert pq.elliptical and not pq.terms
     assert not _plan("这批材料里哪些是2025年度的报告?").terms
     assert not any("材料" in g.forms for g in _plan("这些材料里哪些提到了宪法?").terms)
+
+
+def test_every_counting_word_after_ji_asks_for_a_number() -> None:
+    from qa.plan.intent import is_numeric
+
+    assert is_numeric("竹源乡有几位班子成员在述职时述了法?", "fact")
+    assert is_numeric("聘请了几家律师事务所?", "fact")
+
+
+def test_an_ordinal_five_year_plan_is_its_chinese_name() -> None:
+    assert ("八五",) in _forms("Which towns link their work to the Eighth Five-Year legal publicity plan?")
+    assert ("十四五",) in _forms("Which towns mention the 14th five-year plan?")
