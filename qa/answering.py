@@ -13,6 +13,7 @@ from qa.answers.corpus import corpus_answer
 from qa.answers.fact import fact_answer, per_town_answer
 from qa.answers.metadata import region_answer, year_answer
 from qa.answers.table import table_answer
+from qa.places import matching_text
 from qa.plan import ParsedQuestion
 from qa.relevance import specific, unknown_share
 from qa.scope import scope_documents
@@ -42,9 +43,17 @@ class Composer(ComposerBase):
             return self.not_found(
                 pq, f"no report from {'、'.join(pq.missing_regions)} in the index (it has reports from {'、'.join(have)})"
             )
+        only: set[str] | None = None
         if pq.unknown_towns and not pq.towns:
-            return self.not_found(pq, f"no report for {'、'.join(pq.unknown_towns)} in the index")
+            # A report whose own town could not be read (an excerpt that names it once, in passing) may still be
+            # the one asked about: those that write the name are searched, never reports of identified towns.
+            only = {d for d, doc in self.index.documents.items() if not doc.metadata.town
+                    and any(t in matching_text(doc.text) for t in pq.unknown_towns)}
+            if not only:
+                return self.not_found(pq, f"no report for {'、'.join(pq.unknown_towns)} in the index")
         doc_ids, reason = self.candidate_docs(pq, filters)
+        if only is not None:
+            doc_ids = [d for d in doc_ids if d in only]
         if not doc_ids:
             return self.not_found(pq, reason)
         if pq.intent == "corpus":

@@ -175,3 +175,12 @@ def test_a_name_with_mirror_pinyin_glosses_inside_it() -> None:
             "扎實推進依法行政工作。\n" + BODY)
     m = meta(text)
     assert m.town == "關刀鎮" and m.county == "通城县"
+
+
+def test_excerpts_without_the_name_get_no_town_and_with_it_the_right_one() -> None:
+    # The development reports cut as a page store holds them (no title line; from the second paragraph on): where
+    # the excerpt no longer names its town, phrases such as 纳入街道 or 组织镇 must not be taken for one.
+    from qa.training.town import measure_excerpts
+
+    got = measure_excerpts(list(real("dev")))
+    assert got["town"] >= 0.95 and got["no_town"] >= 0.75, got

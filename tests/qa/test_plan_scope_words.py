@@ -147,3 +147,20 @@ def test_every_counting_word_after_ji_asks_for_a_number() -> None:
 def test_an_ordinal_five_year_plan_is_its_chinese_name() -> None:
     assert ("八五",) in _forms("Which towns link their work to the Eighth Five-Year legal publicity plan?")
     assert ("十四五",) in _forms("Which towns mention the 14th five-year plan?")
+
+
+def test_a_report_whose_town_was_not_read_still_answers_a_question_naming_it(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    # A mid-report excerpt: its town is written once, in passing, so no town is read for it.
+    (corpus / "excerpt.txt").write_text(
+        "二是完善制度体系,将法治建设纳入年度重点工作,结合街道实际推进。\n"
+        "完成沙中街道“三张清单”梳理,形成履职事项清单共计86项,全面规范权力运行。\n"
+        "三是深化普法宣传,组织干部参加学法考试,参考率100%。\n", encoding="utf-8")
+    (corpus / "other.txt").write_text(REPORTS["东溪镇.txt"], encoding="utf-8")
+    CorpusIndex.build([corpus], tmp_path / "index", make_embedder("hash"))
+    engine = QAEngine.load(settings_for(tmp_path / "index"))
+    assert "沙中街道" not in engine.index.towns
+    ans = engine.ask("沙中街道梳理出的履职清单一共多少项?")
+    assert ans.kind == "fact" and any("86项" in c.quote for c in ans.citations)
+    assert engine.ask("银沙街道梳理出的履职清单一共多少项?").kind == "not_found"
