@@ -24,7 +24,16 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
-from qa.places import COUNTY, PROVINCE, Gazetteer, PlacePath, gazetteer, short_region_name, to_simplified, without_glosses
+from qa.places import (
+    COUNTY,
+    PROVINCE,
+    Gazetteer,
+    PlacePath,
+    gazetteer,
+    short_region_name,
+    to_simplified,
+    without_glosses,
+)
 
 _CJK = "\u4e00-\u9fff"
 _ANCHOR = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|人大|纪委)")
