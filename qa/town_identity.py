@@ -22,6 +22,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 from importlib import resources
 
 from qa.places import (
@@ -46,7 +47,7 @@ FEATURES = (
     "bias", "in_title", "anchor", "full_count", "core_only_count", "early", "listed", "county_agrees",
     "city_agrees", "province_agrees", "region_before", "inside_longer", "function_start", "own_suffix_context",
     "in_signature", "long_name", "most_frequent", "only_listed", "word_head",
-    "core_word",
+    "core_word", "in_name_list",
 )
 
 
@@ -203,9 +204,11 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
     simple = to_simplified(text)
     simple_title = to_simplified(title) if title else ""
     names = _regex_candidates(simple)
-    for h in g.scan_towns(text):
+    town_hits = g.scan_towns(text)
+    for h in town_hits:
         names.add(h.key + "道" if h.key.endswith("街") and not h.key.endswith("街道") else h.key)
     regions = _regions_in(g, text)
+    list_spans = _name_list_spans(simple, town_hits)
     # A region name is not part of a town's name (龙游县桐溪镇 is 桐溪镇 of 龙游县).
     region_spans = [(h.start, h.end) for h in g.scan_regions(text)] + regions.unlisted_spans
     counted: dict[str, list[int]] = {}
@@ -273,11 +276,29 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
             _word_head(n, counted),
             # How common a word the name's core is (结合 in 结合街道实际); listed names such as 太平镇 have it too.
             math.log1p(_word_freq().get(core, 0)) / 10.0 if len(core) >= 2 else 0.0,
+            # The share of its occurrences inside a list of township names (a portal's navigation, 相关链接).
+            sum(1 for p in pos if any(a <= p < b for a, b in list_spans)) / len(pos),
         ]
         rows.append(row)
         out_names.append(n)
         firsts.append(pos[0])
     return out_names, rows, firsts
+
+
+def _name_list_spans(simple: str, hits: list[Any]) -> list[tuple[int, int]]:
+    """Lines that are mostly listed township names (首页 … A镇 B镇 C乡 … 热门搜索): navigation, not the report."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for line in simple.split("\n"):
+        end = start + len(line)
+        inside = [h for h in hits if start <= h.start and h.end <= end]
+        if len(inside) >= 3:
+            named = sum(h.end - h.start for h in inside)
+            cjk = sum(1 for ch in line if "\u4e00" <= ch <= "\u9fff")
+            if named >= 0.4 * cjk:
+                spans.append((start, end))
+        start = end + 1
+    return spans
 
 
 def _score(row: list[float], weights: dict[str, float]) -> float:
