@@ -22,8 +22,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
 from importlib import resources
+from typing import Any
 
 from qa.places import (
     COUNTY,
