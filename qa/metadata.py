@@ -134,10 +134,11 @@ def _report_year(text: str, title: str | None, structure: Structure) -> tuple[in
             return int(m.group(1)), Span(sent.start, sent.end)
     counts: Counter[int] = Counter()
     first: dict[int, Span] = {}
-    for m in _YEAR_RE.finditer(text):
-        y = int(m.group(1))
-        counts[y] += 1
-        first.setdefault(y, Span(m.start(), m.end()))
+    for para in structure.paragraphs:  # page furniture (上一篇: …2019年…报告) is not the report's text
+        for m in _YEAR_RE.finditer(text, para.start, para.end):
+            y = int(m.group(1))
+            counts[y] += 1
+            first.setdefault(y, Span(m.start(), m.end()))
     if not counts:
         return None
     # The year reported on is the most mentioned; ties go to the earlier year (plans name the next one).

@@ -31,6 +31,11 @@ FURNITURE_LINE = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:来源|$)"
     r")"
 )
+# A portal's links to other pages: 上一篇: X镇2024年法治政府建设情况报告, 当前位置: 首页 > …, 相关文章 (with the
+# titles listed under it). Another township's report title there is not this report's title, year or town.
+LINK_LINE = re.compile(
+    r"\s*(?:上一篇|下一篇|上一条|下一条|相关文章|相关阅读|相关链接|相关推荐|推荐阅读|当前位置|您当前的位置|您现在的位置)"
+)
 INLINE_FURNITURE = re.compile(r"\[(?:bookmark|image|pagebreak|footnote)[^\]\n]{0,80}\]", re.IGNORECASE)
 
 INLINE_ITEM = re.compile(rf"[{_CN_NUM}]+是")
@@ -81,8 +86,14 @@ def heading_level(line: str) -> int | None:
 
 
 def is_furniture_line(line: str) -> bool:
-    """True for web-page chrome such as 索引号/发布机构 lines or "扫一扫在手机打开当前页"."""
-    return bool(FURNITURE_LINE.match(line))
+    """True for web-page chrome such as 索引号/发布机构 lines, "扫一扫在手机打开当前页" or 上一篇/相关文章 links."""
+    return bool(FURNITURE_LINE.match(line) or LINK_LINE.match(line))
+
+
+def is_bare_link_header(line: str) -> bool:
+    """相关文章: / 相关链接 alone on its line: the lines under it are links too."""
+    m = LINK_LINE.match(line)
+    return bool(m) and not line[m.end() :].strip(" :：")
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -169,15 +180,18 @@ def parse_structure(text: str) -> Structure:
     furniture: list[tuple[int, int]] = []
     stack: list[Heading] = []
     pos = 0
+    links_below = 0  # lines still to come under a bare 相关文章 header
     for raw_line in text.split("\n"):
         line_start, line_end = pos, pos + len(raw_line)
         pos = line_end + 1
         a, b = _strip(text, line_start, line_end)
         if a >= b:
             continue
-        if is_furniture_line(text[a:b]):
+        if is_furniture_line(text[a:b]) or (links_below and b - a <= 60 and text[b - 1] not in SENTENCE_END):
             furniture.append((a, b))
+            links_below = 5 if is_bare_link_header(text[a:b]) else max(0, links_below - 1)
             continue
+        links_below = 0
         # Inline furniture: step over it at the start, and split around it elsewhere.
         pieces: list[tuple[int, int]] = []
         cur = a

@@ -35,6 +35,7 @@ from qa.places import (
     to_simplified,
     without_glosses,
 )
+from qa.structure import LINK_LINE, is_bare_link_header
 
 _CJK = "\u4e00-\u9fff"
 _ANCHOR = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|人大|纪委)")
@@ -286,11 +287,19 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
 
 
 def _name_list_spans(simple: str, hits: list[Any]) -> list[tuple[int, int]]:
-    """Lines that are mostly listed township names (首页 … A镇 B镇 C乡 … 热门搜索): navigation, not the report."""
+    """Page furniture that names townships: lines that are mostly listed township names (首页 … A镇 B镇 C乡 …
+    热门搜索), and links to other pages (上一篇: …, 相关文章, 当前位置: …)."""
     spans: list[tuple[int, int]] = []
     start = 0
+    listed = 0  # lines still to come under a bare link header (相关文章:)
     for line in simple.split("\n"):
         end = start + len(line)
+        if LINK_LINE.match(line) or (listed and line.strip()):
+            spans.append((start, end))
+            listed = 5 if is_bare_link_header(line) else max(0, listed - 1)
+            start = end + 1
+            continue
+        listed = 0
         inside = [h for h in hits if start <= h.start and h.end <= end]
         if len(inside) >= 3:
             named = sum(h.end - h.start for h in inside)

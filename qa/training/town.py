@@ -8,8 +8,9 @@ Logistic regression (scikit-learn) with class weights; the acceptance threshold 
 that keeps precision on dev at or above --precision.
 
 Excerpts in the wild often lack the title line, start mid-report, or carry a portal's navigation naming other
-townships. Each real development report is therefore also fitted as four excerpts of itself (`excerpts`): without
-its title line, from its second long paragraph on, and with a line of other listed townships above or below it. In an excerpt that no longer names the town, every candidate is negative, so the acceptance threshold learns
+townships. Each real development report is therefore also fitted as five excerpts of itself (`excerpts`): without
+its title line, from its second long paragraph on, with a line of other listed townships above or below it, and
+between links to other townships' reports (上一篇/下一篇). In an excerpt that no longer names the town, every candidate is negative, so the acceptance threshold learns
 to name no town rather than a phrase such as 纳入街道. `--measure` prints accuracy on these excerpts too (the right
 town where the excerpt names it, no town where it does not).
 """
@@ -61,6 +62,9 @@ def excerpts(items):
         others = _other_towns(name, labels["town"])
         yield f"{name}#navtop", "首页 政务公开 " + " ".join(others[:6]) + " 热门搜索\n" + text, labels
         yield f"{name}#navbottom", text + "\n相关链接: " + " | ".join(others[6:]), labels
+        # Links to the neighbouring pages, which are often other townships' reports.
+        yield (f"{name}#links", f"上一篇: {others[0]}2024年法治政府建设情况报告\n" + text
+               + f"\n下一篇: {others[1]}2023年度法治政府建设工作报告", labels)
 
 
 def _other_towns(name: str, town: str) -> list[str]:

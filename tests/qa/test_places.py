@@ -199,3 +199,15 @@ def test_a_portal_line_of_other_township_names_is_not_the_town() -> None:
              "2024年,桐溪镇坚持以习近平法治思想为指导,扎实推进法治政府建设。现将有关情况报告如下:\n" + BODY
              + "\n桐溪镇人民政府\n2025年1月10日")
     assert m.town == "桐溪镇"
+
+
+def test_links_to_other_reports_are_page_furniture() -> None:
+    # 上一篇/相关文章 name other townships' reports: not this report's title, year or town, and never quoted.
+    body = ("2024年,桐溪镇坚持以习近平法治思想为指导,扎实推进法治政府建设。现将有关情况报告如下:\n" + BODY
+            + "\n桐溪镇人民政府\n2025年1月10日")
+    text = ("上一篇：柏露乡2019年法治政府建设情况报告\n" + body
+            + "\n相关文章:\n里田镇2019年度法治政府建设工作报告\n涛城镇2018年法治政府建设情况报告")
+    m = meta(text)
+    assert m.town == "桐溪镇" and m.year == 2024 and "柏露乡" not in (m.title or "")
+    doc = parse_text(text, "x.txt", "utf-8")
+    assert not any("柏露乡" in p.text or "里田镇" in p.text or "涛城镇" in p.text for p in doc.passages)
