@@ -190,8 +190,11 @@ def key_terms(
         # each run is one phrase, and the English words around it are its gloss, not extra conditions.
         glosses = [run for run in re.findall(r"[\u4e00-\u9fff]{2,}", cleaned) if run not in stop]
         for run in glosses:
-            groups.append(TermGroup(syn.get(run, (run,)), 1.0, quoted=True))
-            lexical += tokenizer.tokens(run)
+            # "the 12345 / 接诉即办 hotline": a number written as the other name of the same thing is an alternative.
+            other = [m.group(1) or m.group(2) for m in re.finditer(
+                rf"(\d{{3,}})\s*(?:/|\bor\b)\s*{re.escape(run)}|{re.escape(run)}\s*(?:/|\bor\b)\s*(\d{{3,}})", cleaned)]
+            groups.append(TermGroup(tuple(dict.fromkeys([*syn.get(run, (run,)), *other])), 1.0, quoted=True))
+            lexical += tokenizer.tokens(run) + other
         if glosses:
             return _merge(groups), lexical
         matched = translate_english(cleaned)
