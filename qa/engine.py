@@ -198,18 +198,26 @@ class QAEngine:
         """Quoted pinyin in an English question ('quanze qingdan', "ba wu") becomes the Chinese term of the reports
         it spells (权责清单, 八五), replacing the untranslated words."""
         # Lower case only: a capitalised word in brackets is a place (Sizhuang town (Gaoping)), which is scope.
-        spans = [m.group(1) for m in _PINYIN_SPAN.finditer(pq.text) if m.group(1).islower()]
-        if not spans:
+        found = [m for m in _PINYIN_SPAN.finditer(pq.text) if m.group(1).islower()]
+        if not found:
             return pq
+        from qa.lexical import translate_english
+
         texts, by_reading = self._pinyin_sample()
         terms = list(pq.terms)
         lexical = list(pq.lexical_query)
-        for span in spans:
-            words = span.lower().split()
+        for m in found:
+            words = m.group(1).lower().split()
             forms = pinyin_forms(words, texts, by_reading=by_reading)
             if not forms:
                 continue
-            terms = [g for g in terms if g.forms[0] not in words]
+            glossed = set(words)
+            if m.group(0).startswith("("):
+                # "theory study group (zhongxinzu)": the English words just before the bracket are its gloss, not
+                # more conditions.
+                before = _EN_WORDS.findall(pq.text[: m.start()].lower())[-4:]
+                glossed |= {z for _, zh in translate_english(" ".join(before)) for z in zh[:1]} | set(before)
+            terms = [g for g in terms if g.forms[0] not in glossed]
             terms.append(TermGroup(forms, 1.0, quoted=True))
             lexical += [t for f in forms for t in self.index.tokenizer.tokens(f)]
         return replace(pq, terms=tuple(terms), lexical_query=tuple(lexical))

@@ -73,7 +73,8 @@ REPORTS = {
     "东溪镇.txt": "东溪镇2025年法治政府建设情况报告\n"
     "一、主要成效\n"
     "组织5名干部参加行政执法资格认证培训,新增持证执法人员3人,现有持证执法人员达7人。\n"
-    "司法所联合法律顾问办理法律咨询90次,合同审查1715份,出具法律意见书6份。\n",
+    "司法所联合法律顾问办理法律咨询90次,合同审查1715份,出具法律意见书6份。\n"
+    "党委理论学习中心组集体学法12次。\n",
     "西岭街道.txt": "西岭街道2025年法治政府建设情况报告\n"
     "一、主要成效\n"
     "全年審查各類合同232件、一般性文件26個。\n"
@@ -169,3 +170,10 @@ def test_a_report_whose_town_was_not_read_still_answers_a_question_naming_it(tmp
 def test_a_number_written_as_the_other_name_of_a_chinese_gloss_is_an_alternative() -> None:
     forms = _forms("Which towns give a count of complaints handled through the 12345 / 接诉即办 hotline?")
     assert ("接诉即办", "12345") in forms
+
+
+def test_english_words_before_a_bracketed_pinyin_are_its_gloss(engine: QAEngine) -> None:
+    pq = engine.plan("Which town held more theory study group (zhongxinzu) sessions?")
+    forms = [g.forms for g in pq.terms]
+    assert any("中心组" in f for f in forms)
+    assert not any(f[0] in ("小组", "理论", "group", "theory") for f in forms)
