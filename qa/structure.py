@@ -93,7 +93,7 @@ def is_furniture_line(line: str) -> bool:
 def is_bare_link_header(line: str) -> bool:
     """相关文章: / 相关链接 alone on its line: the lines under it are links too."""
     m = LINK_LINE.match(line)
-    return bool(m) and not line[m.end() :].strip(" :：")
+    return m is not None and not line[m.end() :].strip(" :：")
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
