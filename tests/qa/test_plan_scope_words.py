@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.factory import make_embedder
-from qa.corpus_index import CorpusIndex
 from qa.engine import QAEngine
 from qa.lexical import Tokenizer
 from qa.plan import parse_question
 from qa.types import Turn
-from tests.conftest import settings_for
+from tests.conftest import engine_over
 
 TOK = Tokenizer()
 
@@ -84,13 +82,7 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> QAEngine:
-    tmp: Path = tmp_path_factory.mktemp("scope-words")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    for name, text in REPORTS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    CorpusIndex.build([corpus], tmp / "index", make_embedder("hash"))
-    return QAEngine.load(settings_for(tmp / "index"))
+    return engine_over(tmp_path_factory.mktemp("scope-words"), REPORTS)
 
 
 def test_this_year_in_a_follow_up_is_the_report_year(engine: QAEngine) -> None:
@@ -151,16 +143,13 @@ def test_an_ordinal_five_year_plan_is_its_chinese_name() -> None:
 
 
 def test_a_report_whose_town_was_not_read_still_answers_a_question_naming_it(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     # A mid-report excerpt: its town is written once, in passing, so no town is read for it.
-    (corpus / "excerpt.txt").write_text(
-        "二是完善制度体系,将法治建设纳入年度重点工作,结合街道实际推进。\n"
+    engine = engine_over(tmp_path, {
+        "excerpt.txt": "二是完善制度体系,将法治建设纳入年度重点工作,结合街道实际推进。\n"
         "完成沙中街道“三张清单”梳理,形成履职事项清单共计86项,全面规范权力运行。\n"
-        "三是深化普法宣传,组织干部参加学法考试,参考率100%。\n", encoding="utf-8")
-    (corpus / "other.txt").write_text(REPORTS["东溪镇.txt"], encoding="utf-8")
-    CorpusIndex.build([corpus], tmp_path / "index", make_embedder("hash"))
-    engine = QAEngine.load(settings_for(tmp_path / "index"))
+        "三是深化普法宣传,组织干部参加学法考试,参考率100%。\n",
+        "other.txt": REPORTS["东溪镇.txt"],
+    })
     assert "沙中街道" not in engine.index.towns
     ans = engine.ask("沙中街道梳理出的履职清单一共多少项?")
     assert ans.kind == "fact" and any("86项" in c.quote for c in ans.citations)
