@@ -145,8 +145,8 @@ def run_reportqa(out: Any, corpus: Path, questions_path: Path) -> None:
             answer = engine.ask(q)
             cited.append([(c.source, c.start, c.end) for c in answer.citations])
         def clear() -> None:  # every query embedded and parsed afresh
-            engine.retriever._cache.clear()
-            engine._parsed.clear()
+            engine.retriever.vector_cache.cache_clear()
+            engine.parsed_cache.cache_clear()
 
         search_ms = _timed_queries(texts, retrieve, clear)
         ask_ms = _timed_queries(texts, engine.ask, clear)

@@ -72,8 +72,8 @@ def bench_ask(idx: Path) -> None:
     lat = []
     for _ in range(3):
         for q in qs:
-            engine.retriever._cache.clear()
-            engine._parsed.clear()  # and parsed afresh
+            engine.retriever.vector_cache.cache_clear()
+            engine.parsed_cache.cache_clear()  # and parsed afresh
             t = time.perf_counter()
             engine.ask(q)
             lat.append((time.perf_counter() - t) * 1000)

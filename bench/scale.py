@@ -246,8 +246,8 @@ def child_serve(index: Path, embedder_name: str, corpus: Path, rounds: int) -> d
     kinds: dict[str, str] = {}
     for r in range(rounds):
         for group, q in qs:
-            engine.retriever._cache.clear()  # every ask embeds its question afresh
-            engine._parsed.clear()  # and parses it afresh
+            engine.retriever.vector_cache.cache_clear()  # every ask embeds its question afresh
+            engine.parsed_cache.cache_clear()  # and parses it afresh
             t = time.perf_counter()
             a = engine.ask(q)
             ms = (time.perf_counter() - t) * 1000

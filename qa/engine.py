@@ -13,11 +13,10 @@
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from embeddings.base import Embedder, EmbeddingError
@@ -38,6 +37,7 @@ from qa.plan import (
     split_compound,
     town_matcher,
 )
+from qa.plan.lang import EN_WORD
 from qa.retrieval import Retriever
 from qa.settings import Settings
 from qa.types import Answer, Citation, Document, Filters, IndicatorRow, Review, Turn
@@ -46,7 +46,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A word read through the general dictionary, not the domain glossary, counts for half as much.
 DICTIONARY_WEIGHT = 0.5
 _BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
-_EN_WORDS = re.compile(r"[a-z](?:[a-z'\-]*[a-z])?")
 _QUESTION_WORD = re.compile(r"^(?:how|what|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did)$")
 # A Chinese term an English question spells in pinyin, quoted or in brackets: ('quanze qingdan'), "ba wu".
 _PINYIN_SPAN = re.compile(r"[\"'‘“(]\s*([A-Za-z][A-Za-z ]{1,40}?)\s*[\"'’”)]")
@@ -127,8 +126,8 @@ class QAEngine:
 
         self.pinyin = {t: "".join(lazy_pinyin(town_aliases(t)[-1])).lower() for t in index.towns}
         self._pinyin: tuple[list[str], dict[str, set[str]]] | None = None  # _pinyin_sample, made when first asked
-        self._parsed: OrderedDict[str, ParsedQuestion] = OrderedDict()  # parse(): a follow-up re-reads the last turn
-        self._parsed_lock = threading.Lock()
+        # parse(): a follow-up re-reads the last turn; the last 256 questions' parses are kept (thread-safe).
+        self.parsed_cache = lru_cache(maxsize=256)(self._parse)
         self.regions: dict[str, str] = {}
         self.region_names = {
             n for d in index.documents.values() for n in (d.metadata.province, d.metadata.city, d.metadata.county) if n
@@ -157,16 +156,7 @@ class QAEngine:
         Places are scope, never topic: a province, city or county of the division list that the question names
         but no report comes from is recorded as missing (the answer then says what the index holds).
         """
-        with self._parsed_lock:
-            cached = self._parsed.get(question)
-        if cached is not None:
-            return cached
-        pq = self._parse(question)
-        with self._parsed_lock:
-            self._parsed[question] = pq
-            if len(self._parsed) > 256:
-                self._parsed.popitem(last=False)
-        return pq
+        return self.parsed_cache(question)
 
     def _parse(self, question: str) -> ParsedQuestion:
         extra = self._listed_regions(question)
@@ -215,7 +205,7 @@ class QAEngine:
             if m.group(0).startswith("("):
                 # "theory study group (zhongxinzu)": the English words just before the bracket are its gloss, not
                 # more conditions.
-                before = _EN_WORDS.findall(pq.text[: m.start()].lower())[-4:]
+                before = EN_WORD.findall(pq.text[: m.start()].lower())[-4:]
                 glossed |= {z for _, zh in translate_english(" ".join(before)) for z in zh[:1]} | set(before)
             terms = [g for g in terms if g.forms[0] not in glossed]
             terms.append(TermGroup(forms, 1.0, quoted=True))
@@ -232,7 +222,7 @@ class QAEngine:
         unknown = [i for i, g in enumerate(pq.terms) if g.weight == UNKNOWN_ENGLISH_WEIGHT and not _CJK.search(g.forms[0])]
         if not unknown:
             return pq
-        order = {w: i for i, w in enumerate(_EN_WORDS.findall(pq.text.lower()))}
+        order = {w: i for i, w in enumerate(EN_WORD.findall(pq.text.lower()))}
         runs: list[list[int]] = []
         for gi in sorted(unknown, key=lambda gi: order.get(pq.terms[gi].forms[0], 10**6)):
             pos = order.get(pq.terms[gi].forms[0])
@@ -263,7 +253,7 @@ class QAEngine:
 
         if _CJK.search(pq.text):
             return pq  # Chinese written into the question names the topic; the English around it is its gloss
-        words = _EN_WORDS.findall(pq.text.lower())
+        words = EN_WORD.findall(pq.text.lower())
         matched = translate_english(pq.text.lower())
         glossary_phrases = [m for m, _ in matched if " " in m]
         stop = stopwords()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -55,7 +55,8 @@ class Retriever:
         self.candidates = candidates
         # Lexically matching passages an aggregate or comparison looks at; beyond it the answer says so.
         self.sweep_limit = 20_000
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # The question's embedding, for repeated questions: the last 512 (thread-safe).
+        self.vector_cache = lru_cache(maxsize=512)(self._embed_question)
         self._lock = threading.Lock()
         self._idf_cache: dict[str, float] = {}
         self._matching: dict[int, str] | None = None
@@ -66,16 +67,10 @@ class Retriever:
 
     def query_vector(self, text: str) -> np.ndarray:
         """The question's embedding, cached for repeated questions."""
-        with self._lock:
-            if text in self._cache:
-                self._cache.move_to_end(text)
-                return self._cache[text]
-        v = self.embedder.embed([text])[0]
-        with self._lock:
-            self._cache[text] = v
-            if len(self._cache) > 512:
-                self._cache.popitem(last=False)
-        return v
+        return self.vector_cache(text)
+
+    def _embed_question(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
 
     def term_weight(self, group: TermGroup) -> float:
         """IDF of a term group's own wording (not its synonyms) by substring presence; unseen terms weigh most.

@@ -86,14 +86,34 @@ def heading_level(line: str) -> int | None:
 
 
 def is_furniture_line(line: str) -> bool:
-    """True for web-page chrome such as 索引号/发布机构 lines, "扫一扫在手机打开当前页" or 上一篇/相关文章 links."""
+    """True for web-page chrome such as 索引号/发布机构 lines, "扫一扫在手机打开当前页" or 上一篇/相关文章 links (the
+    titles listed under a 相关文章 header need the lines around them: `link_lines`)."""
     return bool(FURNITURE_LINE.match(line) or LINK_LINE.match(line))
 
 
-def is_bare_link_header(line: str) -> bool:
+def _is_bare_link_header(line: str) -> bool:
     """相关文章: / 相关链接 alone on its line: the lines under it are links too."""
     m = LINK_LINE.match(line)
     return m is not None and not line[m.end() :].strip(" :：")
+
+
+def link_lines(text: str) -> set[tuple[int, int]]:
+    """The (stripped) spans of the lines that link to other pages: 上一篇/下一篇/当前位置 lines, and the short lines
+    (titles) under a bare 相关文章 header, at most five."""
+    out: set[tuple[int, int]] = set()
+    below = 0
+    pos = 0
+    for raw_line in text.split("\n"):
+        a, b = _strip(text, pos, pos + len(raw_line))
+        pos += len(raw_line) + 1
+        if a >= b:
+            continue
+        if LINK_LINE.match(text, a) or (below and b - a <= 60 and text[b - 1] not in SENTENCE_END):
+            out.add((a, b))
+            below = 5 if _is_bare_link_header(text[a:b]) else max(0, below - 1)
+        else:
+            below = 0
+    return out
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -180,18 +200,16 @@ def parse_structure(text: str) -> Structure:
     furniture: list[tuple[int, int]] = []
     stack: list[Heading] = []
     pos = 0
-    links_below = 0  # lines still to come under a bare 相关文章 header
+    links = link_lines(text)
     for raw_line in text.split("\n"):
         line_start, line_end = pos, pos + len(raw_line)
         pos = line_end + 1
         a, b = _strip(text, line_start, line_end)
         if a >= b:
             continue
-        if is_furniture_line(text[a:b]) or (links_below and b - a <= 60 and text[b - 1] not in SENTENCE_END):
+        if is_furniture_line(text[a:b]) or (a, b) in links:
             furniture.append((a, b))
-            links_below = 5 if is_bare_link_header(text[a:b]) else max(0, links_below - 1)
             continue
-        links_below = 0
         # Inline furniture: step over it at the start, and split around it elsewhere.
         pieces: list[tuple[int, int]] = []
         cur = a

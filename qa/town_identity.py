@@ -35,7 +35,7 @@ from qa.places import (
     to_simplified,
     without_glosses,
 )
-from qa.structure import LINK_LINE, is_bare_link_header
+from qa.structure import link_lines
 
 _CJK = "\u4e00-\u9fff"
 _ANCHOR = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|人大|纪委)")
@@ -152,6 +152,7 @@ class _Regions:
     ends: set[int]
     unlisted: dict[str, tuple[int, int]]
     unlisted_spans: list[tuple[int, int]]
+    listed_spans: list[tuple[int, int]]
 
 
 # A county-level name written between a listed province or city and a township (重庆市渝北区兴隆镇人民政府).
@@ -188,7 +189,7 @@ def _regions_in(g: Gazetteer, text: str) -> _Regions:
             unlisted.setdefault(m.group(0), (m.start(), m.end()))
             spans.append((m.start(), m.end()))
             ends.add(m.end())
-    return _Regions(counts, first, ends, unlisted, spans)
+    return _Regions(counts, first, ends, unlisted, spans, [(h.start, h.end) for h in hits])
 
 
 def _unlisted_county(regions: _Regions, simple: str, town: str) -> tuple[str, tuple[int, int]] | None:
@@ -199,8 +200,11 @@ def _unlisted_county(regions: _Regions, simple: str, town: str) -> tuple[str, tu
     return None
 
 
-def candidate_features(text: str, title: str | None) -> tuple[list[str], list[list[float]], list[int]]:
-    """(names, feature rows, first positions) of every town candidate in text."""
+def candidate_features(
+    text: str, title: str | None, regions: _Regions | None = None
+) -> tuple[list[str], list[list[float]], list[int]]:
+    """(names, feature rows, first positions) of every town candidate in text (`regions`: `_regions_in` of it,
+    when already read)."""
     g = gazetteer()
     simple = to_simplified(text)
     simple_title = to_simplified(title) if title else ""
@@ -208,10 +212,10 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
     town_hits = g.scan_towns(text)
     for h in town_hits:
         names.add(h.key + "道" if h.key.endswith("街") and not h.key.endswith("街道") else h.key)
-    regions = _regions_in(g, text)
+    regions = regions or _regions_in(g, text)
     list_spans = _name_list_spans(simple, town_hits)
     # A region name is not part of a town's name (龙游县桐溪镇 is 桐溪镇 of 龙游县).
-    region_spans = [(h.start, h.end) for h in g.scan_regions(text)] + regions.unlisted_spans
+    region_spans = regions.listed_spans + regions.unlisted_spans
     counted: dict[str, list[int]] = {}
     for n in names:
         pos = _positions(simple, n)
@@ -287,19 +291,13 @@ def candidate_features(text: str, title: str | None) -> tuple[list[str], list[li
 
 
 def _name_list_spans(simple: str, hits: list[Any]) -> list[tuple[int, int]]:
-    """Page furniture that names townships: lines that are mostly listed township names (首页 … A镇 B镇 C乡 …
-    热门搜索), and links to other pages (上一篇: …, 相关文章, 当前位置: …)."""
-    spans: list[tuple[int, int]] = []
+    """Page furniture that names townships: links to other pages (上一篇: …, 相关文章 and the titles under it,
+    当前位置: …; `qa.structure.link_lines`), and lines that are mostly listed township names (首页 … A镇 B镇 C乡 …
+    热门搜索)."""
+    spans = sorted(link_lines(simple))
     start = 0
-    listed = 0  # lines still to come under a bare link header (相关文章:)
     for line in simple.split("\n"):
         end = start + len(line)
-        if LINK_LINE.match(line) or (listed and line.strip()):
-            spans.append((start, end))
-            listed = 5 if is_bare_link_header(line) else max(0, listed - 1)
-            start = end + 1
-            continue
-        listed = 0
         inside = [h for h in hits if start <= h.start and h.end <= end]
         if len(inside) >= 3:
             named = sum(h.end - h.start for h in inside)
@@ -381,8 +379,9 @@ def identify(text: str, title: str | None = None) -> Identity:
 
 def _identify(text: str, title: str | None = None) -> Identity:
     g = gazetteer()
-    names, rows, firsts = candidate_features(text, title)
     regions = _regions_in(g, text)
+    names, rows, firsts = candidate_features(text, title, regions)
+    simple = to_simplified(text)
     town, start, conf = None, -1, 0.0
     if names:
         w = town_model()
@@ -402,7 +401,7 @@ def _identify(text: str, title: str | None = None) -> Identity:
             town, start, conf = bare
     if town is None:
         town, start, conf = _bare_name(g, text, regions)
-    path, _ = _path_for(g, town, regions, to_simplified(text)) if town else (None, 0.0)
+    path, _ = _path_for(g, town, regions, simple) if town else (None, 0.0)
     end = start + _surface_len(text, town or "", start) if town else -1
     # The name as the report writes it (羅店鎮 stays 羅店鎮): answers name towns as their reports do.
     written = town
@@ -410,7 +409,7 @@ def _identify(text: str, title: str | None = None) -> Identity:
         written = text[start:end]
     if path is not None:
         county_span = regions.first.get(path.county_code or "")
-        own = _unlisted_county(regions, to_simplified(text), town) if county_span is None and town else None
+        own = _unlisted_county(regions, simple, town) if county_span is None and town else None
         if own:
             # The text names a county the list no longer has there (a district merged since the report): the
             # report's own county, with the list's province.
@@ -418,7 +417,7 @@ def _identify(text: str, title: str | None = None) -> Identity:
         return Identity(written, start, end, conf, path.code, path.county, path.city, path.province, county_span, "list")
     text_path, county_span = _regions_from_text(g, regions)
     county = text_path.county
-    own = _unlisted_county(regions, to_simplified(text), town) if town and county is None else None
+    own = _unlisted_county(regions, simple, town) if town and county is None else None
     if own:
         county, county_span = own
     return Identity(written, start, end, conf, None, county, text_path.city, text_path.province, county_span, "text")

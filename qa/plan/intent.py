@@ -70,15 +70,23 @@ def superlative_of(q: str) -> Literal["max", "min"] | None:
     return None
 
 
-def _asks_about_more_than_the_place(q: str, named: Sequence[str]) -> bool:
-    """"领导小组办公室设在哪里?" asks where something of the town is, not where the town is: more than a few
-    characters remain once the town, the region phrase and small words are taken out."""
+_SMALL_WORDS = "是的了呢吗个在省市县区镇乡请问"
+
+
+def _left_over(q: str, named: Sequence[str], asked: re.Pattern[str], small: str = _SMALL_WORDS) -> str:
+    """The question once the towns it names (with or without their suffix), what `asked` matches and every
+    non-Chinese or small character are taken out."""
     rest = q
     for t in sorted(named, key=len, reverse=True):
         rest = rest.replace(t, "").replace(t[:-1], "")
-    rest = _REGION_Q.sub("", rest)
-    rest = re.sub(r"[^\u4e00-\u9fff]|[是的了呢吗个在省市县区镇乡请问]", "", rest)
-    return len(rest) > 4
+    rest = asked.sub("", rest)
+    return re.sub(rf"[^\u4e00-\u9fff]|[{small}]", "", rest)
+
+
+def _asks_about_more_than_the_place(q: str, named: Sequence[str]) -> bool:
+    """"领导小组办公室设在哪里?" asks where something of the town is, not where the town is: more than a few
+    characters remain once the town, the region phrase and small words are taken out."""
+    return len(_left_over(q, named, _REGION_Q)) > 4
 
 
 _REPORT_WORD = re.compile(r"报告|報告|发布|發布|印发|成文|落款|\breports?\b|\bpublish|\bissued\b|\bdated\b", re.IGNORECASE)
@@ -89,15 +97,11 @@ def _asks_about_the_report(q: str, named: Sequence[str]) -> bool:
     a report word, or next to nothing left once the town, the date words and small words are taken out."""
     if _REPORT_WORD.search(q):
         return True
-    rest = q
-    for t in sorted(named, key=len, reverse=True):
-        rest = rest.replace(t, "").replace(t[:-1], "")
-    rest = _YEAR_Q.sub("", rest)
-    if re.search(r"[a-zA-Z]{3}", rest):
+    if re.search(r"[a-zA-Z]{3}", q):
+        rest = _YEAR_Q.sub("", q)
         rest = re.sub(r"\b(?:the|a|an|of|in|for|is|was|did|does|do|it|its|town|township|subdistrict|year|what|which)\b", "", rest, flags=re.I)
         return len(re.findall(r"[a-zA-Z]{3,}", rest)) <= 1
-    rest = re.sub(r"[^\u4e00-\u9fff]|[是的了呢吗个在省市县区镇乡请问哪年天]", "", rest)
-    return len(rest) <= 4
+    return len(_left_over(q, named, _YEAR_Q, _SMALL_WORDS + "哪年天")) <= 4
 
 
 def intent_of(q: str, lang: str, named: Sequence[str], superlative: Literal["max", "min"] | None) -> Intent:

@@ -10,7 +10,7 @@ from importlib import resources
 
 from qa.lexical import Tokenizer, glossary_weight, stopwords, translate_english
 from qa.metadata import TOWN_SUFFIXES, town_aliases
-from qa.plan.lang import _CJK
+from qa.plan.lang import _CJK, EN_WORD
 from qa.plan.measure import _CONSTRAINT, _COUNT_CONSTRAINT, _EN_COUNT_CONSTRAINT
 from qa.plan.places import TownMatcher
 from qa.plan.types import Constraint, TermGroup
@@ -179,7 +179,6 @@ def key_terms(
         cleaned = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", " ", cleaned)
         # "the Eighth Five-Year (legal publicity) plan", "14th five-year plan": the plan's Chinese name (八五, 十四五).
         def five_year(m: re.Match[str]) -> str:
-            nonlocal lexical
             zh = _ordinal_zh(m.group(1)) + "五"
             groups.append(TermGroup(syn.get(zh, (zh,)), 1.0, quoted=True))
             lexical.append(zh)
@@ -199,8 +198,9 @@ def key_terms(
             return _merge(groups), lexical
         matched = translate_english(cleaned)
         covered = {w for phrase, _ in matched for w in phrase.split()}
-        covered |= {w for w in re.findall(r"[a-z](?:[a-z'\-]*[a-z])?", cleaned.lower()) if any(w.startswith(c) for c in covered)}
-        for word in re.findall(r"[a-z](?:[a-z'\-]*[a-z])?", cleaned.lower()):
+        english = EN_WORD.findall(cleaned.lower())
+        covered |= {w for w in english if any(w.startswith(c) for c in covered)}
+        for word in english:
             # An English content word the glossary cannot translate still counts against coverage,
             # lightly: a question made only of unknown words is not answered from a guess.
             if word not in covered and word not in stop and len(word) > 2 and not (
