@@ -91,7 +91,7 @@ def claim_features(retriever: Retriever, pq: ParsedQuestion, p: Passage, cl: Cla
     asked = {unit_kind(u) for u in pq.asked_units} - {"any"}
     kind = unit_kind(cl.unit)
     unit = 0.0 if not asked or kind == "any" else (1.0 if kind in asked else -1.0)
-    wants_rate = bool(RATE_Q.search(pq.text))
+    wants_rate = bool(RATE_Q.search(pq.wording))
     return [
         1.0,
         passage_prob,

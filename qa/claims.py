@@ -14,7 +14,7 @@ UNITS = (
     "人次", "批次", "场次", "户次", "件次", "余人次", "万元", "亿元", "千元", "元", "平方米", "公里", "千米", "小时",
     "个", "件", "次", "人", "份", "场", "条", "起", "批", "户", "家", "名", "篇", "期", "项", "天", "所", "座", "宗",
     "册", "本", "套", "台", "处", "支", "类", "部", "本", "间", "块", "幅", "张", "位", "组", "轮", "課", "课", "节",
-    "亩", "米", "吨", "辆", "回", "堂", "人员", "余件", "万",
+    "亩", "米", "吨", "辆", "回", "堂", "人员", "余件", "万", "分钟", "分",
 )
 _UNIT_ALT = "|".join(sorted({u for u in UNITS if not u.startswith("余")}, key=len, reverse=True))
 _CN_DIGITS = "零一二两三四五六七八九十百千万"
@@ -26,6 +26,8 @@ _CLAIM_RE = re.compile(
 )
 _CLAUSE_BREAK = "，,；;：:。！？!?（(）)\n"
 _RATE_VERB = re.compile(r"(?:均|全部|都|分别|已|稳定|始终|保持|持续)*(?:达到|达|为|是|保持在|保持|实现|超过|提升至|提高到|提高至|提升到|至|在)?$")
+# After 分, characters that make it part of another word (分之一, 分局, 分类, 分别), not a score's points.
+_NOT_A_SCORE = "之局类别队院会所批期管解析工配布散流区组支段项"
 _YEAR_LIKE = re.compile(r"^(?:19|20)\d\d$")
 
 
@@ -123,6 +125,8 @@ def find_claims(text: str, start: int = 0, end: int | None = None) -> list[RawCl
             continue
         if unit in ("人", "名") and after in ("员", "民", "大", "才") and unit + after not in ("人员",):
             continue
+        if unit == "分" and (not num[0].isdigit() or (after and after in _NOT_A_SCORE)):
+            continue  # 92.3分 is a score; 百分之, 三分之一, 2分局, 分类 are not
         value = parse_number(num)
         if value is None:
             continue

@@ -387,13 +387,16 @@ class QAEngine:
     def _corpus_intent(self, pq: ParsedQuestion, q: str, conversation: Sequence[Turn]) -> ParsedQuestion:
         """Questions about the collection (哪些报告是2024年的?) and follow-ups that narrow the previous answer's towns
         by type or region (其中哪些是街道?) are answered from metadata, not from the reports' text."""
-        from qa.answers.corpus import CORPUS_Q, NARROW_Q, asked_type
+        from qa.answers.corpus import CORPUS_Q, NARROW_Q, asked_type, year_extreme
 
         topic = [
             g for g in pq.terms
             if self.retriever.term_weight(g) > 0 and not _TYPE_WORD.fullmatch(g.forms[0]) and not NARROW_Q.search(g.forms[0])
         ]
         if CORPUS_Q.search(q) and not topic and not pq.towns:
+            return replace(pq, intent="corpus")
+        if year_extreme(q) and not pq.towns and not pq.years and not [g for g in topic if g.weight >= 1.0]:
+            # "Which town's report covers the earliest year?": the collection's first (or last) year, from metadata.
             return replace(pq, intent="corpus")
         if conversation and NARROW_Q.search(q) and (asked_type(q) or pq.regions) and conversation[-1].answer.towns:
             previous = {f for t in self.parse(conversation[-1].question).terms for f in t.forms}

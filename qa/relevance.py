@@ -153,11 +153,12 @@ _UNIT_KINDS = {
     "occasion": ("次", "场", "场次", "期", "轮", "回", "批次", "课", "課", "节", "堂", "件次", "户次"),
     "money": ("元", "万元", "亿元", "千元"),
     "rate": ("%",),
+    "score": ("分",),  # an exam's or an assessment's points
     "any": ("个", "万"),  # 几个 and a bare 万 count anything
 }
 _KIND_OF = {u: k for k, us in _UNIT_KINDS.items() for u in us}
 # A question about an amount of money (罚没款总额, 资金, how much money): its figure is in 元.
-MONEY_Q = re.compile(r"元|资金|经费|金额|预算|罚没款|罚款额|款项|\bmoney\b|\bfunds?\b|\bfunding\b|\byuan\b|\bspent\b|"
+MONEY_Q = re.compile(r"元|资金|经费|金额|总额|预算|罚没款|罚款额|款项|\bmoney\b|\bfunds?\b|\bfunding\b|\byuan\b|\bspent\b|"
                      r"\bsum\b|\bamount of\b", re.IGNORECASE)
 
 
@@ -179,11 +180,11 @@ def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
         # items); the asker's exact unit is a choice (多少份合同 is answered by 567件), its kind is not.
         asked = {unit_kind(u) for u in pq.asked_units} - {"any"}  # 个 is kin of 件/项/家: items
         return lambda units: any(unit_kind(u) in asked or unit_kind(u) == "any" for u in units)
-    if MONEY_Q.search(pq.text) and not re.search(r"多少(?:笔|项|件|个)|how many", pq.text, re.IGNORECASE):
+    if MONEY_Q.search(pq.wording) and not re.search(r"多少(?:笔|项|件|个)|how many", pq.wording, re.IGNORECASE):
         return lambda units: any(unit_kind(u) == "money" for u in units)
-    if CHANGE_Q.search(pq.text):
+    if CHANGE_Q.search(pq.wording):
         return lambda units: bool(units)  # a change is stated as a count or a percentage (同比下降39.7%)
-    if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.text, re.IGNORECASE):
+    if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.wording, re.IGNORECASE):
         return lambda units: "%" in units  # a rate the report never states is not made up from its counts
     return lambda units: any(u != "%" for u in units)
 
@@ -192,7 +193,7 @@ def _plan_match(pq: ParsedQuestion, p: object) -> float:
     section = getattr(p, "section", None) or ""
     if getattr(p, "is_heading", False) or not PLAN_SECTION.search(section):
         return 0.0
-    return 1.0 if PLAN_Q.search(pq.text) else -1.0
+    return 1.0 if PLAN_Q.search(pq.wording) else -1.0
 
 
 _CLAUSE = re.compile(r"(?<=[，,；;。!！?？])")

@@ -78,13 +78,13 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     passages looked at when more matched (0 otherwise)."""
     focal = c.retriever.focal_forms(pq)
     # "哪些镇的报告提到X" counts a mention anywhere, plans included; "哪些镇开展了X" does not count a plan.
-    asks_plan = bool(PLAN_Q.search(pq.text) or MENTION_Q.search(pq.text))
+    asks_plan = bool(PLAN_Q.search(pq.wording) or MENTION_Q.search(pq.wording))
     # Large corpora look only at passages holding the focal term; small ones let the model weigh it.
     large = len(c.index.passages) > SWEEP_FOCAL_ABOVE
     hits = c.retriever.sweep(pq, doc_ids, require_any=focal if large else None)
     model = relevance_model()
     # "哪些镇全年没有发生重大安全事故?" asks for the denial itself: 未发生X qualifies then.
-    asks_negated = bool(_ASKS_NEGATED.search(pq.text))
+    asks_negated = bool(_ASKS_NEGATED.search(pq.wording))
     best: dict[str, tuple[float, Hit]] = {}
     scored = score_hits(c.retriever, pq, hits)
     if not scored or model.answerable(answer_features(c.retriever, pq, scored)) < model.answer_threshold:

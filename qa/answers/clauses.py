@@ -85,7 +85,7 @@ def asked_figure(pq: ParsedQuestion) -> re.Pattern[str] | None:
     """A pattern for the figure a how-many/what-rate question asks for, or None."""
     if not pq.numeric:
         return None
-    if re.search(r"率|比例|百分|\brate\b|percent|proportion", pq.text, re.IGNORECASE):
+    if re.search(r"率|比例|百分|\brate\b|percent|proportion", pq.wording, re.IGNORECASE):
         return re.compile(r"\d\s*[%％]")
     units = [u for u in pq.asked_units if u]
     if units:

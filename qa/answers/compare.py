@@ -58,11 +58,11 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     swept = c.retriever.sweep(pq, doc_ids)
     for h in swept[:SWEEP_LIMIT]:
         hits.setdefault(h.row, h)
-    asks_plan = bool(PLAN_Q.search(pq.text))
+    asks_plan = bool(PLAN_Q.search(pq.wording))
     choice = claim_model()
     claims_of: dict[str, list[Claim]] = {}
     asked = set(pq.asked_units)
-    money = MONEY_Q.search(pq.text) and not asked
+    money = MONEY_Q.search(pq.wording) and not asked
 
     rate = _wants_rate(pq)
 
@@ -102,7 +102,7 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
 
 def _wants_rate(pq: ParsedQuestion) -> bool:
     """Whether the question compares a rate (a constraint, or a 率 term) rather than a count."""
-    return pq.constraint is not None or bool(RATE_Q.search(pq.text)) or any(
+    return pq.constraint is not None or bool(RATE_Q.search(pq.wording)) or any(
         RATE_Q.search(f) for g in pq.terms for f in g.forms)
 
 

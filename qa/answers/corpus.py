@@ -22,6 +22,24 @@ CORPUS_Q = re.compile(
     r"\b(?:which|what|list|how many)\b[^?]{0,30}\breports?\b",
     re.IGNORECASE,
 )
+# "Which town's report covers the earliest year?" / 哪份报告最新?: the reports of the first or the last year.
+_EARLIEST = r"最早|最老|最旧|\bearliest\b|\boldest\b"
+_LATEST = r"最新|最晚|\blatest\b|\bnewest\b|\bmost recent\b"
+_EXTREME = rf"(?:{_EARLIEST}|{_LATEST})"
+YEAR_EXTREME_Q = re.compile(
+    rf"{_EXTREME}的?(?:一年|年份|年度|报告|一份)|(?:年份|年度|报告)[^?？，,]{{0,6}}{_EXTREME}|"
+    rf"{_EXTREME} (?:year|report)|\b(?:reports?|years?)\b[^?]{{0,40}}{_EXTREME}",
+    re.IGNORECASE,
+)
+
+
+def year_extreme(q: str) -> str | None:
+    """"min" for a question after the earliest report, "max" for the latest one, None otherwise."""
+    if not YEAR_EXTREME_Q.search(q):
+        return None
+    return "min" if re.search(_EARLIEST, q, re.IGNORECASE) else "max"
+
+
 NARROW_Q = re.compile(r"^(?:其中|这些|它们|他们|以上|上述)|\b(?:of them|of these|among them|of those)\b", re.IGNORECASE)
 _TYPES = (
     ("民族乡", re.compile(r"民族乡|\bethnic township", re.IGNORECASE)),
@@ -66,8 +84,15 @@ def _matches(d: Document, pq: ParsedQuestion, kind: str | None) -> bool:
 def corpus_answer(composer: Composer, pq: ParsedQuestion, within: tuple[str, ...] = ()) -> Answer:
     """The reports matching the question's years, regions and unit type (within the given towns, if any)."""
     kind = asked_type(pq.text)
+    if kind == "镇" and pq.lang == "en" and not within:
+        kind = None  # English says "town" of any township-level unit; only "which of them are towns?" sorts by type
     docs = [d for d in composer.index.documents.values() if (not within or d.metadata.town in within)]
     chosen = sorted((d for d in docs if _matches(d, pq, kind)), key=lambda d: (d.metadata.town or "", d.metadata.year or 0))
+    extreme = year_extreme(pq.text)
+    years = [d.metadata.year for d in chosen if d.metadata.year]
+    if extreme and years:
+        edge = min(years) if extreme == "min" else max(years)
+        chosen = [d for d in chosen if d.metadata.year == edge]
     if not chosen:
         have = sorted({d.metadata.province or "?" for d in composer.index.documents.values()})
         return composer.not_found(pq, f"no report in the index matches (it has reports from {'、'.join(have)})")

@@ -24,7 +24,7 @@ def fact_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answ
     if not scored or model.answerable(answer_features(c.retriever, pq, scored)) < model.answer_threshold:
         return c.not_found(pq, None, [c.index.passages[h.row] for _, h, _ in scored[:2]])
     good = [h for prob, h, _ in scored if prob >= model.passage_threshold]
-    if PLAN_Q.search(pq.text) and pq.towns:
+    if PLAN_Q.search(pq.wording) and pq.towns:
         # A question about a town's plans is answered from its report's plan section when it has one.
         in_plan = [h for _, h, _ in scored if PLAN_SECTION.search(c.index.passages[h.row].section or "")]
         good = in_plan[:6] or good

@@ -35,6 +35,9 @@ def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previo
         own = tuple(g for g in pq.terms if all(g.forms[0] not in p.forms for p in previous.terms))
         if intent == "aggregate" and towns and not own:
             intent = "fact"  # "它们呢?": each of the previous towns; "其中哪些…X?" stays an aggregate over them
+        # "And in 2023?" / "那去年呢?" adds nothing of its own: the previous question's measure (a score, a count in
+        # 件) is still what is asked, so a passage without such a figure does not answer it.
+        bare = not pq.terms and pq.intent not in ("year", "region", "corpus")
         return replace(
             pq,
             towns=towns,
@@ -44,5 +47,8 @@ def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previo
             terms=previous.terms + own if pq.elliptical else (pq.terms or previous.terms),
             lexical_query=pq.lexical_query or previous.lexical_query,
             elliptical=True,
+            numeric=pq.numeric or (bare and previous.numeric),
+            asked_units=pq.asked_units or (previous.asked_units if bare else ()),
+            query_text=(previous.query_text or previous.text) if bare else pq.query_text,
         )
     return pq

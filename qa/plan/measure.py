@@ -34,7 +34,8 @@ _COUNT_CONSTRAINT = re.compile(
 _EN_COUNT_CONSTRAINT = re.compile(
     r"(?P<op>more than|over|at least|fewer than|less than|under|exactly)\s+(?P<num>\d+)\b", re.IGNORECASE
 )
-_ASKED_UNIT = re.compile(r"(?:几|多少)(人次|场次|批次|件|次|名|人|份|场|条|起|项|批|户|家|位|所|期|宗|万元|元|%)|"
+_ASKED_UNIT = re.compile(r"(?:几|多少)(人次|场次|批次|件|次|名|人|份|场|条|起|项|批|户|家|位|所|期|宗|万元|元|%|分(?![之钟]))|"
+                         r"(?:平均|考试|考核|测评)(?:成绩|得分|分数|分)|"
                          r"(人次|场次|次|人|件|份|家|项|条)(?:数|数量)?(?=最|更|较|多|少|高|低)")
 # The noun an English "how many / more / fewer / the most … X" counts, by what it is: cases, people, occasions,
 # organisations, printed items. The counted noun nearest the question word decides (see asked_units).
@@ -46,6 +47,8 @@ _EN_COUNTED = (
     ("firms|enterprises|companies", "家"),
     ("copies|leaflets|materials|brochures|booklets", "份"),
 )
+# "what average score / how many points": a score is counted in 分.
+_EN_SCORE = re.compile(r"\b(?:average|mean) (?:score|mark|grade)|\bwhat (?:\w+ )?score\b|how many points\b", re.I)
 _EN_ASKED_UNIT = tuple(
     (re.compile(rf"(?:how many|\bmore|\bfewer|\bthe most|\bnumber of) (?:[\w'-]+ ){{0,4}}?(?:{nouns})\b", re.I), unit)
     for nouns, unit in _EN_COUNTED
@@ -56,12 +59,12 @@ def asked_units(q: str) -> tuple[str, ...]:
     """The unit a 几/多少/how many question counts in, with its kin (几名 → 名, 人, 位, 人次); () when open."""
     m = _ASKED_UNIT.search(q)
     if m:
-        unit: str | None = m.group(1) or m.group(2)
+        unit: str | None = m.group(1) or m.group(2) or "分"
     else:
         # The counted noun nearest to "how many"/"more" decides: "how many activities did the people's congress…"
         # counts activities, not people.
         found = [(hit.end(), u) for pattern, u in _EN_ASKED_UNIT if (hit := pattern.search(q))]
-        unit = min(found)[1] if found else None
+        unit = min(found)[1] if found else ("分" if _EN_SCORE.search(q) else None)
     return unit_family(unit) if unit else ()
 
 

@@ -63,6 +63,12 @@ class ParsedQuestion:
     asked_units: tuple[str, ...] = ()
     missing_regions: tuple[str, ...] = ()  # places the question names that no indexed report is from
 
+    @property
+    def wording(self) -> str:
+        """The question's full wording: a follow-up's (那松岗街道呢?) is the earlier question it stands for, so
+        what that asked — an amount of money, a rate, a plan — is still asked."""
+        return self.query_text or self.text
+
 
 # The plan of the question path (../shared/CONVENTIONS.md): the parsed question under its conventional name.
 Plan = ParsedQuestion

@@ -99,6 +99,14 @@ def test_questions_about_the_collection(engine: QAEngine) -> None:
     assert c.towns == ("东城街道（南川区）",)
 
 
+def test_the_earliest_or_latest_report_of_the_collection(engine: QAEngine) -> None:
+    # English "town" names any township-level unit: the earliest report is 上磺镇's, the latest are two 街道's.
+    assert engine.ask("Of all these reports, which town's covers the earliest year?").towns == ("上磺镇",)
+    assert set(engine.ask("哪个镇街的报告年份最新?").towns) == {"东城街道（清城区）", "东城街道（南川区）"}
+    # A topic after "the latest report" is a question about the reports' text, not the collection.
+    assert engine.plan("最新的报告里提到了哪些普法活动?").intent != "corpus"
+
+
 def test_compound_question_answers_each_part() -> None:
     assert split_compound("上磺镇聘请了几名法律顾问?审查了多少份合同?") == ["上磺镇聘请了几名法律顾问?", "审查了多少份合同?"]
     assert split_compound("和谦镇办理了多少件行政处罚案件?") == ["和谦镇办理了多少件行政处罚案件?"]

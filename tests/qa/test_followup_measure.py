@@ -1,0 +1,55 @@
+"""A follow-up that adds nothing of its own still asks what the earlier question asked: its measure (a number,
+an amount of money) carries over, so a passage without such a figure does not answer it. On text written here."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from qa.lexical import Tokenizer
+from qa.plan import parse_question
+from qa.types import Turn
+from tests.conftest import engine_over
+
+TOK = Tokenizer()
+
+REPORTS = {
+    "a2024.txt": "甲山街道2024年法治政府建设情况报告\n"
+                 "一、主要工作\n组织全体干部参加习近平法治思想专题学法考试,考试平均成绩92.3分。\n"
+                 "全年企业罚款总额为24万元,较去年下降41%。\n",
+    "a2023.txt": "甲山街道2023年法治政府建设情况报告\n"
+                 "一、主要工作\n严格落实干部在线平台学法考试工作,组织全体干部参加习近平法治思想专题学法考试。\n",
+    "b2024.txt": "乙水街道2024年法治政府建设情况报告\n"
+                 "一、主要工作\n组织开展企业走访服务3904家次,多渠道收集企业诉求341件,办结率98.53%。\n",
+}
+
+
+def _plan(q: str):  # type: ignore[no-untyped-def]
+    return parse_question(q, [], {}, TOK, today=date(2026, 12, 3))
+
+
+def test_what_score_and_what_share_ask_for_a_number() -> None:
+    assert _plan("What average score did the cadres get on the law exam?").numeric
+    assert _plan("What percentage of contracts were reviewed?").numeric
+    assert _plan("干部学法考试的平均成绩如何?").numeric
+    assert not _plan("What did the subdistrict do about the law exam?").numeric
+
+
+def test_a_bare_year_follow_up_keeps_asking_for_the_number(tmp_path: Path) -> None:
+    eng = engine_over(tmp_path, REPORTS)
+    first = eng.ask("甲山街道2024年干部学法考试的平均成绩是多少?")
+    assert "92.3" in first.answer
+    q2 = "那2023年呢?"
+    pq = eng.plan(q2, [Turn("甲山街道2024年干部学法考试的平均成绩是多少?", first)])
+    assert pq.numeric and pq.years == (2023,)
+    second = eng.ask(q2, [Turn("甲山街道2024年干部学法考试的平均成绩是多少?", first)])
+    assert second.kind == "not_found", second.answer  # the 2023 report gives no score
+
+
+def test_a_follow_up_on_another_town_still_asks_for_money(tmp_path: Path) -> None:
+    eng = engine_over(tmp_path, REPORTS)
+    q1 = "甲山街道全年企业罚款总额是多少?"
+    first = eng.ask(q1)
+    assert "24万元" in first.answer
+    second = eng.ask("那乙水街道呢?", [Turn(q1, first)])
+    assert second.kind == "not_found", second.answer  # 3904家次 is no amount of money
