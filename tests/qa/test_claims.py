@@ -59,3 +59,9 @@ def test_numbers_in_quotation_marks_are_not_claims() -> None:
 
 def test_non_finite_numbers_are_refused() -> None:
     assert parse_number("1E309") is None
+
+
+def test_a_score_is_counted_in_fen_and_other_fen_words_are_not() -> None:
+    c = find_claims("组织干部参加学法考试,考试平均成绩92.3分,来信6封,会议30分钟。")
+    assert [(x.value, x.unit) for x in c] == [(92.3, "分"), (6.0, "封"), (30.0, "分钟")]
+    assert not find_claims("三分之一的村、百分之九十的干部和2分局的民警参加了培训。")

@@ -53,3 +53,18 @@ def test_a_follow_up_on_another_town_still_asks_for_money(tmp_path: Path) -> Non
     assert "24万元" in first.answer
     second = eng.ask("那乙水街道呢?", [Turn(q1, first)])
     assert second.kind == "not_found", second.answer  # 3904家次 is no amount of money
+
+
+
+def test_letters_are_counted_in_feng(tmp_path: Path) -> None:
+    # 来信6封: 封 is a unit a claim is counted in, and 多少封 asks for it.
+    eng = engine_over(tmp_path, {
+        "m.txt": "满山乡2024年法治政府建设情况报告\n一、主要工作\n"
+                 "依托12345政务服务便民热线平台累计办理群众反映问题388件,办结率、满意率均达100%。\n"
+                 "畅通群众诉求渠道,设立乡长信箱,已公开处理群众来信6封。\n",
+    })
+    q1 = "满山乡通过12345政务服务便民热线平台办理了多少件群众反映的问题?"
+    first = eng.ask(q1)
+    assert "388件" in first.answer
+    second = eng.ask("那它通过乡长信箱处理了多少封来信?", [Turn(q1, first)])
+    assert "6封" in second.citations[0].quote, second.answer
