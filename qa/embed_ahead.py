@@ -16,7 +16,8 @@ Where it is safe, the speculative calls run in a forked process (`embedding_proc
 embedding thread: the embedder's numpy code takes the GIL back between its matrix products, and a thread running
 it beside the parser (pure Python) waits for the GIL at every step. Measured on dev1's 762 passages: 1.04 s to
 embed alone, 32 s in a thread beside a Python loop at the default switch interval, 1.8-2.0 s for a whole build
-with the thread, 1.3 s with the forked process.
+with the thread, 1.3 s with the forked process, 1.0 s with two forked processes on the 2 cores (once parsing ends, both
+cores embed; `embedding_processes`).
 """
 
 from __future__ import annotations
@@ -38,8 +39,22 @@ from embeddings.base import Embedder
 _FORKED: Embedder | None = None  # the embedder a forked embedding process inherits
 
 
+def embedding_processes() -> int:
+    """How many forked embedding processes a build runs: REPORTQA_EMBEDDING_PROCESSES, else one per usable core
+    (at most 4). While the build parses, they share the cores with it; once it has parsed, every core embeds
+    (dev1: 1.31 s with one process, 1.00 s with two, on 2 cores; vectors identical, BENCHMARKS.md)."""
+    raw = os.environ.get("REPORTQA_EMBEDDING_PROCESSES", "").strip()
+    if raw:
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            raise ValueError(f"REPORTQA_EMBEDDING_PROCESSES must be a whole number, not {raw!r}") from None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(4, cores))
+
+
 def embedding_process(embedder: Embedder) -> ProcessPoolExecutor | None:
-    """A process forked from this one that embeds with its embedder (its model, when loaded, comes along), or None.
+    """Processes forked from this one that embed with its embedder (its model, when loaded, comes along), or None.
 
     Only when forking is safe: the embedder says it is (`fork_safe`: numpy and OpenBLAS, no OpenMP or torch thread
     pools), the platform forks, and this process runs no other Python thread (a server's threads may hold locks
@@ -53,9 +68,10 @@ def embedding_process(embedder: Embedder) -> ProcessPoolExecutor | None:
     _FORKED = embedder
     try:
         process = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_exit_with, initargs=(os.getpid(),)
+            max_workers=embedding_processes(), mp_context=multiprocessing.get_context("fork"), initializer=_exit_with,
+            initargs=(os.getpid(),),
         )
-        process.submit(int).result()  # forks now, while _FORKED is set
+        process.submit(int).result()  # forks them all now (the fork context starts every worker at once), while _FORKED is set
         return process
     except (OSError, BrokenProcessPool):
         return None
@@ -83,7 +99,8 @@ def _embed_forked(path: Path, texts: list[str]) -> Path:
 
 
 class EmbedAhead:
-    """Speculative embedder calls of a build, made in `executor` (one worker, first in, first out)."""
+    """Speculative embedder calls of a build, made in `executor` (one worker, first in, first out) or in the
+    forked `process` pool (each call whole in one process, so its vectors are the ones the build would make)."""
 
     def __init__(
         self,

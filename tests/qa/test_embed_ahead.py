@@ -93,14 +93,20 @@ from qa.corpus_index import CorpusIndex
 from qa.embed_ahead import embedding_process
 process = embedding_process(HashingEmbedder())
 assert process is not None, "no embedding process in a process without other threads"
+import os
+assert len(process._processes) == int(os.environ["REPORTQA_EMBEDDING_PROCESSES"])  # every worker forked at once
 process.shutdown()
 CorpusIndex.build([Path(sys.argv[1])], Path(sys.argv[2]), HashingEmbedder(), shard_docs=2)
 """
 
 
-def test_a_forked_process_embeds_the_same_vectors(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_forked_process_embeds_the_same_vectors(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int
+) -> None:
     # In a fresh interpreter: this test process may run other threads, beside which the build never forks.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "REPORTQA_EMBEDDING_PROCESSES": str(processes)}
     run = subprocess.run(
         [sys.executable, "-c", FORKED_BUILD, str(corpus), str(tmp_path / "forked")], env=env, capture_output=True, text=True
     )
@@ -148,3 +154,15 @@ def test_the_embedding_process_exits_when_the_build_is_killed() -> None:
     while _running(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _running(child), "the forked embedding process outlived the killed build"
+
+
+def test_the_number_of_embedding_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.embed_ahead import embedding_processes
+
+    monkeypatch.setenv("REPORTQA_EMBEDDING_PROCESSES", "3")
+    assert embedding_processes() == 3
+    monkeypatch.setenv("REPORTQA_EMBEDDING_PROCESSES", "many")
+    with pytest.raises(ValueError, match="whole number"):
+        embedding_processes()
+    monkeypatch.delenv("REPORTQA_EMBEDDING_PROCESSES")
+    assert 1 <= embedding_processes() <= 4
