@@ -49,7 +49,7 @@ _LIST_Q = re.compile(
     r"achievements|difficulties|tasks|arrangements)\b",
     re.IGNORECASE,
 )
-_NUMERIC_Q = re.compile(r"多少|几(?:次|件|个|名|人|场|份|条|起|项|批|位|家|户|所|期|宗|篇|轮|天)|是多少|how many|how much|what (?:is|was) the .*rate|\brate\b|\bnumber of\b|率|"
+_NUMERIC_Q = re.compile(r"多少|(?<!哪)几(?:次|件|个|名|人|场|份|条|起|项|批|位|家|户|所|期|宗|篇|轮|天)|是多少|how many|how much|what (?:is|was) the .*rate|\brate\b|\bnumber of\b|率|"
                         r"数量|次数|人数|件数|个数|平均(?:分|成绩|得分|值|数)|多高|多大比例|\b(?:a|the) (?:count|figure|total) (?:of|for)\b|"
                         r"\bwhat (?:\w+ ){0,2}?(?:average|score|percentage|share|proportion|total|amount)\b|\baverage (?:score|mark|grade)\b",
                         re.IGNORECASE)

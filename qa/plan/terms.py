@@ -128,14 +128,17 @@ def key_terms(
     # "(A率、B率、“C”落实率等)": examples, any one of which will do.
     examples: list[str] = []
     for m in _PAREN.finditer(cleaned):
-        if not _is_example_list(m.group(1)):
-            continue  # "(法律明白人)": a single term in brackets is a gloss, and required like any other
+        if not _is_example_list(m.group(1)) or (lang == "en" and re.search(r"[A-Za-z]", m.group(1))):
+            # "(法律明白人)": a single term in brackets is a gloss, and required like any other; so is an English
+            # question's "(sanzhong yida, 三重一大)": the pinyin and the Chinese of the words before it.
+            continue
         for w in tokenizer.words(_QUOTE_MARKS.sub("", m.group(1))):
             if w not in stop and len(w) > 1 and not _ONLY_FUNCTION.match(w) and w != "等":
                 examples.append(w)
                 lexical += tokenizer.tokens(w)
     if examples:
-        cleaned = _PAREN.sub(lambda m: " " if _is_example_list(m.group(1)) else m.group(0), cleaned)
+        cleaned = _PAREN.sub(lambda m: " " if _is_example_list(m.group(1)) and not (
+            lang == "en" and re.search(r"[A-Za-z]", m.group(1))) else m.group(0), cleaned)
     # "发放(印发)", "“八五”普法(第八个五年法治宣传教育规划)": a single bracketed term restates what comes before it.
     # It is another way to say the same thing, not one more condition: one word joins the word before it as an
     # alternative; a longer restatement only helps retrieval.
@@ -172,7 +175,9 @@ def key_terms(
             # A quoted number ("1310", “12·4”) is a name, looked for as written.
             groups.append(TermGroup((phrase,), 1.0, quoted=True))
             lexical.append(phrase)
-    # A quoted English phrase ("Fengqiao experience") is read by the glossary like the rest.
+    # A quoted English phrase ("Fengqiao experience") is read by the glossary like the rest, and what it translates
+    # to is a quoted name as a Chinese one would be (the reports must say it).
+    en_quoted = [m.group(1).strip().lower() for m in _QUOTED.finditer(cleaned) if not _CJK.search(m.group(1))]
     cleaned = _QUOTED.sub(lambda m: " " if _CJK.search(m.group(1)) else f" {m.group(1)} ", cleaned)
     if lang == "en":
         # "rule-of-law", "law-study": hyphenated English words are read word by word.
@@ -212,7 +217,8 @@ def key_terms(
             if not zh_terms:
                 continue
             forms = tuple(dict.fromkeys(f for z in zh_terms for f in (z, *syn.get(z, ()))))
-            groups.append(TermGroup(forms, glossary_weight(phrase)))
+            in_quotes = any(re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", qp) for qp in en_quoted)
+            groups.append(TermGroup(forms, 1.0 if in_quotes else glossary_weight(phrase), quoted=in_quotes))
             for z in zh_terms:
                 lexical += tokenizer.tokens(z)
         cjk_part = "".join(_CJK.findall(cleaned))

@@ -66,3 +66,31 @@ def test_an_english_phrase_the_dictionary_glosses_whole_is_one_term(tmp_path) ->
     assert ("师生",) in forms
     # A phrase no report uses is not taken (its words keep their glossary reading).
     assert not any("社会主义" in f for g in eng.plan("Which towns hold socialist study?").terms for f in g.forms)
+
+
+def test_pinyin_and_chinese_in_brackets_gloss_the_words_before_them() -> None:
+    from qa.lexical import Tokenizer
+    from qa.plan import parse_question
+
+    pq = parse_question("Which towns mention the “three majors and one large” (sanzhong yida, 三重一大) decision system?",
+                        [], {}, Tokenizer())
+    assert [g.forms for g in pq.terms] == [("三重一大",)]
+
+
+def test_a_quoted_english_name_no_report_uses_is_not_found(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import engine_over
+
+    eng = engine_over(tmp_path, {
+        "a.txt": "甲镇2024年法治政府建设情况报告\n坚持以习近平新时代中国特色社会主义思想为指导，推进矛盾纠纷多元化解。",
+        "b.txt": "乙镇2024年法治政府建设情况报告\n以习近平新时代中国特色社会主义思想为指导，开展普法宣传。",
+    })
+    pq = eng.plan("Which towns mention the “Fengqiao experience” of the new era?")
+    assert any(g.quoted and "枫桥经验" in g.forms for g in pq.terms)
+    assert eng.ask("Which towns mention the “Fengqiao experience” of the new era?").kind == "not_found"
+
+
+def test_which_ones_is_not_how_many() -> None:
+    from qa.plan.intent import is_numeric
+
+    assert not is_numeric("哪几个镇的报告里讲到了“枫桥经验”?", "aggregate")
+    assert is_numeric("开展了几个专项行动?", "fact")
