@@ -153,6 +153,7 @@ class Gazetteer:
         self._english: dict[str, tuple[str, ...]] | None = None
         self._cores: ahocorasick.Automaton | None = None
         self._by_prefix: dict[str, list[Place]] | None = None
+        self._name_pairs: frozenset[str] | None = None
 
     # ---- lookups ------------------------------------------------------------------------------------------
 
@@ -175,6 +176,31 @@ class Gazetteer:
             _, codes = self._regions.get(key)
             return tuple(codes)
         return ()
+
+    def name_like(self, name: str) -> float:
+        """The share of the adjacent character pairs of a would-be township name (its suffix dropped) that some
+        listed township's name has: 1.0 for 建设, 大和, 官埠桥 (names are made of name-like pairs, listed or not),
+        0.0 for 法治 in 依法治乡, 纳入 in 纳入镇 (running text before 乡/镇)."""
+        name = to_simplified(name)
+        for suffix in ("民族乡", "街道", "苏木", "镇", "乡", "街"):
+            if name.endswith(suffix) and len(name) > len(suffix) + 1:
+                name = name[: -len(suffix)]
+                break
+        if len(name) < 2:
+            return 0.0
+        if self._name_pairs is None:
+            pairs: set[str] = set()
+            for p in self.places.values():
+                if p.level == TOWN:
+                    core = p.name
+                    for suffix in ("民族乡", "街道", "苏木", "镇", "乡"):
+                        if core.endswith(suffix):
+                            core = core[: -len(suffix)]
+                            break
+                    pairs.update(core[i : i + 2] for i in range(len(core) - 1))
+            self._name_pairs = frozenset(pairs)
+        grams = [name[i : i + 2] for i in range(len(name) - 1)]
+        return sum(1 for g in grams if g in self._name_pairs) / len(grams)
 
     def places_under(self, prefix: str) -> list[Place]:
         """Township-level units whose code starts with a county (6 digits) or prefecture (4 digits) prefix."""

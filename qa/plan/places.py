@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from qa.metadata import SOFT_NOT_TOWN, find_town_mentions, qualified_aliases, split_label, town_aliases
-from qa.places import pinyin_spellings
+from qa.places import gazetteer, pinyin_spellings
 
 _NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少|或|和|与|及|、|乡镇|镇街|^[乡镇街]")
 
@@ -165,6 +165,9 @@ def towns_named(q: str, towns: Sequence[str], pinyin: dict[str, str]) -> tuple[l
         if _NOT_A_NAME.search(name) or SOFT_NOT_TOWN.search(name):
             continue
         if not town_matcher(towns, pinyin).covers(name) and not any(name.endswith(t) for t in named):
+            g = gazetteer()
+            if not g.towns_named(name) and g.name_like(name) == 0.0:
+                continue  # 法治乡 in 依法治乡委员会: neither a listed township nor made like a name
             unknown.append(name)
     if not named:
         for name in _english_place_names(q):

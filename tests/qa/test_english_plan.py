@@ -94,3 +94,15 @@ def test_which_ones_is_not_how_many() -> None:
 
     assert not is_numeric("哪几个镇的报告里讲到了“枫桥经验”?", "aggregate")
     assert is_numeric("开展了几个专项行动?", "fact")
+
+
+def test_running_text_before_xiang_is_not_an_unknown_town() -> None:
+    from qa.places import gazetteer
+    from qa.plan.places import towns_named
+
+    # 依法治乡委员会 holds 法治乡, which neither the division list has nor is made like a name.
+    assert towns_named("有哪些乡镇设立了依法治镇委员会或者依法治乡委员会?", ["和谦镇"], {}) == ([], [])
+    # Listed townships the corpus lacks are still unknown towns (the answer says no report holds them).
+    assert towns_named("西仓镇和古龙镇呢?", ["和谦镇"], {})[1] == ["西仓镇", "古龙镇"]
+    g = gazetteer()
+    assert g.name_like("官埠桥镇") == 1.0 and g.name_like("纳入镇") == 0.0
