@@ -22,12 +22,13 @@ _WHICH = re.compile(r"哪些|哪几|\bwhich\b|\bwhat\b", re.IGNORECASE)
 WHICH_ONE = re.compile(r"哪(?:个|一个|家|位|一)|\bwhich (?:one|of|town|subdistrict|township)\b", re.IGNORECASE)
 _COMPARE_WORD = re.compile(
     r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|较多|较少|多还是少|"
-    r"\b(?:most|more|highest|higher|lowest|lower|least|fewer|fewest|largest|larger|biggest|smallest)\b",
+    r"\b(?:most|more|highest|higher|lowest|lower|least|fewer|fewest|largest|larger|biggest|bigger|smallest|"
+    r"smaller|greatest)\b",
     re.IGNORECASE,
 )
 _WHO_MORE = re.compile(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:多|少|高|低|大|小)")
 _COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名|排序", re.IGNORECASE)
-_MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest)\b", re.IGNORECASE)
+_MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest|smaller)\b", re.IGNORECASE)
 # "各镇分别发放了多少份普法资料?", "列出各镇…的数量", "How many … did each town …?": one row per town.
 _TABLE_Q = re.compile(
     r"(?:各|每个|每一个)(?:镇|乡|街道|乡镇|镇街|街镇|地)[^?？]{0,40}?(?:多少|几)|分别[^?？]{0,30}?(?:多少|几)|"

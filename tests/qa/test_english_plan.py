@@ -106,3 +106,11 @@ def test_running_text_before_xiang_is_not_an_unknown_town() -> None:
     assert towns_named("西仓镇和古龙镇呢?", ["和谦镇"], {})[1] == ["西仓镇", "古龙镇"]
     g = gazetteer()
     assert g.name_like("官埠桥镇") == 1.0 and g.name_like("纳入镇") == 0.0
+
+
+def test_bigger_and_smaller_rank_the_named_towns() -> None:
+    from qa.plan.intent import superlative_of
+
+    assert superlative_of("Which reported a bigger amount of money: Wuma town or Cuntan subdistrict?") == "max"
+    assert superlative_of("Which of the two had the smaller caseload?") == "min"
+    assert superlative_of("Which towns handled fewer than 10 cases?") == "min"  # a condition; the intent decides
