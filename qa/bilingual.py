@@ -23,9 +23,12 @@ MAX_PHRASE = 3  # longest English phrase looked up
 
 
 def _fold(word: str) -> tuple[str, ...]:
-    """The word and its crude singular/base forms (lectures → lecture, allowances → allowance, held → held)."""
+    """The word and its crude singular/base forms (lectures → lecture, allowances → allowance, held → held), and
+    the verb of a noun made from one (prevention → prevent, implementation → implement, supervision → supervise,
+    management → manage): CC-CEDICT glosses many Chinese words only with the verb ("to prevent and control")."""
     out = [word]
-    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
+                         ("ation", "ate"), ("ation", ""), ("ion", ""), ("ion", "e"), ("ment", "")):
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             out.append(word[: -len(suffix)] + repl)
     return tuple(dict.fromkeys(out))
@@ -78,9 +81,15 @@ def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list
         for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
             head, last = words[i : i + n - 1], words[i + n - 1]
             forms: list[str] = []
-            for folded in _fold(last):
-                key = " ".join([*head, folded])
-                forms += [w for w in senses(key) if w not in forms and occurs(w)]
+            # The last word folded (schools → school), and in a phrase its first word too (prevention and control
+            # → prevent and control); the word as written first.
+            firsts = _fold(head[0]) if head else ("",)
+            for first in firsts:
+                for folded in _fold(last):
+                    key = " ".join([*([first] if head else []), *head[1:], folded])
+                    forms += [w for w in senses(key) if w not in forms and occurs(w)]
+                if forms:
+                    break
             if not forms and n == 1:
                 forms = [w for folded in _fold(last) for w in _modified_senses(folded) if occurs(w)]
             if forms:
@@ -115,12 +124,14 @@ def _modified_senses(word: str) -> tuple[str, ...]:
 
 def phrase_forms(words: Sequence[str], occurs: Callable[[str], bool]) -> tuple[str, ...]:
     """The Chinese words CC-CEDICT glosses with exactly these English words (its last word folded: schools →
-    school) that the reports contain, primary senses first; () when none."""
+    school; its first too: prevention and control → prevent and control) that the reports contain, primary senses
+    first; () when none."""
     head, last = list(words[:-1]), words[-1]
-    for folded in _fold(last):
-        forms = [w for w in senses(" ".join([*head, folded])) if occurs(w)]
-        if forms:
-            return tuple(forms[:MAX_FORMS])
+    for first in (_fold(head[0]) if head else ("",)):
+        for folded in _fold(last):
+            forms = [w for w in senses(" ".join([*([first] if head else []), *head[1:], folded])) if occurs(w)]
+            if forms:
+                return tuple(forms[:MAX_FORMS])
     return ()
 
 

@@ -67,6 +67,14 @@ def test_an_english_word_cedict_glosses_only_with_a_noun_after_it() -> None:
     assert translate_words(["epidemic"], lambda w: False) == []
 
 
+def test_a_noun_made_from_a_verb_reads_as_the_verb() -> None:
+    from qa.bilingual import phrase_forms, translate_words
+
+    # CC-CEDICT glosses 防控 "to prevent and control", 实施 "to implement".
+    assert phrase_forms(["prevention", "and", "control"], lambda w: w == "防控") == ("防控",)
+    assert translate_words(["implementation"], lambda w: w == "实施") == [((0,), ("实施",))]
+
+
 REPORTS = {
     "东溪镇.txt": "东溪镇2025年法治政府建设情况报告\n"
     "一、主要成效\n"
