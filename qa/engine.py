@@ -48,6 +48,7 @@ DICTIONARY_WEIGHT = 0.5
 _BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
 _QUESTION_WORD = re.compile(r"^(?:how|what|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did)$")
 # A Chinese term an English question spells in pinyin, quoted or in brackets: ('quanze qingdan'), "ba wu".
+_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 _PINYIN_SPAN = re.compile(r"[\"'‘“(]\s*([A-Za-z][A-Za-z ]{1,40}?)\s*[\"'’”)]")
 PINYIN_SAMPLE = 5000  # passages searched for the characters a pinyin term spells (a cost bound)
 
@@ -222,25 +223,40 @@ class QAEngine:
         unknown = [i for i, g in enumerate(pq.terms) if g.weight == UNKNOWN_ENGLISH_WEIGHT and not _CJK.search(g.forms[0])]
         if not unknown:
             return pq
-        order = {w: i for i, w in enumerate(EN_WORD.findall(pq.text.lower()))}
-        runs: list[list[int]] = []
+        # Word positions as the plan read them: "on-time" is the two words "on time" (qa.plan.terms).
+        sequence = EN_WORD.findall(_HYPHEN.sub(" ", pq.text).lower())
+        order = {w: i for i, w in enumerate(sequence)}
+        from qa.lexical import stopwords
+
+        stop = stopwords()
+        # Runs of unknown words in question order; small words between two of them, or just before one ("on" of
+        # "on-time"), stay in the run as words without a group, so CC-CEDICT can read "on time" (按时).
+        runs: list[list[tuple[str, int | None]]] = []
+        last_pos: int | None = None
         for gi in sorted(unknown, key=lambda gi: order.get(pq.terms[gi].forms[0], 10**6)):
             pos = order.get(pq.terms[gi].forms[0])
-            last = runs[-1][-1] if runs else None
-            if pos is not None and last is not None and order.get(pq.terms[last].forms[0]) == pos - 1:
-                runs[-1].append(gi)
+            between = sequence[last_pos + 1 : pos] if pos is not None and last_pos is not None and pos > last_pos else None
+            if runs and between is not None and len(between) <= 2 and all(w in stop for w in between):
+                runs[-1] += [(w, None) for w in between]
+                runs[-1].append((pq.terms[gi].forms[0], gi))
             else:
-                runs.append([gi])
+                # A small word just before the run may start its phrase ("on" of "on time").
+                lead = [(sequence[pos - 1], None)] if pos and sequence[pos - 1] in stop else []
+                runs.append([*lead, (pq.terms[gi].forms[0], gi)])
+            last_pos = pos
         terms: list[TermGroup | None] = list(pq.terms)
         lexical = list(pq.lexical_query)
         for run in runs:
-            words = [pq.terms[gi].forms[0] for gi in run]
+            words = [w for w, _ in run]
             for covered, forms in translate_words(words, lambda w: self.retriever.term_weight(TermGroup((w,))) > 0):
+                groups = [g for g in (run[k][1] for k in covered) if g is not None]
+                if not groups:
+                    continue  # only small words: they name no topic
                 # The commonest sense first, so the group weighs what its least specific reading weighs.
                 by_idf = tuple(sorted(forms, key=lambda w: self.retriever.term_weight(TermGroup((w,)))))
-                terms[run[covered[0]]] = TermGroup(by_idf, DICTIONARY_WEIGHT)
-                for k in covered[1:]:
-                    terms[run[k]] = None
+                terms[groups[0]] = TermGroup(by_idf, DICTIONARY_WEIGHT)
+                for other in groups[1:]:
+                    terms[other] = None
                 lexical += [t for f in forms for t in self.index.tokenizer.tokens(f)]
         return replace(pq, terms=tuple(g for g in terms if g is not None), lexical_query=tuple(lexical))
 

@@ -22,6 +22,10 @@ _QUANTITY_WORD = re.compile(
 )
 _ONLY_FUNCTION = re.compile(r"^[\W\d_]*$")
 _PAREN = re.compile(r"[（(]([^（()）]{2,80})[)）]")
+_NUMBER_NAME = re.compile(
+    r"(?<![\d.,])(\d{4,6})(?![\d.,%％])(?!\s*(?:年|个|件|次|名|人|份|场|条|起|项|批|户|家|位|所|元|万|余|多|以上|"
+    r"cases?|people|persons|times|sessions|copies|yuan|or more|more|plus|\+))", re.IGNORECASE)
+_RESTATED = re.compile(r"[,，、]?\s*(?:也就是说|也就是|也即|亦即|即是)\s*([^,，。;；?？!！（()）]{2,60})")
 _EXAMPLE_LIST = re.compile(r"[、，,/]|或|等$")
 
 
@@ -125,6 +129,10 @@ def key_terms(
     cleaned = _YEAR_WORD.sub(" ", cleaned)  # "2022年开了" leaves 开了, not 年开
     for i, qt in enumerate(quoted):
         cleaned = cleaned.replace(f"\x00{i}\x00", qt, 1)
+    # "“八五”普法,也就是第八个五年法治宣传教育规划": a restatement after 也就是/也即/亦即 is a gloss, read as if
+    # it were bracketed.
+    if lang == "zh":
+        cleaned = _RESTATED.sub(lambda m: f"({m.group(1)})", cleaned)
     # "(A率、B率、“C”落实率等)": examples, any one of which will do.
     examples: list[str] = []
     for m in _PAREN.finditer(cleaned):
@@ -175,6 +183,11 @@ def key_terms(
             # A quoted number ("1310", “12·4”) is a name, looked for as written.
             groups.append(TermGroup((phrase,), 1.0, quoted=True))
             lexical.append(phrase)
+    # A number of four or more digits that is no year and counts nothing (the 12345 hotline, 12348) is a name.
+    for m in _NUMBER_NAME.finditer(cleaned):
+        if not re.fullmatch(r"(?:19|20)\d\d", m.group(1)) and not any(m.group(1) in g.forms for g in groups):
+            groups.append(TermGroup((m.group(1),), 1.0))
+            lexical.append(m.group(1))
     # A quoted English phrase ("Fengqiao experience") is read by the glossary like the rest, and what it translates
     # to is a quoted name as a Chinese one would be (the reports must say it).
     en_quoted = [m.group(1).strip().lower() for m in _QUOTED.finditer(cleaned) if not _CJK.search(m.group(1))]
@@ -197,6 +210,7 @@ def key_terms(
             # "the 12345 / 接诉即办 hotline": a number written as the other name of the same thing is an alternative.
             other = [m.group(1) or m.group(2) for m in re.finditer(
                 rf"(\d{{3,}})\s*(?:/|\bor\b)\s*{re.escape(run)}|{re.escape(run)}\s*(?:/|\bor\b)\s*(\d{{3,}})", cleaned)]
+            groups = [g for g in groups if g.forms not in {(o,) for o in other}]  # the number is this name's other form
             groups.append(TermGroup(tuple(dict.fromkeys([*syn.get(run, (run,)), *other])), 1.0, quoted=True))
             lexical += tokenizer.tokens(run) + other
         if glosses:

@@ -174,3 +174,21 @@ def test_english_words_before_a_bracketed_pinyin_are_its_gloss(engine: QAEngine)
     forms = [g.forms for g in pq.terms]
     assert any("中心组" in f for f in forms)
     assert not any(f[0] in ("小组", "理论", "group", "theory") for f in forms)
+
+
+def test_a_restatement_after_yejiushi_is_a_gloss() -> None:
+    forms = _forms("哪些镇的报告里讲到了“八五”普法,也就是第八个五年法治宣传教育规划?")
+    assert ("八五",) in forms and not any("规划" in f or "就是" in f for g in forms for f in g)
+
+
+def test_a_long_number_that_counts_nothing_is_a_name() -> None:
+    assert ("12345",) in _forms("How many 12345 hotline tickets did the subdistrict close?")
+    assert ("12345",) in _forms("办结了多少件12345热线工单?")
+    assert not any(f[0].isdigit() for f in _forms("哪些镇办理案件超过1000件?"))
+    assert not any(f[0].isdigit() for f in _forms("2024年办理了多少件行政处罚案件?"))
+
+
+def test_a_small_word_before_an_unknown_english_word_can_start_its_phrase(engine: QAEngine) -> None:
+    # "on-time" is "on time" (按时), not "time" (时间) on its own.
+    eng_forms = [g.forms for g in engine.plan("What was the on-time completion rate of the hotline?").terms]
+    assert not any("时间" in f or "时代" in f for f in eng_forms)
