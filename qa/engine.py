@@ -49,6 +49,10 @@ _BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe tw
 _QUESTION_WORD = re.compile(r"^(?:how|what|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did)$")
 # A Chinese term an English question spells in pinyin, quoted or in brackets: ('quanze qingdan'), "ba wu".
 _HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
+# A number, a count unit and the two characters after it, outside quotes: 三项制度, 两名法律(顾问).
+_COUNT_PHRASE = re.compile(r"(?<![“\"「『‘'\d零一二两三四五六七八九十百])(?P<num>[一二两三四五六七八九十]|\d{1,2})"
+                           r"(?P<unit>项|个|条|张|名|类|大|支|级|室|心)(?P<noun>[\u4e00-\u9fff]{2})")
+FIXED_NUMBER_SHARE = 0.8  # of the reports' "<any number>项制度", how many must be "三项制度" for it to be a name
 _PINYIN_SPAN = re.compile(r"[\"'‘“(]\s*([A-Za-z][A-Za-z ]{1,40}?)\s*[\"'’”)]")
 PINYIN_SAMPLE = 5000  # passages searched for the characters a pinyin term spells (a cost bound)
 
@@ -127,6 +131,7 @@ class QAEngine:
 
         self.pinyin = {t: "".join(lazy_pinyin(town_aliases(t)[-1])).lower() for t in index.towns}
         self._pinyin: tuple[list[str], dict[str, set[str]]] | None = None  # _pinyin_sample, made when first asked
+        self._number_name_cache: dict[str, bool] = {}  # _fixed_number_names: phrase → a fixed name in the reports
         # parse(): a follow-up re-reads the last turn; the last 256 questions' parses are kept (thread-safe).
         self.parsed_cache = lru_cache(maxsize=256)(self._parse)
         self.regions: dict[str, str] = {}
@@ -159,6 +164,30 @@ class QAEngine:
         """
         return self.parsed_cache(question)
 
+    def _fixed_number_names(self, question: str) -> str:
+        """The question with every count-like phrase that the reports use as a fixed name put in quotes: a number,
+        its unit and the two characters after it (三项制度) that the reports write with that number nearly always
+        (at least FIXED_NUMBER_SHARE of the times they write the unit and those characters with any number)."""
+        from qa.claims import parse_number
+
+        out = question
+        for m in _COUNT_PHRASE.finditer(question):
+            phrase, num, rest = m.group(0), m.group("num"), m.group("unit") + m.group("noun")
+            if phrase not in self._number_name_cache:
+                counts: dict[float, int] = {}
+                pattern = re.compile(rf"([零一二两三四五六七八九十百\d]+){re.escape(rest)}")
+                for t in self.retriever.texts():
+                    for hit in pattern.finditer(t):
+                        v = parse_number(hit.group(1))
+                        if v is not None:
+                            counts[v] = counts.get(v, 0) + 1
+                mine = counts.get(parse_number(num) or -1.0, 0)
+                total = sum(counts.values())
+                self._number_name_cache[phrase] = mine >= 2 and mine >= FIXED_NUMBER_SHARE * total
+            if self._number_name_cache[phrase]:
+                out = out.replace(phrase, f"“{phrase}”", 1)
+        return out
+
     def _parse(self, question: str) -> ParsedQuestion:
         extra = self._listed_regions(question)
         regions = self.regions
@@ -169,6 +198,13 @@ class QAEngine:
                 for v in region_variants(name):
                     regions.setdefault(v, name)
         pq = parse_question(question, self.index.towns, self.pinyin, self.index.tokenizer, regions)
+        if pq.constraint is not None and pq.constraint.unit != "%" and pq.lang == "zh":
+            named = self._fixed_number_names(question)
+            if named != question:
+                # "落实了行政执法三项制度": 三项制度 is a name the reports always write with that number, not a
+                # condition that a town has three of something; read as if quoted.
+                pq = replace(parse_question(named, self.index.towns, self.pinyin, self.index.tokenizer, regions),
+                             text=pq.text, query_text=pq.query_text)
         if pq.lang == "en":
             pq = self._english_words(pq)
         else:

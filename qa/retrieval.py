@@ -157,6 +157,10 @@ class Retriever:
             out.append(g)
         return tuple(out)
 
+    def texts(self) -> Iterator[str]:
+        """Every passage's text as words are matched in it (traditional script read as simplified)."""
+        return self._texts()
+
     def _texts(self, step: int = 1) -> Iterator[str]:
         """Every `step`-th passage's text as words are matched in it (qa.places.matching_text): the few passages in
         traditional script or with a mirror site's pinyin glosses are read once and kept; the rest as they are."""

@@ -133,6 +133,7 @@ def key_terms(
     # it were bracketed.
     if lang == "zh":
         cleaned = _RESTATED.sub(lambda m: f"({m.group(1)})", cleaned)
+
     # "(A率、B率、“C”落实率等)": examples, any one of which will do.
     examples: list[str] = []
     for m in _PAREN.finditer(cleaned):

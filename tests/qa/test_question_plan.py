@@ -3,6 +3,8 @@ itself, compound questions, names with numbers in them, words no report uses, fo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from embeddings.factory import make_embedder
@@ -169,3 +171,18 @@ def test_an_aggregate_past_the_sweep_limit_says_so(engine: QAEngine) -> None:
         engine.retriever.sweep_limit = 20_000
     assert "相关段落超过本次查看的1段，可能有镇未列出" in capped.answer
     assert capped.kind == "aggregate"  # what was found is still named; the notice says the list may be short
+
+
+def test_a_number_the_reports_always_write_in_a_name_is_not_a_condition(tmp_path: Path) -> None:
+    from tests.conftest import engine_over
+
+    eng = engine_over(tmp_path, {
+        "a.txt": "和谦镇2024年法治政府建设情况报告\n2024年,和谦镇全面落实行政执法三项制度,聘请法律顾问1名。\n和谦镇人民政府",
+        "b.txt": "西仓镇2024年法治政府建设情况报告\n2024年,西仓镇严格执行行政执法三项制度,聘请两名法律顾问。\n西仓镇人民政府",
+        "c.txt": "古龙镇2024年法治政府建设情况报告\n2024年,古龙镇推行行政执法三项制度,聘请3名法律顾问。\n古龙镇人民政府",
+    })
+    named = eng.plan("哪些镇落实了行政执法三项制度?")
+    assert named.constraint is None and any(g.quoted and "三项制度" in g.forms for g in named.terms)
+    assert set(eng.ask("哪些镇落实了行政执法三项制度?").towns) == {"和谦镇", "西仓镇", "古龙镇"}
+    # 名 with 法律顾问 comes with many numbers in the reports: 两名 is a condition.
+    assert eng.plan("哪些镇聘请了两名法律顾问?").constraint is not None
