@@ -192,3 +192,10 @@ def test_a_small_word_before_an_unknown_english_word_can_start_its_phrase(engine
     # "on-time" is "on time" (按时), not "time" (时间) on its own.
     eng_forms = [g.forms for g in engine.plan("What was the on-time completion rate of the hotline?").terms]
     assert not any("时间" in f or "时代" in f for f in eng_forms)
+
+
+def test_what_the_report_discloses_is_scaffolding() -> None:
+    flat = {f for g in _forms("哪几个镇街的报告提供了政务服务网上办理率的数据?") for f in g}
+    assert "提供" not in flat and "数据" not in flat and "网上" in flat
+    # 提供 as the town's own action stays a topic word.
+    assert any("提供" in g for g in _forms("哪些镇为企业提供了法律服务?"))
