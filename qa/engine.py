@@ -94,7 +94,9 @@ def clean_question(question: str, limit: int) -> str:
     return q
 
 
-_TYPE_WORD = re.compile(r"街道|乡镇|镇街|街镇|乡|镇|民族乡|报告|reports?|towns?|townships?|subdistricts?", re.IGNORECASE)
+# The kinds of unit a question about the collection names (which towns, which districts), not a topic.
+_TYPE_WORD = re.compile(r"街道|乡镇|镇街|街镇|乡|镇|民族乡|报告|区|县|市|省|reports?|towns?|townships?|subdistricts?|"
+                        r"districts?|count(?:y|ies)|cit(?:y|ies)|provinces?", re.IGNORECASE)
 
 
 def _shift_markers(text: str, offset: int) -> str:

@@ -23,10 +23,11 @@ WHICH_ONE = re.compile(r"哪(?:个|一个|家|位|一)|\bwhich (?:one|of|town|su
 _COMPARE_WORD = re.compile(
     r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|较多|较少|多还是少|"
     r"\b(?:most|more|highest|higher|lowest|lower|least|fewer|fewest|largest|larger|biggest|bigger|smallest|"
-    r"smaller|greatest)\b",
+    r"smaller|greatest|greater(?!\s+than))\b",
     re.IGNORECASE,
 )
-_WHO_MORE = re.compile(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:多|少|高|低|大|小)")
+# 多/少/高/低/大/小 as the comparison itself, not inside a word (哪个发展大局, 哪个小组).
+_WHO_MORE = re.compile(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:多|少|高|低|大|小)(?=[?？,，。!！的些一点得呢吗]|$|\s)")
 _COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名|排序", re.IGNORECASE)
 _MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest|smaller)\b", re.IGNORECASE)
 # "各镇分别发放了多少份普法资料?", "列出各镇…的数量", "How many … did each town …?": one row per town.
@@ -69,7 +70,7 @@ def asks_which(q: str) -> bool:
 def superlative_of(q: str) -> Literal["max", "min"] | None:
     """'max' for 最多/most…, 'min' for 最少/fewest…, None when the question ranks nothing."""
     if _COMPARE_WORD.search(q) or _WHO_MORE.search(q) or _COMPARE_VERB.search(q):
-        return "min" if _MIN_WORD.search(q) or re.search(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:少|低|小)", q) else "max"
+        return "min" if _MIN_WORD.search(q) or re.search(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:少|低|小)(?=[?？,，。!！的些一点得呢吗]|$|\s)", q) else "max"
     return None
 
 

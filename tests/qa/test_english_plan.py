@@ -114,3 +114,12 @@ def test_bigger_and_smaller_rank_the_named_towns() -> None:
     assert superlative_of("Which reported a bigger amount of money: Wuma town or Cuntan subdistrict?") == "max"
     assert superlative_of("Which of the two had the smaller caseload?") == "min"
     assert superlative_of("Which towns handled fewer than 10 cases?") == "min"  # a condition; the intent decides
+
+
+def test_a_comparison_word_is_not_a_character_inside_a_word() -> None:
+    from qa.plan.intent import superlative_of
+
+    assert superlative_of("启东东海镇的法治建设是围绕哪个发展大局来推进的?") is None
+    assert superlative_of("哪个镇的调解成功率高?") == "max"
+    assert superlative_of("哪个镇办的案件少一些?") == "min"
+    assert superlative_of("Did Guanba town or Tanjia subdistrict review a greater number of contracts?") == "max"

@@ -186,3 +186,8 @@ def test_a_number_the_reports_always_write_in_a_name_is_not_a_condition(tmp_path
     assert set(eng.ask("哪些镇落实了行政执法三项制度?").towns) == {"和谦镇", "西仓镇", "古龙镇"}
     # 名 with 法律顾问 comes with many numbers in the reports: 两名 is a condition.
     assert eng.plan("哪些镇聘请了两名法律顾问?").constraint is not None
+
+
+def test_which_district_each_report_is_in_is_a_question_about_the_collection(engine: QAEngine) -> None:
+    a = engine.ask("Which of the town and subdistrict reports come from Chongqing, and which district is each one in?")
+    assert set(a.towns) == {"东城街道（南川区）", "上磺镇"}
