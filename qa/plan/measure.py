@@ -29,7 +29,8 @@ _COUNT_CONSTRAINT = re.compile(
     r"(?P<op>超过|多于|高于|大于|不少于|至少|不低于|少于|低于|不足|不到|达到|达)?\s*(?:了)?\s*"
     r"(?P<num>\d+|[一二两三四五六七八九十百千]+)\s*"
     r"(?P<unit>人次|场次|件|起|宗|名|人|位|次|场|期|份|册|项|条|家|户|所)"
-    r"(?P<after>以上|以下|及以上|及以下)?(?![\u4e00-\u9fff]*率)",
+    r"(?P<after>以上|以下|及以上|及以下)?(?![\u4e00-\u9fff]*率)"
+    r"(?<!(?<![\d一二两三四五六七八九十百千])一起)",  # a lone 一起 is "together" (一起担任双组长), not one case
 )
 _EN_COUNT_CONSTRAINT = re.compile(
     r"(?P<op>more than|over|at least|fewer than|less than|under|exactly)\s+(?P<num>\d+)\b", re.IGNORECASE

@@ -125,6 +125,10 @@ def test_a_number_inside_a_quoted_name_is_not_a_condition() -> None:
     assert _constraint("哪些镇落实了“两个规范”?", aggregate=True) is None
     assert _constraint("Which reports mention the three systems (三项制度)?", aggregate=True) is None
     assert _constraint("哪些镇聘请了两名法律顾问?", aggregate=True) is not None
+    # 一起 alone is "together"; 十一起 / 一起以上 count cases.
+    assert _constraint("领导小组由党委书记和镇长一起担任双组长的是哪几个镇?", aggregate=True) is None
+    assert _constraint("哪些镇发生了十一起事故?", aggregate=True) is not None
+    assert _constraint("哪些镇发生过一起以上安全事故?", aggregate=True) is not None
 
 
 def test_a_word_no_report_uses_weighs_nothing(engine: QAEngine) -> None:
