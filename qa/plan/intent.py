@@ -28,7 +28,8 @@ _COMPARE_WORD = re.compile(
 )
 # 多/少/高/低/大/小 as the comparison itself, not inside a word (哪个发展大局, 哪个小组).
 _WHO_MORE = re.compile(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:多|少|高|低|大|小)(?=[?？,，。!！的些一点得呢吗]|$|\s)")
-_COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名|排序", re.IGNORECASE)
+# 排名第一 / 排名靠前 is something a report says of itself, not a request to rank.
+_COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名(?!第|前|靠前|居前|前列)|排序", re.IGNORECASE)
 _MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest|smaller)\b", re.IGNORECASE)
 # "各镇分别发放了多少份普法资料?", "列出各镇…的数量", "How many … did each town …?": one row per town.
 _TABLE_Q = re.compile(

@@ -49,6 +49,7 @@ _FILLER = re.compile(
     # what the report discloses, not what the town did: "报告里提供/给出/写明了…的数据"
     r"(?:提供|给出|写明|写出|列出|披露|公布|载明|列明)了?(?=[^?？]*(?:数据|数字|数值|数量|次数|人数|件数|多少|几))|"
     r"(?<=的)(?:具体)?(?:数据|数字|数值)|"
+    r"(?:在)?报告(?:中|里|内)(?:说|称|写|讲|表示)(?:到|了)?(?:自己|本镇|本乡|本街道)?|"
     # a time span is the question's scope, not its topic ("一年审查的合同", "全年共办理")
     r"(?<![上下])(?:一|两|半|全|每|整)(?:年度|年|季度|个月)(?:以来|来|内|里|中|间)?"
 )
@@ -251,6 +252,8 @@ def key_terms(
         words = [w for w in words if not any(w.endswith(s) and len(w) <= len(s) for s in TOWN_SUFFIXES)]
         alt_groups.append(words)
         lexical += [t for t in tokenizer.tokens(part) if t not in stop]
+    # A part with no topic word ("有哪些乡镇、街道…": the 、 between unit kinds) is no alternative.
+    alt_groups = [g for g in alt_groups if g] or alt_groups
     if len(alt_groups) > 1 and all(alt_groups):
         # "发生过行政复议或行政诉讼案件": the words on either side of 或/、 are the alternatives (行政复议 | 行政诉讼);
         # the words further out (发生, 案件) and words every part shares stay required.

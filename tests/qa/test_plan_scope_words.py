@@ -199,3 +199,13 @@ def test_what_the_report_discloses_is_scaffolding() -> None:
     assert "提供" not in flat and "数据" not in flat and "网上" in flat
     # 提供 as the town's own action stays a topic word.
     assert any("提供" in g for g in _forms("哪些镇为企业提供了法律服务?"))
+
+
+def test_the_kinds_of_unit_asked_about_are_no_alternatives() -> None:
+    # "乡镇、街道" lists the kinds of unit; the alternatives are 荣誉 | 第一.
+    forms = _forms("有哪些乡镇、街道在报告中说自己拿到了荣誉或者排名第一?")
+    assert ("荣誉", "第一") in forms
+    assert not any("中说" in f or "自己" in f for g in forms for f in g)
+    from qa.plan.intent import superlative_of
+
+    assert superlative_of("有哪些乡镇在报告中说自己排名第一?") is None
