@@ -47,6 +47,20 @@ SWEEP_LIMIT = 2000
 
 def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> tuple[list[Candidate], int]:
     """Each document's best figure for the asked measure, with its relevance, and how many passages the sweep found."""
+    if pq.town_measures:
+        # Each named town is asked about in its own measure words, with the words the question shares between them
+        # (长滩镇's 审批服务 and 五马镇's “一站式”服务, both 办理的事项).
+        own_forms = {g.forms for _, terms in pq.town_measures for g in terms}
+        shared = tuple(g for g in pq.terms if g.forms not in own_forms)
+        found: list[Candidate] = []
+        swept = 0
+        for town, terms in pq.town_measures:
+            docs = [d for d in doc_ids if c.doc(d).metadata.town == town]
+            sub = replace(pq, towns=(town,), terms=terms + shared, town_measures=())
+            f, n = compare_candidates(c, sub, docs) if docs else ([], 0)
+            found += f
+            swept += n
+        return found, swept
     model = relevance_model()
     hits = {h.row: h for h in c.retriever.search(pq, doc_ids, k=max(30, 4 * len(doc_ids)))}
     if pq.towns:
@@ -66,9 +80,13 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
 
     rate = _wants_rate(pq)
 
+    asked_kinds = {unit_kind(u) for u in asked} - {"any"}
+
     def fits_unit(unit: str) -> bool:
         if asked:
-            return unit in asked
+            # 事项更多 asks in 项, 900余件 answers in 件: the asker's exact unit is a choice, the kind of thing counted
+            # (items, people, occasions) is not.
+            return unit in asked or unit_kind(unit) in asked_kinds
         if money:  # 资金/how much money: an amount in 元, not a count
             return unit_kind(unit) == "money"
         # 哪个镇的村多: a count, not the 覆盖率100% in the same sentence; 合格率 asks for the rate

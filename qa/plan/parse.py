@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import re
 from datetime import date
 
 from qa.lexical import Tokenizer
@@ -11,7 +12,7 @@ from qa.plan.lang import language_of
 from qa.plan.measure import _constraint, asked_units
 from qa.plan.places import match_regions, topic_text, town_matcher, towns_named
 from qa.plan.terms import key_terms
-from qa.plan.types import ParsedQuestion
+from qa.plan.types import ParsedQuestion, TermGroup
 from qa.plan.years import question_years
 
 
@@ -36,6 +37,7 @@ def parse_question(
     terms, lexical = key_terms(
         topic_text(q), lang, named, unknown, tokenizer, pinyin, region_words, constraint, town_matcher(towns, pinyin)
     )
+    measures = town_measures(q, named, tokenizer, pinyin) if lang == "zh" and intent == "compare" else ()
     return ParsedQuestion(
         text=q,
         lang=lang,
@@ -54,4 +56,37 @@ def parse_question(
         year_scope=year_scope,
         asked_units=asked_units(q),
         soft_years=soft_relative,
+        town_measures=measures,
     )
+
+
+# What comes after "X镇的" up to the next town, conjunction or question word: that town's own measure.
+_OWN_MEASURE_END = r"(?=和|与|跟|同|及|、|,|，|相比|比|哪|谁|[?？]|$)"
+
+
+def town_measures(
+    q: str, named: Sequence[str], tokenizer: Tokenizer, pinyin: dict[str, str]
+) -> tuple[tuple[str, tuple[TermGroup, ...]], ...]:
+    """Each named town's own measure words when the question gives every town its own ("A镇的审批服务和B镇的
+    “一站式”服务"), else (). A town's phrase is what follows "town的" up to the next conjunction or question word."""
+    from qa.metadata import town_aliases
+
+    if len(named) < 2:
+        return ()
+    out = []
+    for town in named:
+        phrase = None
+        for alias in sorted(town_aliases(town), key=len, reverse=True):
+            m = re.search(re.escape(alias) + r"的([^和与跟同及、,，?？]{2,24}?)" + _OWN_MEASURE_END, q)
+            if m:
+                phrase = m.group(1)
+                break
+        if phrase is None:
+            return ()
+        terms, _ = key_terms(phrase, "zh", [], [], tokenizer, pinyin)
+        if not terms:
+            return ()
+        out.append((town, terms))
+    if len({tuple(g.forms for g in terms) for _, terms in out}) < 2:
+        return ()  # the same words for every town: one measure
+    return tuple(out)

@@ -62,6 +62,8 @@ class ParsedQuestion:
     year_scope: Literal["latest", "all"] | None = None
     asked_units: tuple[str, ...] = ()
     missing_regions: tuple[str, ...] = ()  # places the question names that no indexed report is from
+    # "长滩镇的审批服务和五马镇的“一站式”服务,哪个办理的事项更多?": each named town's own measure words
+    town_measures: tuple[tuple[str, tuple[TermGroup, ...]], ...] = ()
 
     @property
     def wording(self) -> str:

@@ -195,3 +195,22 @@ def test_a_number_the_reports_always_write_in_a_name_is_not_a_condition(tmp_path
 def test_which_district_each_report_is_in_is_a_question_about_the_collection(engine: QAEngine) -> None:
     a = engine.ask("Which of the town and subdistrict reports come from Chongqing, and which district is each one in?")
     assert set(a.towns) == {"东城街道（南川区）", "上磺镇"}
+
+
+def test_each_named_town_is_compared_in_its_own_measure_words(tmp_path: Path) -> None:
+    from tests.conftest import engine_over
+
+    eng = engine_over(tmp_path, {
+        "a.txt": "和谦镇2024年法治政府建设情况报告\n2024年,和谦镇推广行政审批服务“马上办、网上办”模式,全年办理各类审批服务事项900余件。"
+                 "\n组织普法活动12场。\n和谦镇人民政府",
+        "b.txt": "西仓镇2024年法治政府建设情况报告\n2024年,西仓镇推行劳动保障、就业服务等事项“一站式办理”315件。"
+                 "\n组织普法活动30场。\n西仓镇人民政府",
+    })
+    q = "和谦镇的审批服务和西仓镇的“一站式”服务,哪个办理的事项更多?"
+    pq = eng.plan(q)
+    assert [t for t, _ in pq.town_measures] == ["和谦镇", "西仓镇"]
+    a = eng.ask(q)
+    assert a.kind == "compare" and a.towns[0] == "和谦镇", a.answer
+    assert "900余件" in a.citations[0].quote and "315件" in a.citations[1].quote
+    # One measure for both towns: no per-town words.
+    assert eng.plan("和谦镇和西仓镇哪个组织的普法活动更多?").town_measures == ()
