@@ -53,14 +53,14 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
         own_forms = {g.forms for _, terms in pq.town_measures for g in terms}
         shared = tuple(g for g in pq.terms if g.forms not in own_forms)
         found: list[Candidate] = []
-        swept = 0
+        n_swept = 0
         for town, terms in pq.town_measures:
             docs = [d for d in doc_ids if c.doc(d).metadata.town == town]
             sub = replace(pq, towns=(town,), terms=terms + shared, town_measures=())
             f, n = compare_candidates(c, sub, docs) if docs else ([], 0)
             found += f
-            swept += n
-        return found, swept
+            n_swept += n
+        return found, n_swept
     model = relevance_model()
     hits = {h.row: h for h in c.retriever.search(pq, doc_ids, k=max(30, 4 * len(doc_ids)))}
     if pq.towns:
