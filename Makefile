@@ -11,7 +11,7 @@ CORPUS ?= seeds
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-run install-test run index test test-fast lint bench eval eval-held clean browser tools
+.PHONY: install install-run install-test run index test test-fast lint bench eval eval-held eval-wording clean browser tools
 
 install: install-test
 install-run: $(RUN_STAMP)
@@ -80,6 +80,12 @@ eval: install-run
 eval-held: install-run
 	@for d in $(REAL_HELD); do echo "== $$d"; $(PY) $(SCORER) --corpus $$d --questions $$d/questions.jsonl --json /tmp/reportqa-eval-$$(basename $$d).json | head -1; done
 	$(PY) tests/data/eval/real/tools/pool.py $(foreach d,$(REAL_HELD),/tmp/reportqa-eval-$(notdir $(d)).json)
+
+# Wording: the development questions asked again in other words and in the other language (devN/paraphrases.jsonl,
+# written by helpers who had not read the code; the same gold). How much an answer depends on the asker's wording.
+eval-wording: install-run
+	@for d in $(REAL_DEV); do if [ -f $$d/paraphrases.jsonl ]; then echo "== $$d"; $(PY) $(SCORER) --corpus $$d --questions $$d/paraphrases.jsonl --json /tmp/reportqa-wording-$$(basename $$d).json | head -1; fi; done
+	$(PY) tests/data/eval/real/tools/pool.py /tmp/reportqa-wording-dev*.json
 
 clean:
 	rm -rf .reportqa $(VENV)

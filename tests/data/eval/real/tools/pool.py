@@ -17,7 +17,7 @@ REAL = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     langs: dict[str, str] = {}
-    for q in REAL.glob("*/questions.jsonl"):
+    for q in [*REAL.glob("*/questions.jsonl"), *REAL.glob("*/paraphrases.jsonl")]:
         for line in q.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 d = json.loads(line)
