@@ -17,7 +17,8 @@ The features:
 - plan: +1 when a passage in a 下一步/计划 section answers a question about plans, -1 when it answers one about
   what was done (a goal is not a result), 0 otherwise;
 - negated: a clause of the passage says 未/没有/0件;
-- unit: the question asks how many/what rate and the passage has a figure in that unit family;
+- unit: the question asks how many/what rate and the passage has a figure in that unit family (or it asks for a
+  document number, 文号, and the passage holds one: 〔2024〕9号);
 - number: the passage has any figure while the question asks for one;
 - n_terms: how many topic term groups the question has (log);
 - figure_coverage: for a how-many question, the best coverage of a clause holding a figure together with the clause
@@ -39,6 +40,7 @@ import numpy as np
 
 from qa.places import matching_text
 from qa.plan import PLAN_Q, PLAN_SECTION
+from qa.plan.intent import DOC_NUMBER_Q
 
 if TYPE_CHECKING:
     from qa.plan import ParsedQuestion
@@ -196,6 +198,7 @@ def _plan_match(pq: ParsedQuestion, p: object) -> float:
     return 1.0 if PLAN_Q.search(pq.wording) else -1.0
 
 
+DOC_NUMBER = re.compile(r"[〔［\[](?:19|20)\d\d[〕］\]]\s*第?\d+\s*号")
 _CLAUSE = re.compile(r"(?<=[，,；;。!！?？])")
 _DIGIT = re.compile(r"\d")
 
@@ -254,6 +257,8 @@ def features(
     wants_number = pq.numeric or pq.constraint is not None
     if asked_unit is None:
         asked_unit = wants_number and wanted_units(pq)(units)
+    if DOC_NUMBER_Q.search(pq.wording):
+        asked_unit = bool(DOC_NUMBER.search(text))  # a document number is what is asked: 政府报〔2024〕9号
     return [
         1.0,
         coverage,
@@ -296,10 +301,12 @@ def score_hits(retriever: Retriever, pq: ParsedQuestion, hits: list[Hit]) -> lis
     wanted = wanted_units(pq)
     units_of = retriever.passage_units()
     focal = retriever.focal_forms(pq)  # once per question, not once per passage
+    doc_number = bool(DOC_NUMBER_Q.search(pq.wording))
     out = []
     for h in hits:
         units = units_of.get(retriever.index.passages[h.row].passage_id, frozenset())
-        row = features(retriever, pq, h, dense[h.row], max_lex, grams, wants and wanted(units), focal=focal)
+        asked = None if doc_number else wants and wanted(units)
+        row = features(retriever, pq, h, dense[h.row], max_lex, grams, asked, focal=focal)
         out.append((model.probability(row), h, row))
     out.sort(key=lambda x: -x[0])
     return out

@@ -79,7 +79,7 @@ class Retriever:
         because it hides inside 村规民约). Large corpora are sampled, which is plenty for a weight.
         """
         key = group.forms[0]
-        if not _CJK_RE.search(key) and not any(ch.isdigit() for ch in key):
+        if key.isascii() and not any(ch.isdigit() for ch in key):
             # An English word no glossary entry translates cannot occur in a Chinese report: it takes no part in
             # coverage. How much such words should hold an answer back is the answer model's `unknown_share`.
             return 0.0

@@ -8,8 +8,8 @@ from dataclasses import replace
 from qa.answers.base import ComposerBase, Evidence, short
 from qa.answers.listing import list_items
 from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
-from qa.plan.intent import WHICH_ONE
-from qa.relevance import answer_features, relevance_model, score_hits, wanted_units
+from qa.plan.intent import DOC_NUMBER_Q, WHICH_ONE
+from qa.relevance import DOC_NUMBER, answer_features, relevance_model, score_hits, wanted_units
 from qa.retrieval import Hit
 from qa.types import Answer
 
@@ -38,6 +38,10 @@ def fact_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answ
         if not with_numbers:
             return c.not_found(pq, "no figure for this in the reports", [c.index.passages[h.row] for h in good[:2]])
         good = with_numbers + [h for h in good if h not in with_numbers]
+    if DOC_NUMBER_Q.search(pq.wording):
+        # 文号是什么: the passages that hold a document number answer it; the report's title only names it.
+        numbered = [h for h in good if DOC_NUMBER.search(c.index.passages[h.row].text)]
+        good = numbered + [h for h in good if h not in numbered]
     chosen: list[Evidence] = []
     if pq.intent == "list":
         chosen = list_items(c, pq, good)

@@ -126,8 +126,15 @@ def intent_of(q: str, lang: str, named: Sequence[str], superlative: Literal["max
     return "fact"
 
 
+# A document number (政府报〔2024〕9号) is asked for as 文号是多少 but is a name, not a figure.
+DOC_NUMBER_Q = re.compile(r"发文字号|文件编号|文号|文件号|\b(?:document|file|reference|issuance) (?:number|no\.?)s?\b",
+                          re.IGNORECASE)
+
+
 def is_numeric(q: str, intent: Intent) -> bool:
     """Whether the question asks for a number (多少, how many, a rate) or ranks towns by one."""
+    if DOC_NUMBER_Q.search(q) and intent != "compare":
+        return False
     return bool(_NUMERIC_Q.search(q)) or intent == "compare"
 
 

@@ -10,6 +10,7 @@ from importlib import resources
 
 from qa.lexical import Tokenizer, glossary_weight, stopwords, translate_english
 from qa.metadata import TOWN_SUFFIXES, town_aliases
+from qa.plan.intent import DOC_NUMBER_Q
 from qa.plan.lang import _CJK, EN_WORD
 from qa.plan.measure import _CONSTRAINT, _COUNT_CONSTRAINT, _EN_COUNT_CONSTRAINT
 from qa.plan.places import TownMatcher
@@ -188,6 +189,11 @@ def key_terms(
             # A quoted number ("1310", “12·4”) is a name, looked for as written.
             groups.append(TermGroup((phrase,), 1.0, quoted=True))
             lexical.append(phrase)
+    # "文号是多少?" / "what is the document number": the answer is a document number (政府报〔2024〕9号), which the
+    # report writes with its year in brackets, never with the word 文号.
+    if DOC_NUMBER_Q.search(cleaned):
+        cleaned = DOC_NUMBER_Q.sub(" ", cleaned)
+        groups.append(TermGroup(("〔20", "［20", "[20"), 1.0))
     # A number of four or more digits that is no year and counts nothing (the 12345 hotline, 12348) is a name.
     for m in _NUMBER_NAME.finditer(cleaned):
         if not re.fullmatch(r"(?:19|20)\d\d", m.group(1)) and not any(m.group(1) in g.forms for g in groups):

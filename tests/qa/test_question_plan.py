@@ -214,3 +214,17 @@ def test_each_named_town_is_compared_in_its_own_measure_words(tmp_path: Path) ->
     assert "900余件" in a.citations[0].quote and "315件" in a.citations[1].quote
     # One measure for both towns: no per-town words.
     assert eng.plan("和谦镇和西仓镇哪个组织的普法活动更多?").town_measures == ()
+
+
+def test_a_document_number_is_asked_for_as_a_name(tmp_path: Path) -> None:
+    from tests.conftest import engine_over
+
+    eng = engine_over(tmp_path, {
+        "a.txt": "和谦镇人民政府关于2023年法治政府建设有关情况的报告\n政府报〔2024〕9号\n"
+                 "2023年,和谦镇聘请法律顾问2名,办理行政处罚案件12件。\n和谦镇人民政府",
+    })
+    for q in ("和谦镇2023年法治政府建设情况报告的文号是什么?", "What is the document number of Heqian town's 2023 report?"):
+        pq = eng.plan(q)
+        assert not pq.numeric
+        a = eng.ask(q)
+        assert a.kind == "fact" and "〔2024〕9号" in a.citations[0].quote, a.answer
