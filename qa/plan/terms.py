@@ -293,6 +293,7 @@ def key_terms(
     if alias_of:
         groups = [TermGroup(tuple(dict.fromkeys([*g.forms] + [a for f in g.forms for a in alias_of.get(f, ())])),
                             g.weight, quoted=g.quoted) if any(f in alias_of for f in g.forms) else g for g in groups]
+    groups = _named_alternatives(groups, q)
     if examples:
         # The examples' own words (案卷, 落实率 …), not those the question already requires (执法).
         taken = {f for g in groups for f in g.forms}
@@ -303,6 +304,26 @@ def key_terms(
 
 
 UNKNOWN_ENGLISH_WEIGHT = 0.15
+
+
+def _named_alternatives(groups: list[TermGroup], q: str) -> list[TermGroup]:
+    """Two names joined by 或 (“12345热线或“接诉即办”处理的诉求”: a quoted name or a number that names something)
+    are one any-of group: either one will do, not both."""
+    def is_name(g: TermGroup) -> bool:
+        return g.quoted or g.forms[0].isdigit()
+
+    out = list(groups)
+    for i, a in enumerate(groups):
+        for b in groups[i + 1 :]:
+            if a not in out or b not in out or not (is_name(a) and is_name(b)):
+                continue
+            for x, y in ((a, b), (b, a)):
+                if re.search(re.escape(x.forms[0]) + r"[^，,。;；?？]{0,8}?(?:或者|或是|或|还是|/)[^，,。;；?？]{0,8}?"
+                             + re.escape(y.forms[0]), q):
+                    out[out.index(a)] = TermGroup(tuple(dict.fromkeys(x.forms + y.forms)), 1.0, quoted=a.quoted and b.quoted)
+                    out.remove(b)
+                    break
+    return out
 
 
 def _merge(groups: list[TermGroup]) -> tuple[TermGroup, ...]:

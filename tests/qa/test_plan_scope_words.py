@@ -209,3 +209,9 @@ def test_the_kinds_of_unit_asked_about_are_no_alternatives() -> None:
     from qa.plan.intent import superlative_of
 
     assert superlative_of("有哪些乡镇在报告中说自己排名第一?") is None
+
+
+def test_two_names_joined_by_huo_are_alternatives() -> None:
+    forms = _forms("哪些乡镇给出了通过12345热线或“接诉即办”处理的群众诉求数量?")
+    assert ("12345", "接诉即办") in forms
+    assert not any(f == ("接诉即办",) or f == ("12345",) for f in forms)
