@@ -37,7 +37,7 @@ from qa.plan import (
     split_compound,
     town_matcher,
 )
-from qa.plan.lang import EN_WORD
+from qa.plan.lang import EN_HYPHEN, EN_WORD
 from qa.retrieval import Retriever
 from qa.settings import Settings
 from qa.types import Answer, Citation, Document, Filters, IndicatorRow, Review, Turn
@@ -48,7 +48,6 @@ DICTIONARY_WEIGHT = 0.5
 _BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
 _QUESTION_WORD = re.compile(r"^(?:how|what|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did)$")
 # A Chinese term an English question spells in pinyin, quoted or in brackets: ('quanze qingdan'), "ba wu".
-_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 # A number, a count unit and the two characters after it, outside quotes: 三项制度, 两名法律(顾问).
 _COUNT_PHRASE = re.compile(r"(?<![“\"「『‘'\d零一二两三四五六七八九十百])(?P<num>[一二两三四五六七八九十]|\d{1,2})"
                            r"(?P<unit>项|个|条|张|名|类|大|支|级|室|心)(?P<noun>[\u4e00-\u9fff]{2})")
@@ -178,7 +177,7 @@ class QAEngine:
             if phrase not in self._number_name_cache:
                 counts: dict[float, int] = {}
                 pattern = re.compile(rf"([零一二两三四五六七八九十百\d]+){re.escape(rest)}")
-                for t in self.retriever.texts():
+                for t in self.retriever.sample_texts():
                     for hit in pattern.finditer(t):
                         v = parse_number(hit.group(1))
                         if v is not None:
@@ -262,7 +261,7 @@ class QAEngine:
         if not unknown:
             return pq
         # Word positions as the plan read them: "on-time" is the two words "on time" (qa.plan.terms).
-        sequence = EN_WORD.findall(_HYPHEN.sub(" ", pq.text).lower())
+        sequence = EN_WORD.findall(EN_HYPHEN.sub(" ", pq.text).lower())
         order = {w: i for i, w in enumerate(sequence)}
         from qa.lexical import stopwords
 

@@ -182,22 +182,16 @@ class Gazetteer:
         listed township's name has: 1.0 for 建设, 大和, 官埠桥 (names are made of name-like pairs, listed or not),
         0.0 for 法治 in 依法治乡, 纳入 in 纳入镇 (running text before 乡/镇)."""
         name = to_simplified(name)
-        for suffix in ("民族乡", "街道", "苏木", "镇", "乡", "街"):
-            if name.endswith(suffix) and len(name) > len(suffix) + 1:
-                name = name[: -len(suffix)]
-                break
+        core = TOWN_SUFFIX.sub("", name) if TOWN_SUFFIX.search(name) else re.sub(r"街$", "", name)  # XX街 for XX街道
+        name = core if len(core) >= 2 else name
         if len(name) < 2:
             return 0.0
         if self._name_pairs is None:
             pairs: set[str] = set()
             for p in self.places.values():
                 if p.level == TOWN:
-                    core = p.name
-                    for suffix in ("民族乡", "街道", "苏木", "镇", "乡"):
-                        if core.endswith(suffix):
-                            core = core[: -len(suffix)]
-                            break
-                    pairs.update(core[i : i + 2] for i in range(len(core) - 1))
+                    listed = TOWN_SUFFIX.sub("", p.name)
+                    pairs.update(listed[i : i + 2] for i in range(len(listed) - 1))
             self._name_pairs = frozenset(pairs)
         grams = [name[i : i + 2] for i in range(len(name) - 1)]
         return sum(1 for g in grams if g in self._name_pairs) / len(grams)

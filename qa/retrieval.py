@@ -15,6 +15,9 @@ from qa.corpus_index import CorpusIndex
 from qa.places import matching_text, to_simplified
 from qa.plan import ParsedQuestion, TermGroup
 
+# Term weights and phrase shares are read from at most about this many passages (an even sample beyond it).
+SAMPLE = 50_000
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -85,7 +88,7 @@ class Retriever:
             return 0.0
         if key not in self._idf_cache:
             passages = self.index.passages
-            step = max(1, len(passages) // 50_000)
+            step = max(1, len(passages) // SAMPLE)
             sample = passages[::step]
             n = sum(1 for t in self._texts(step) if key in t)
             if n == 0 and not self._occurs(group.forms):
@@ -129,8 +132,7 @@ class Retriever:
     def passage_share(self, phrase: str) -> float:
         """The share of (a sample of) passages containing phrase; cached like the term weights."""
         if phrase not in self._share_cache:
-            step = max(1, len(self.index.passages) // 50_000)
-            texts = list(self._texts(step))
+            texts = list(self.sample_texts())
             self._share_cache[phrase] = sum(1 for t in texts if phrase in t) / len(texts) if texts else 0.0
         return self._share_cache[phrase]
 
@@ -157,9 +159,10 @@ class Retriever:
             out.append(g)
         return tuple(out)
 
-    def texts(self) -> Iterator[str]:
-        """Every passage's text as words are matched in it (traditional script read as simplified)."""
-        return self._texts()
+    def sample_texts(self) -> Iterator[str]:
+        """Passages' texts as words are matched in them, every one up to SAMPLE passages and an even sample of that
+        many beyond: what term weights, phrase shares and fixed-number names are read from (a bounded cost)."""
+        return self._texts(max(1, len(self.index.passages) // SAMPLE))
 
     def _texts(self, step: int = 1) -> Iterator[str]:
         """Every `step`-th passage's text as words are matched in it (qa.places.matching_text): the few passages in

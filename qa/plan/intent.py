@@ -27,7 +27,9 @@ _COMPARE_WORD = re.compile(
     re.IGNORECASE,
 )
 # 多/少/高/低/大/小 as the comparison itself, not inside a word (哪个发展大局, 哪个小组).
-_WHO_MORE = re.compile(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:多|少|高|低|大|小)(?=[?？,，。!！的些一点得呢吗]|$|\s)")
+_AS_COMPARISON = r"(?=[?？,，。!！的些一点得呢吗]|$|\s)"
+_WHO_MORE = re.compile(rf"(?:谁|哪个|哪一个)[^?？]{{0,20}}(?:多|少|高|低|大|小){_AS_COMPARISON}")
+_WHO_LESS = re.compile(rf"(?:谁|哪个|哪一个)[^?？]{{0,20}}(?:少|低|小){_AS_COMPARISON}")
 # 排名第一 / 排名靠前 is something a report says of itself, not a request to rank.
 _COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名(?!第|前|靠前|居前|前列)|排序", re.IGNORECASE)
 _MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest|smaller)\b", re.IGNORECASE)
@@ -71,7 +73,7 @@ def asks_which(q: str) -> bool:
 def superlative_of(q: str) -> Literal["max", "min"] | None:
     """'max' for 最多/most…, 'min' for 最少/fewest…, None when the question ranks nothing."""
     if _COMPARE_WORD.search(q) or _WHO_MORE.search(q) or _COMPARE_VERB.search(q):
-        return "min" if _MIN_WORD.search(q) or re.search(r"(?:谁|哪个|哪一个)[^?？]{0,20}(?:少|低|小)(?=[?？,，。!！的些一点得呢吗]|$|\s)", q) else "max"
+        return "min" if _MIN_WORD.search(q) or _WHO_LESS.search(q) else "max"
     return None
 
 

@@ -8,6 +8,8 @@ from typing import Literal
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # A lower-case English word, with inner apostrophes and hyphens but none at its ends (towns' → towns, covid- → covid).
 EN_WORD = re.compile(r"[a-z](?:[a-z'\-]*[a-z])?")
+# A hyphen inside an English word: "rule-of-law", "on-time" are read word by word.
+EN_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 
 
 def language_of(text: str) -> Literal["zh", "en"]:

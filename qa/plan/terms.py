@@ -11,7 +11,7 @@ from importlib import resources
 from qa.lexical import Tokenizer, glossary_weight, stopwords, translate_english
 from qa.metadata import TOWN_SUFFIXES, town_aliases
 from qa.plan.intent import DOC_NUMBER_Q
-from qa.plan.lang import _CJK, EN_WORD
+from qa.plan.lang import _CJK, EN_HYPHEN, EN_WORD
 from qa.plan.measure import _CONSTRAINT, _COUNT_CONSTRAINT, _EN_COUNT_CONSTRAINT
 from qa.plan.places import TownMatcher
 from qa.plan.types import Constraint, TermGroup
@@ -141,18 +141,20 @@ def key_terms(
 
     # "(A率、B率、“C”落实率等)": examples, any one of which will do.
     examples: list[str] = []
+    # "(法律明白人)": a single term in brackets is a gloss, and required like any other; so is an English question's
+    # "(sanzhong yida, 三重一大)": the pinyin and the Chinese of the words before it.
+    def lists_examples(bracketed: str) -> bool:
+        return _is_example_list(bracketed) and not (lang == "en" and re.search(r"[A-Za-z]", bracketed))
+
     for m in _PAREN.finditer(cleaned):
-        if not _is_example_list(m.group(1)) or (lang == "en" and re.search(r"[A-Za-z]", m.group(1))):
-            # "(法律明白人)": a single term in brackets is a gloss, and required like any other; so is an English
-            # question's "(sanzhong yida, 三重一大)": the pinyin and the Chinese of the words before it.
+        if not lists_examples(m.group(1)):
             continue
         for w in tokenizer.words(_QUOTE_MARKS.sub("", m.group(1))):
             if w not in stop and len(w) > 1 and not _ONLY_FUNCTION.match(w) and w != "等":
                 examples.append(w)
                 lexical += tokenizer.tokens(w)
     if examples:
-        cleaned = _PAREN.sub(lambda m: " " if _is_example_list(m.group(1)) and not (
-            lang == "en" and re.search(r"[A-Za-z]", m.group(1))) else m.group(0), cleaned)
+        cleaned = _PAREN.sub(lambda m: " " if lists_examples(m.group(1)) else m.group(0), cleaned)
     # "发放(印发)", "“八五”普法(第八个五年法治宣传教育规划)": a single bracketed term restates what comes before it.
     # It is another way to say the same thing, not one more condition: one word joins the word before it as an
     # alternative; a longer restatement only helps retrieval.
@@ -205,7 +207,7 @@ def key_terms(
     cleaned = _QUOTED.sub(lambda m: " " if _CJK.search(m.group(1)) else f" {m.group(1)} ", cleaned)
     if lang == "en":
         # "rule-of-law", "law-study": hyphenated English words are read word by word.
-        cleaned = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", " ", cleaned)
+        cleaned = EN_HYPHEN.sub(" ", cleaned)
         # "the Eighth Five-Year (legal publicity) plan", "14th five-year plan": the plan's Chinese name (八五, 十四五).
         def five_year(m: re.Match[str]) -> str:
             zh = _ordinal_zh(m.group(1)) + "五"
