@@ -79,14 +79,10 @@ def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list
     i = 0
     while i < len(words):
         for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
-            head, last = words[i : i + n - 1], words[i + n - 1]
+            last = words[i + n - 1]
             forms: list[str] = []
-            # The last word folded (schools → school), and in a phrase its first word too (prevention and control
-            # → prevent and control); the word as written first.
-            firsts = _fold(head[0]) if head else ("",)
-            for first in firsts:
-                for folded in _fold(last):
-                    key = " ".join([*([first] if head else []), *head[1:], folded])
+            for keys in _folded_keys(words[i : i + n]):
+                for key in keys:
                     forms += [w for w in senses(key) if w not in forms and occurs(w)]
                 if forms:
                     break
@@ -99,6 +95,15 @@ def translate_words(words: Sequence[str], occurs: Callable[[str], bool]) -> list
         else:
             i += 1
     return out
+
+
+def _folded_keys(words: Sequence[str]) -> list[list[str]]:
+    """The dictionary keys to look a phrase up under, as groups by its first word's form (as written first, then
+    folded: prevention and control → prevent and control), each group with the last word as written and folded
+    (schools → school). A single word is its own first and last."""
+    head, last = list(words[:-1]), words[-1]
+    firsts = _fold(head[0]) if head else ("",)
+    return [[" ".join([*([first] if head else []), *head[1:], folded]) for folded in _fold(last)] for first in firsts]
 
 
 @lru_cache(maxsize=1)
@@ -126,10 +131,9 @@ def phrase_forms(words: Sequence[str], occurs: Callable[[str], bool]) -> tuple[s
     """The Chinese words CC-CEDICT glosses with exactly these English words (its last word folded: schools →
     school; its first too: prevention and control → prevent and control) that the reports contain, primary senses
     first; () when none."""
-    head, last = list(words[:-1]), words[-1]
-    for first in (_fold(head[0]) if head else ("",)):
-        for folded in _fold(last):
-            forms = [w for w in senses(" ".join([*([first] if head else []), *head[1:], folded])) if occurs(w)]
+    for keys in _folded_keys(words):
+        for key in keys:
+            forms = [w for w in senses(key) if occurs(w)]
             if forms:
                 return tuple(forms[:MAX_FORMS])
     return ()
