@@ -844,143 +844,165 @@ class CorpusIndex:
         # Pass one's speculative embedder calls (`qa.embed_ahead`) run while this thread parses: in a forked process
         # when that is safe, else in the embedding thread, which then runs pass two's calls, in that order.
         with _embedding_workers(embedder) as (embedding, process):
-            work = staging / ".shards"
-            work.mkdir()
-            reuse = PreviousVectors(index_path, embedder)
-            ahead = EmbedAhead(embedder, embedding, work, EMBED_BATCH, process=process)
-            shards: list[Path] = []
-            # per report, in order: source, doc id, town, passages, passages to embed, claims
-            stats: list[tuple[str, str, str | None, int, int, int]] = []
-            for shard_in in batches:
-                batch: list[ParsedDocument] = []
-                keys: list[list[str]] = []
-                if isinstance(shard_in, ReadShard):  # passages known before the reports are parsed: embed them now
-                    early = [cls._embed_ahead(ahead, reuse, embedder, passages) for passages in shard_in.passages]
-                    ahead.end_shard()
-                    reports: Iterable[ParsedDocument] = shard_in.reports
+            return cls._stream_with(
+                embedding, process, staging, batches, index_path, embedder, report, fingerprint, progress, index_kind,
+                empty, dedupe, warn,
+            )
+
+    @classmethod
+    def _stream_with(
+        cls,
+        embedding: ThreadPoolExecutor,
+        process: ProcessPoolExecutor | None,
+        staging: Path,
+        batches: Iterable[ReadShard | list[ParsedDocument]],
+        index_path: Path,
+        embedder: Embedder,
+        report: BuildReport,
+        fingerprint: str,
+        progress: Progress | None,
+        index_kind: IndexKind,
+        empty: Callable[[], ReportQAError] | None,
+        dedupe: bool,
+        warn: Callable[[str], None] | None,
+    ) -> Path:
+        work = staging / ".shards"
+        work.mkdir()
+        reuse = PreviousVectors(index_path, embedder)
+        ahead = EmbedAhead(embedder, embedding, work, EMBED_BATCH, process=process)
+        shards: list[Path] = []
+        # per report, in order: source, doc id, town, passages, passages to embed, claims
+        stats: list[tuple[str, str, str | None, int, int, int]] = []
+        for shard_in in batches:
+            batch: list[ParsedDocument] = []
+            keys: list[list[str]] = []
+            if isinstance(shard_in, ReadShard):  # passages known before the reports are parsed: embed them now
+                early = [cls._embed_ahead(ahead, reuse, embedder, passages) for passages in shard_in.passages]
+                ahead.end_shard()
+                reports: Iterable[ParsedDocument] = shard_in.reports
+            else:
+                early, reports = [], shard_in
+            for n, pd in enumerate(reports):
+                if n < len(early) and early[n][0] is pd.passages:  # the same report (none skipped)
+                    ks, to_embed = early[n][1], early[n][2]
                 else:
-                    early, reports = [], shard_in
-                for n, pd in enumerate(reports):
-                    if n < len(early) and early[n][0] is pd.passages:  # the same report (none skipped)
-                        ks, to_embed = early[n][1], early[n][2]
-                    else:
-                        _, ks, to_embed = cls._embed_ahead(ahead, reuse, embedder, pd.passages)
-                    d = pd.document
-                    stats.append((d.source, d.doc_id, d.metadata.town, len(ks), to_embed, len(pd.claims)))
-                    batch.append(pd)
-                    keys.append(ks)
-                if not early:
-                    ahead.end_shard()
-                del early
-                shard = work / f"parsed-{len(shards):06d}.pickle"
-                with open(shard, "wb") as fh:
-                    pickle.dump((batch, keys), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                shards.append(shard)
-                del batch
-            dropped: set[str] = set()
-            if dedupe and len(stats) > 1:
-                found = near_duplicates_in_shards(shards, work)
-                cls._record_duplicates(found, report, warn)
-                dropped = {d.dropped for d in found}
-            first_of: dict[str, str] = {}
-            towns: set[str] = set()
-            n_docs = n_passages = n_claims = n_todo = 0
-            for source, doc_id, town, passages_n, todo_n, claims_n in stats:
-                if source in dropped:
-                    continue
-                if doc_id in first_of:  # the same text under another source, kept apart only by an override
-                    cls._record_duplicates([Duplicate(source, first_of[doc_id], 1.0, "the same text")], report, warn)
-                    dropped.add(source)
-                    continue
-                first_of[doc_id] = source
-                n_docs += 1
-                n_passages += passages_n
-                n_todo += todo_n
-                n_claims += claims_n
-                if town:
-                    towns.add(town)
-            del stats, first_of
-            if n_docs == 0:
-                raise empty() if empty else EmptyCorpus("no documents to index; add reports and run `reportqa index build`")
-            dim = embedder.dim
-            tokenizer = Tokenizer(extra_words=sorted(towns))
-            lexical = BM25Builder()
-            table = SegmentTable()
-            vector_files: list[Path] = []
-            embedded = 0
+                    _, ks, to_embed = cls._embed_ahead(ahead, reuse, embedder, pd.passages)
+                d = pd.document
+                stats.append((d.source, d.doc_id, d.metadata.town, len(ks), to_embed, len(pd.claims)))
+                batch.append(pd)
+                keys.append(ks)
+            if not early:
+                ahead.end_shard()
+            del early
+            shard = work / f"parsed-{len(shards):06d}.pickle"
+            with open(shard, "wb") as fh:
+                pickle.dump((batch, keys), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            shards.append(shard)
+            del batch
+        dropped: set[str] = set()
+        if dedupe and len(stats) > 1:
+            found = near_duplicates_in_shards(shards, work)
+            cls._record_duplicates(found, report, warn)
+            dropped = {d.dropped for d in found}
+        first_of: dict[str, str] = {}
+        towns: set[str] = set()
+        n_docs = n_passages = n_claims = n_todo = 0
+        for source, doc_id, town, passages_n, todo_n, claims_n in stats:
+            if source in dropped:
+                continue
+            if doc_id in first_of:  # the same text under another source, kept apart only by an override
+                cls._record_duplicates([Duplicate(source, first_of[doc_id], 1.0, "the same text")], report, warn)
+                dropped.add(source)
+                continue
+            first_of[doc_id] = source
+            n_docs += 1
+            n_passages += passages_n
+            n_todo += todo_n
+            n_claims += claims_n
+            if town:
+                towns.add(town)
+        del stats, first_of
+        if n_docs == 0:
+            raise empty() if empty else EmptyCorpus("no documents to index; add reports and run `reportqa index build`")
+        dim = embedder.dim
+        tokenizer = Tokenizer(extra_words=sorted(towns))
+        lexical = BM25Builder()
+        table = SegmentTable()
+        vector_files: list[Path] = []
+        embedded = 0
 
-            def embed_shard(
-                shard: int, matrix: np.ndarray, todo: list[int], keys: list[str], passages: list[Passage], done: int
-            ) -> np.ndarray:
-                for call, b in enumerate(range(0, len(todo), EMBED_BATCH)):
-                    ids = todo[b : b + EMBED_BATCH]
-                    vectors = ahead.take(shard, call, [keys[i] for i in ids])
-                    matrix[ids] = vectors if vectors is not None else embedder.embed([embed_text(passages[i]) for i in ids])
-                    done += len(ids)
-                    if progress:
-                        progress(done, n_todo)
-                return matrix
+        def embed_shard(
+            shard: int, matrix: np.ndarray, todo: list[int], keys: list[str], passages: list[Passage], done: int
+        ) -> np.ndarray:
+            for call, b in enumerate(range(0, len(todo), EMBED_BATCH)):
+                ids = todo[b : b + EMBED_BATCH]
+                vectors = ahead.take(shard, call, [keys[i] for i in ids])
+                matrix[ids] = vectors if vectors is not None else embedder.embed([embed_text(passages[i]) for i in ids])
+                done += len(ids)
+                if progress:
+                    progress(done, n_todo)
+            return matrix
 
-            def store_vectors(pending: Future[np.ndarray]) -> None:
-                vector_file = work / f"vectors-{len(vector_files):06d}.f32"
-                pending.result().tofile(vector_file)
-                vector_files.append(vector_file)
+        def store_vectors(pending: Future[np.ndarray]) -> None:
+            vector_file = work / f"vectors-{len(vector_files):06d}.f32"
+            pending.result().tofile(vector_file)
+            vector_files.append(vector_file)
 
-            waiting: Future[np.ndarray] | None = None
-            # A shard's passages are embedded (or their speculative vectors read) in the embedding thread while this
-            # one tokenises them for BM25.
-            with (
-                open(staging / "documents.jsonl", "w", encoding="utf-8") as docs_fh,
-                open(staging / "passages.jsonl", "w", encoding="utf-8") as passages_fh,
-                open(staging / "claims.jsonl", "w", encoding="utf-8") as claims_fh,
-            ):
-                for shard_no, shard in enumerate(shards):
-                    keep_alive(staging)
-                    with open(shard, "rb") as shard_fh:
-                        batch, keys = pickle.load(shard_fh)
-                    shard.unlink()
-                    if dropped:
-                        kept = [(pd, ks) for pd, ks in zip(batch, keys, strict=True) if pd.document.source not in dropped]
-                        batch, keys = [pd for pd, _ in kept], [ks for _, ks in kept]
-                        del kept
-                    passages = [p for pd in batch for p in pd.passages]
-                    flat_keys = [k for ks in keys for k in ks]
-                    cls._write_rows(batch, flat_keys, docs_fh, passages_fh, claims_fh, table)
-                    matrix = reuse.rows_for(flat_keys, dim)
-                    todo = [i for i, k in enumerate(flat_keys) if k not in reuse]
-                    pending = embedding.submit(embed_shard, shard_no, matrix, todo, flat_keys, passages, embedded)
-                    del matrix
-                    lexical.add(cls.lexical_tokens(tokenizer, p) for p in passages)
-                    if waiting is not None:  # the previous shard's vectors, awaited only now
-                        store_vectors(waiting)
-                    waiting = pending
-                    embedded += len(todo)
-                    del batch, passages
-            # BM25 needs no vector: it is built while the last shard's vectors are still being embedded.
-            bm25 = lexical.build()
-            bm25.save(staging / "bm25")
-            del bm25, lexical
-            if waiting is not None:
-                store_vectors(waiting)
-            reuse.close()
+        waiting: Future[np.ndarray] | None = None
+        # A shard's passages are embedded (or their speculative vectors read) in the embedding thread while this
+        # one tokenises them for BM25.
+        with (
+            open(staging / "documents.jsonl", "w", encoding="utf-8") as docs_fh,
+            open(staging / "passages.jsonl", "w", encoding="utf-8") as passages_fh,
+            open(staging / "claims.jsonl", "w", encoding="utf-8") as claims_fh,
+        ):
+            for shard_no, shard in enumerate(shards):
+                keep_alive(staging)
+                with open(shard, "rb") as shard_fh:
+                    batch, keys = pickle.load(shard_fh)
+                shard.unlink()
+                if dropped:
+                    kept = [(pd, ks) for pd, ks in zip(batch, keys, strict=True) if pd.document.source not in dropped]
+                    batch, keys = [pd for pd, _ in kept], [ks for _, ks in kept]
+                    del kept
+                passages = [p for pd in batch for p in pd.passages]
+                flat_keys = [k for ks in keys for k in ks]
+                cls._write_rows(batch, flat_keys, docs_fh, passages_fh, claims_fh, table)
+                matrix = reuse.rows_for(flat_keys, dim)
+                todo = [i for i, k in enumerate(flat_keys) if k not in reuse]
+                pending = embedding.submit(embed_shard, shard_no, matrix, todo, flat_keys, passages, embedded)
+                del matrix
+                lexical.add(cls.lexical_tokens(tokenizer, p) for p in passages)
+                if waiting is not None:  # the previous shard's vectors, awaited only now
+                    store_vectors(waiting)
+                waiting = pending
+                embedded += len(todo)
+                del batch, passages
+        # BM25 needs no vector: it is built while the last shard's vectors are still being embedded.
+        bm25 = lexical.build()
+        bm25.save(staging / "bm25")
+        del bm25, lexical
+        if waiting is not None:
+            store_vectors(waiting)
+        reuse.close()
 
-            def vector_shards() -> Iterator[np.ndarray]:
-                for f in vector_files:
-                    yield np.fromfile(f, dtype=np.float32).reshape(-1, dim)
+        def vector_shards() -> Iterator[np.ndarray]:
+            for f in vector_files:
+                yield np.fromfile(f, dtype=np.float32).reshape(-1, dim)
 
-            vectors = VectorIndex.build_from_shards(vector_shards, n_passages, dim, index_kind)
-            vectors.save(staging / "vectors.faiss")
-            kind = vectors.kind
-            del vectors
-            (staging / TOKENIZER_WORDS).write_text(json.dumps(sorted(towns), ensure_ascii=False), encoding="utf-8")
-            table.save(staging / TABLE)
-            write_catalogue(staging, {"documents": n_docs, "passages": n_passages, "claims": n_claims}, None)
-            shutil.rmtree(work)
-            manifest = index_manifest(embedder, fingerprint, n_docs, n_passages, n_claims, manifest_extra(index_path, report, kind))
-            final = publish(staging, index_path, manifest)
-            report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
-            report.embedded, report.reused = n_todo, n_passages - n_todo
-            return final
+        vectors = VectorIndex.build_from_shards(vector_shards, n_passages, dim, index_kind)
+        vectors.save(staging / "vectors.faiss")
+        kind = vectors.kind
+        del vectors
+        (staging / TOKENIZER_WORDS).write_text(json.dumps(sorted(towns), ensure_ascii=False), encoding="utf-8")
+        table.save(staging / TABLE)
+        write_catalogue(staging, {"documents": n_docs, "passages": n_passages, "claims": n_claims}, None)
+        shutil.rmtree(work)
+        manifest = index_manifest(embedder, fingerprint, n_docs, n_passages, n_claims, manifest_extra(index_path, report, kind))
+        final = publish(staging, index_path, manifest)
+        report.documents, report.passages, report.claims = n_docs, n_passages, n_claims
+        report.embedded, report.reused = n_todo, n_passages - n_todo
+        return final
 
     @staticmethod
     def _embed_ahead(
