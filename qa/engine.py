@@ -420,7 +420,7 @@ class QAEngine:
                 if ranked is not None:
                     return replace(ranked, question=q, resolved_question=conversation[-1].answer.resolved_question
                                    or conversation[-1].question)
-        pq = self._corpus_intent(pq, q, conversation)
+        pq = self._corpus_intent(pq, q, conversation, raw)
         from qa.answers.trend import trend_answer  # year over year of one indicator (issue 15)
 
         if (trend := trend_answer(pq, self.indicators())) is not None:
@@ -437,7 +437,7 @@ class QAEngine:
             resolved = "、".join(pq.towns) + "：" + resolved
         return replace(answer, question=q, resolved_question=resolved)
 
-    def _corpus_intent(self, pq: ParsedQuestion, q: str, conversation: Sequence[Turn]) -> ParsedQuestion:
+    def _corpus_intent(self, pq: ParsedQuestion, q: str, conversation: Sequence[Turn], raw: ParsedQuestion) -> ParsedQuestion:
         """Questions about the collection (哪些报告是2024年的?) and follow-ups that narrow the previous answer's towns
         by type or region (其中哪些是街道?) are answered from metadata, not from the reports' text."""
         from qa.answers.corpus import CORPUS_Q, NARROW_Q, asked_type, year_extreme
@@ -448,6 +448,13 @@ class QAEngine:
         ]
         if CORPUS_Q.search(q) and not topic and not pq.towns:
             return replace(pq, intent="corpus")
+        own_scope = raw.years or raw.regions or asked_type(q)
+        if (CORPUS_Q.search(q) and own_scope and not raw.towns and not [g for g in topic if g.weight >= 1.0]
+                and not (conversation and NARROW_Q.search(q))):
+            # "Which reports come from Tianjin?" / 那2023年度的报告有哪些?: the question's own years, regions or unit
+            # type are what it asks about; words read only through the general dictionary (come from → 遇到,
+            # collection → 采集) name no topic, and a follow-up's earlier towns do not narrow it.
+            return replace(raw, intent="corpus")
         if year_extreme(q) and not pq.towns and not pq.years and not [g for g in topic if g.weight >= 1.0]:
             # "Which town's report covers the earliest year?": the collection's first (or last) year, from metadata.
             return replace(pq, intent="corpus")

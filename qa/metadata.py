@@ -129,7 +129,7 @@ def _report_year(text: str, title: str | None, structure: Structure) -> tuple[in
     body = [s for s in structure.sentences if not s.is_heading]
     for sent in body[:3]:
         lead = text[sent.start : sent.start + 12]
-        m = re.match(r"\s*((?:19|20)\d\d)\s*年(?:度|以来)?[,，]", lead)
+        m = re.match(r"\s*((?:19|20)\d\d)\s*(?:年(?:度|以来)?|以来)[,，]", lead)  # 2024以来, (no 年)
         if m:
             return int(m.group(1)), Span(sent.start, sent.end)
     counts: Counter[int] = Counter()
