@@ -151,6 +151,10 @@ def rank_candidates(c: ComposerBase, pq: ParsedQuestion, found: list[Candidate],
 def compare_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
     """The towns ranked by their figure for the asked measure (highest first, or lowest for 最少/最低)."""
     found, n_swept = compare_candidates(c, pq, doc_ids)
+    if not found and pq.lang == "en" and pq.asked_units:
+        # The unit an English noun is counted in is a guess (inspections: 检查3次, or 行政检查353件); when no report
+        # states the measure in it, the reports' own units decide.
+        found, n_swept = compare_candidates(c, replace(pq, asked_units=()), doc_ids)
     if not found:
         return c.not_found(pq, "no comparable figures in the reports")
     per_doc = rank_candidates(c, pq, found, compare_model().min_share)

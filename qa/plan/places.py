@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from qa.metadata import SOFT_NOT_TOWN, find_town_mentions, qualified_aliases, split_label, town_aliases
 from qa.places import gazetteer, pinyin_spellings
 
-_NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少|或|和|与|及|、|乡镇|镇街|^[乡镇街]")
+_NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少|或|和|与|及|、|乡镇|镇街|街镇|^[乡镇街]")
 
 
 class TownMatcher:
