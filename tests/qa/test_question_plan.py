@@ -13,7 +13,7 @@ from qa.engine import QAEngine
 from qa.plan import split_compound
 from qa.plan.measure import _constraint
 from qa.types import Filters, Turn
-from tests.conftest import settings_for
+from tests.conftest import engine_over, settings_for
 
 REPORTS = {
     "qingcheng_dongcheng_2024.txt": (
@@ -228,3 +228,55 @@ def test_a_document_number_is_asked_for_as_a_name(tmp_path: Path) -> None:
         assert not pq.numeric
         a = eng.ask(q)
         assert a.kind == "fact" and "〔2024〕9号" in a.citations[0].quote, a.answer
+
+
+COLLECTION = {
+    "nanchuan_dongcheng_2024.txt": REPORTS["nanchuan_dongcheng_2024.txt"] + "\n全年采集矛盾纠纷信息52条，遇到疑难案件及时会商。",
+    "wuxi_shangma_2023.txt": REPORTS["wuxi_shangma_2023.txt"],
+    "qingcheng_dongcheng_2024.txt": REPORTS["qingcheng_dongcheng_2024.txt"],
+}
+
+
+def test_a_collection_question_with_its_own_scope_is_answered_from_metadata(tmp_path: Path) -> None:
+    engine = engine_over(tmp_path, COLLECTION)
+    # "collection" and "come from" are read only through the general dictionary (采集, 遇到), and a report here uses
+    # both words: they name no topic, the region does.
+    assert set(engine.ask("Which reports in the collection come from Chongqing?").towns) == {"东城街道（南川区）", "上磺镇"}
+    first = engine.ask("Which towns or subdistricts have a report covering 2024?")
+    assert set(first.towns) == {"东城街道（南川区）", "东城街道（清城区）"}
+    # A follow-up with a year of its own asks about the whole collection, not the previous answer's towns.
+    assert engine.ask("那2023年度的报告有哪些?", [Turn("Which towns or subdistricts have a report covering 2024?", first)]).towns == (
+        "上磺镇",)
+
+
+def test_a_report_year_written_without_nian_at_the_start_is_read() -> None:
+    from qa.metadata import extract_metadata
+    from qa.structure import parse_structure
+
+    text = "2024以来,在县委、县政府的指导下,本人切实履行推进法治建设第一责任人职责,推动岩山镇法治政府建设。\n一、履职情况\n全年召开专题会议4次。"
+    assert extract_metadata(text, parse_structure(text)).year == 2024
+
+
+def test_jiezhen_is_a_generic_word_not_a_town_name() -> None:
+    from qa.plan.places import towns_named
+
+    named, unknown = towns_named("2023年这几个重庆的街镇里,谁发放的普法资料最多?", ["上磺镇"], {})
+    assert not named and not unknown
+
+
+def test_an_english_comparison_falls_back_to_the_reports_units(tmp_path: Path) -> None:
+    # "inspections" is guessed to be counted in 次; these reports count 行政检查 in 件 and 起.
+    engine = engine_over(tmp_path, {
+        "a.txt": "天津市宝坻区大唐庄镇2023年行政执法情况报告\n2023年，大唐庄镇录入行政检查353件，行政处罚案件12件。",
+        "b.txt": "天津市宝坻区大口屯镇2023年行政执法情况报告\n2023年，大口屯镇通过执法平台共录入行政检查1530起。",
+    })
+    a = engine.ask("Which town logged the largest number of administrative inspections?")
+    assert a.kind == "compare" and a.towns[0] == "大口屯镇"
+
+
+def test_how_much_money_asks_for_an_amount() -> None:
+    from qa.relevance import MONEY_Q
+
+    assert MONEY_Q.search("寨上街2023年罚了多少钱?")
+    assert MONEY_Q.search("And how much did they collect in fines that year?")
+    assert not MONEY_Q.search("How many fines did they issue?")
