@@ -154,7 +154,9 @@ class Retriever:
                 both = self.passage_share(phrase)
                 rarer = min(self.passage_share(prev.forms[0]), self.passage_share(g.forms[0]))
                 if both > 0 and both >= 0.5 * rarer:
-                    out[-1] = TermGroup((phrase,))
+                    # The reports write a verb and its object either way round (焚烧秸秆, 秸秆焚烧多发期).
+                    swapped = g.forms[0] + prev.forms[0]
+                    out[-1] = TermGroup((phrase, swapped) if self.passage_share(swapped) > 0 else (phrase,))
                     continue
             out.append(g)
         return tuple(out)

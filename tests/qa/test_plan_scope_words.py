@@ -215,3 +215,25 @@ def test_two_names_joined_by_huo_are_alternatives() -> None:
     forms = _forms("哪些乡镇给出了通过12345热线或“接诉即办”处理的群众诉求数量?")
     assert ("12345", "接诉即办") in forms
     assert not any(f == ("接诉即办",) or f == ("12345",) for f in forms)
+
+
+def test_a_total_is_the_measure_not_the_topic() -> None:
+    # 总额/总数 say the figure is a total, as 次数/人数 say what it counts; the report writes 共计, or nothing.
+    flat = {f for g in _forms("哪些报告写明了全年罚款总额?") for f in g}
+    assert "罚款" in flat and "总额" not in flat
+    assert "总数" not in {f for g in _forms("哪个街道的案件总数最多?") for f in g}
+
+
+def test_a_verb_and_its_object_match_either_way_round(tmp_path: Path) -> None:
+    engine = engine_over(tmp_path, {
+        "a.txt": "天津市宝坻区大口屯镇2023年法治政府建设情况报告\n2023年，大口屯镇查处露天焚烧秸秆案件13起。",
+        "b.txt": "天津市宝坻区大唐庄镇2023年法治政府建设情况报告\n2023年，大唐庄镇在秸秆焚烧多发期加强巡查，查处违规案件2起。",
+        "c.txt": "天津市宝坻区林亭口镇2023年法治政府建设情况报告\n2023年，林亭口镇查处违法建设案件5起。",
+        "d.txt": "天津市宝坻区八门城镇2023年法治政府建设情况报告\n2023年，八门城镇宣传禁止焚烧秸秆，秸秆综合利用率达到90%。",
+        "e.txt": "天津市宝坻区黄庄镇2023年法治政府建设情况报告\n2023年，黄庄镇开展秸秆还田，宣传焚烧危害。",
+    })
+    # 焚烧秸秆 is one phrase here (焚烧 and 秸秆 are mostly written together); 大唐庄镇 writes it the other way round.
+    pq = engine.plan("哪些镇查处过焚烧秸秆?")
+    assert ("焚烧秸秆", "秸秆焚烧") in [g.forms for g in pq.terms]
+    assert engine.retriever.coverage(pq, -1, "大唐庄镇在秸秆焚烧多发期加强巡查，查处违规案件2起。") == 1.0
+    assert "大唐庄镇" in engine.ask("哪些镇查处过焚烧秸秆?").towns
