@@ -50,7 +50,7 @@ FEATURES = (
     "bias", "coverage", "lexical", "dense", "ngram", "focal", "heading", "plan", "negated", "unit", "number", "n_terms",
     "figure_coverage",
 )
-_NEGATION = re.compile(r"(?:未|没有|无|零)(?:发生|出现|收到|受理|办理)|(?:为|是)?0(?:件|起|次|人)")
+_NEGATION = re.compile(r"(?:未|没有|无|零)(?:发生|出现|收到|受理|办理)|(?:为|是)?(?<![\d.])0(?:件|起|次|人)")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 

@@ -135,3 +135,11 @@ def test_a_table_lists_a_town_without_the_asked_figure_apart(tmp_path_factory: p
     assert a.kind == "table"
     assert {t for t, _, _ in a.values} <= {"和谦镇", "西仓镇"} and "东溪镇" not in a.towns, a.answer
     assert any(ci.town == "东溪镇" for ci in a.citations) and "东溪镇" in a.answer  # named apart, not dropped
+
+
+def test_a_round_number_is_no_zero_count() -> None:
+    # The relevance model's "negated" feature: 0件 says nothing happened; 120件 and 10起 do not.
+    from qa.relevance import _NEGATION
+
+    assert _NEGATION.search("行政强制0件") and _NEGATION.search("败诉案件为0件")
+    assert not _NEGATION.search("办理行政处罚案件120件") and not _NEGATION.search("调解纠纷10起")
