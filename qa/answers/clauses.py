@@ -27,6 +27,25 @@ def negated(clause: str) -> bool:
     return bool(_NEGATION.search(clause) or _ZERO_COUNT.search(clause))
 
 
+# A figure stated as a change (下降22件, 同比增加5次, 较去年减少3起): how much a count moved, not the count.
+_CHANGE = re.compile(r"(?:下降|降低|减少|增长|增加|提高|提升|上升|下滑|回落)了?\s*[\d.,，]+[^\d]*$")
+
+
+def is_change(c: Claim) -> bool:
+    """Whether a figure is a change of a count rather than the count (行政处罚下降22件)."""
+    return bool(_CHANGE.search(c.text))
+
+
+def figure_negated(p: Passage, c: Claim) -> bool:
+    """未发生…, 败诉0件: the figure's own clause denies what it names, or the clause before does and states no
+    figure of its own (a list item 行政强制0件 before 其中144件 does not deny the 144)."""
+    own = clause_around(p, c)
+    if negated(own):
+        return True
+    before = clause_window(p, c)[: -len(own)] if own else clause_window(p, c)
+    return negated(before) and not re.search(r"\d", before)
+
+
 def affirmed_text(text: str) -> str:
     """The passage with its negated clauses blanked, so 未发生X does not count as X."""
     if not (_NEGATION.search(text) or _ZERO_COUNT.search(text)):

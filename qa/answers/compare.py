@@ -16,12 +16,12 @@ from functools import lru_cache
 from importlib import resources
 
 from qa.answers.base import ComposerBase
-from qa.answers.clauses import clause_window, fmt_claim, is_target, negated, same_measure
+from qa.answers.clauses import clause_window, figure_negated, fmt_claim, is_change, is_target, same_measure
 from qa.claim_choice import RATE_Q, claim_model, passage_claim_rows
 from qa.corpus_index import CorpusIndex
 from qa.places import matching_text
 from qa.plan import PLAN_Q, ParsedQuestion
-from qa.relevance import MONEY_Q, relevance_model, score_hits, unit_kind
+from qa.relevance import CHANGE_Q, MONEY_Q, relevance_model, score_hits, unit_kind
 from qa.types import Answer, Claim, Passage
 
 Candidate = tuple[Claim, Passage, float]  # a document's figure, its passage, and the figure's relevance
@@ -73,6 +73,7 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     for h in swept[:SWEEP_LIMIT]:
         hits.setdefault(h.row, h)
     asks_plan = bool(PLAN_Q.search(pq.wording))
+    change_q = bool(CHANGE_Q.search(pq.wording))
     choice = claim_model()
     claims_of: dict[str, list[Claim]] = {}
     asked = set(pq.asked_units)
@@ -108,8 +109,8 @@ def compare_candidates(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
             if not fits_unit(cl.unit):
                 continue  # 旁听庭审次数 is counted in 次, not in 名; money is not a count
             clause = clause_window(p, cl)
-            if (not asks_plan and is_target(p, clause)) or negated(clause):
-                continue
+            if (not asks_plan and is_target(p, clause)) or figure_negated(p, cl) or (is_change(cl) and not change_q):
+                continue  # a goal, a denial (败诉0件) or a change (下降22件) is not the town's count
             rel = choice.probability(row)
             cur = best_of.get(p.doc_id)
             if cur is None or rel > cur[2]:

@@ -3,6 +3,8 @@ the fitted answer gate on aggregates. Reports written here, not taken from a que
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa.answers.clauses import is_target
@@ -143,3 +145,24 @@ def test_a_round_number_is_no_zero_count() -> None:
 
     assert _NEGATION.search("行政强制0件") and _NEGATION.search("败诉案件为0件")
     assert not _NEGATION.search("办理行政处罚案件120件") and not _NEGATION.search("调解纠纷10起")
+
+
+def test_a_change_or_a_zero_list_item_is_not_the_towns_count(tmp_path: Path) -> None:
+    engine = engine_over(tmp_path, {
+        "a.txt": "天津市滨海新区汉沽街道2023年度行政执法情况报告\n"
+        "2023年度汉沽街道录入的案件总数为339(行政检查195件、行政处罚144件、行政强制0件),其中144件行政处罚案件中,适用简易程序137件。\n"
+        "2023年度与2022年度办案量同比,行政处罚下降22件,总体呈下降趋势。",
+        "b.txt": "天津市滨海新区寨上街道2023年度行政执法情况报告\n2023年度寨上街道办理行政处罚案件84起,罚款8600元。",
+    })
+    a = engine.ask("哪个街道办理的行政处罚案件最多?")
+    assert a.kind == "compare" and a.towns[0] == "汉沽街道"
+    assert "22" not in a.answer.split("；")[0]
+    from qa.answers.clauses import figure_negated, is_change
+
+    doc = next(d for d in engine.index.documents.values() if d.metadata.town == "汉沽街道")
+    claims = engine.index.claims_by_doc[doc.doc_id]
+    passage = {p.passage_id: p for p in engine.index.passages}
+    by_text = {c.text.lstrip("、,，"): c for c in claims}
+    assert is_change(by_text["行政处罚下降22件"]) and not is_change(by_text["其中144件"])
+    assert figure_negated(passage[by_text["行政强制0件"].passage_id], by_text["行政强制0件"])
+    assert not figure_negated(passage[by_text["其中144件"].passage_id], by_text["其中144件"])
