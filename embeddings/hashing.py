@@ -14,6 +14,7 @@ class HashingEmbedder:
     """Character 1-2-gram feature hashing. Similar strings get similar vectors; meaning is ignored."""
 
     fork_safe = True  # pure numpy: a build may embed in a forked copy of this process
+    batch_size = 256  # texts per build call: a call costs little per text, so its fixed overhead is what counts
 
     def __init__(self, dim: int = 256) -> None:
         self._dim = dim

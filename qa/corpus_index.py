@@ -202,7 +202,17 @@ def label_same_name_towns(documents: list[Document]) -> list[Document]:
 
 
 SHARD_DOCS = 200  # reports parsed, embedded and tokenised together in a build; peak memory grows with it
-EMBED_BATCH = 256  # passages per call to the embedder
+EMBED_BATCH = 64  # passages per call to a neural embedder: small enough that a small corpus spreads over the embedding
+# processes (the seeds' 348 passages are 6 calls, not 2 of which one held 256: warm build median 0.79 → 0.62 s, see
+# BENCHMARKS.md); large enough that a call's overhead is lost in its work. An embedder whose calls cost next to nothing
+# per text says so with a larger `batch_size` (the hashing embedder: 256, where a call's overhead is what counts).
+
+
+def embed_batch(embedder: Embedder) -> int:
+    """Passages per embedding call for this embedder."""
+    return int(getattr(embedder, "batch_size", EMBED_BATCH))
+
+
 TOKENIZER_WORDS = "tokenizer_words.json"  # the place names jieba was taught for BM25, read by incremental updates
 
 
@@ -869,7 +879,8 @@ class CorpusIndex:
         work = staging / ".shards"
         work.mkdir()
         reuse = PreviousVectors(index_path, embedder)
-        ahead = EmbedAhead(embedder, embedding, work, EMBED_BATCH, process=process)
+        batch_size = embed_batch(embedder)
+        ahead = EmbedAhead(embedder, embedding, work, batch_size, process=process)
         shards: list[Path] = []
         # per report, in order: source, doc id, town, passages, passages to embed, claims
         stats: list[tuple[str, str, str | None, int, int, int]] = []
@@ -934,8 +945,8 @@ class CorpusIndex:
         def embed_shard(
             shard: int, matrix: np.ndarray, todo: list[int], keys: list[str], passages: list[Passage], done: int
         ) -> np.ndarray:
-            for call, b in enumerate(range(0, len(todo), EMBED_BATCH)):
-                ids = todo[b : b + EMBED_BATCH]
+            for call, b in enumerate(range(0, len(todo), batch_size)):
+                ids = todo[b : b + batch_size]
                 vectors = ahead.take(shard, call, [keys[i] for i in ids])
                 matrix[ids] = vectors if vectors is not None else embedder.embed([embed_text(passages[i]) for i in ids])
                 done += len(ids)

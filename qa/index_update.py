@@ -40,11 +40,11 @@ from embeddings.store import (
 )
 from embeddings.vector_index import EDITABLE_KINDS, IndexKind, VectorIndex, choose_kind
 from qa.corpus_index import (
-    EMBED_BATCH,
     TOKENIZER_WORDS,
     BuildReport,
     CorpusIndex,
     Progress,
+    embed_batch,
     embed_text,
     index_manifest,
     manifest_extra,
@@ -371,11 +371,12 @@ def _embed_rest(
     """Embed, into `fresh`, the new passages whose key is not in `have` (their vectors are already there); the count."""
     todo = [i for i, k in enumerate(keys) if k not in have]
     texts = [embed_text(p) for pd in new for p in pd.passages]
-    for b in range(0, len(todo), EMBED_BATCH):
-        ids = todo[b : b + EMBED_BATCH]
+    batch = embed_batch(embedder)
+    for b in range(0, len(todo), batch):
+        ids = todo[b : b + batch]
         fresh[ids] = embedder.embed([texts[i] for i in ids])
         if progress:
-            progress(min(b + EMBED_BATCH, len(todo)), len(todo))
+            progress(min(b + batch, len(todo)), len(todo))
     return len(todo)
 
 
