@@ -156,6 +156,7 @@ _UNIT_KINDS = {
     "money": ("元", "万元", "亿元", "千元"),
     "rate": ("%",),
     "score": ("分",),  # an exam's or an assessment's points
+    "time": ("小时", "分钟", "天", "个工作日", "工作日", "个月", "个小时", "个季度", "个星期"),  # a span, not a count
     "any": ("个", "万"),  # 几个 and a bare 万 count anything
 }
 _KIND_OF = {u: k for k, us in _UNIT_KINDS.items() for u in us}

@@ -166,3 +166,11 @@ def test_a_change_or_a_zero_list_item_is_not_the_towns_count(tmp_path: Path) -> 
     assert is_change(by_text["行政处罚下降22件"]) and not is_change(by_text["其中144件"])
     assert figure_negated(passage[by_text["行政强制0件"].passage_id], by_text["行政强制0件"])
     assert not figure_negated(passage[by_text["其中144件"].passage_id], by_text["其中144件"])
+
+
+def test_a_span_of_time_is_not_a_count() -> None:
+    from qa.claims import find_claims
+
+    units = {c.unit for c in find_claims("在执法决定作出之日起7个工作日内告知，整改期限3个月，办理案件12件。")}
+    assert units == {"个工作日", "个月", "件"}
+    assert unit_kind("个工作日") == unit_kind("个月") == "time" != unit_kind("件")
