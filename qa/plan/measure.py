@@ -92,16 +92,23 @@ def _op(op_word: str, after: str, default: str) -> str:
     return default
 
 
-_NAMED_SPAN = re.compile(r"[“\"「『‘'][^”\"」』’']{1,30}[”\"」』’']|[（(][^（()）]{1,80}[)）]")
+_QUOTED = r"[“\"「『‘'][^”\"」』’']{1,30}[”\"」』’']"
+_NAMED_SPAN = re.compile(rf"{_QUOTED}|[（(][^（()）]{{1,80}}[)）]")
+_QUOTED_SPAN = re.compile(_QUOTED)
 
 
 def _constraint(q: str, aggregate: bool = False) -> Constraint | None:
     # A number inside a quoted or bracketed name (“两个规范”, (三项制度: …)) is part of the name, not a condition;
     # so is one inside Chinese written into an English question.
+    # A percentage in brackets is still a condition: names count things (三项制度), they hold no rates
+    # ("all their staff passed (a 100% pass rate)").
+    english = language_of(q) == "en"
+    rates = _QUOTED_SPAN.sub(lambda m: " " * len(m.group(0)), q)
     q = _NAMED_SPAN.sub(lambda m: " " * len(m.group(0)), q)
-    if language_of(q) == "en":
-        q = re.sub(r"[\u4e00-\u9fff\d]+[\u4e00-\u9fff][\u4e00-\u9fff\d]*", lambda m: " " * len(m.group(0)), q)
-    m = _CONSTRAINT.search(q)
+    if english:
+        q, rates = (re.sub(r"[\u4e00-\u9fff\d]+[\u4e00-\u9fff][\u4e00-\u9fff\d]*", lambda m: " " * len(m.group(0)), t)
+                    for t in (q, rates))
+    m = _CONSTRAINT.search(q) or _CONSTRAINT.search(rates)
     if m:
         return Constraint(_op((m.group("op") or "").lower(), m.group("after") or "", ">="), float(m.group("num")), "%")
     if not aggregate:

@@ -237,3 +237,13 @@ def test_a_verb_and_its_object_match_either_way_round(tmp_path: Path) -> None:
     assert ("焚烧秸秆", "秸秆焚烧") in [g.forms for g in pq.terms]
     assert engine.retriever.coverage(pq, -1, "大唐庄镇在秸秆焚烧多发期加强巡查，查处违规案件2起。") == 1.0
     assert "大唐庄镇" in engine.ask("哪些镇查处过焚烧秸秆?").towns
+
+
+def test_a_percentage_in_brackets_is_still_a_condition() -> None:
+    from qa.plan.measure import _constraint
+
+    # Names in brackets count things (三项制度: …); they hold no rates.
+    c = _constraint("Which towns say all their staff passed the annual law exam (a 100% pass rate)?", True)
+    assert c is not None and c.value == 100.0 and c.unit == "%"
+    assert _constraint("哪些镇落实了执法制度(三项制度: 公示、记录、审核)?", True) is None
+    assert _constraint("哪些镇提到了“100%全覆盖”这个说法?", True) is None  # quoted: a slogan, not a condition
