@@ -210,6 +210,7 @@ class QAEngine:
             pq = self._english_words(pq)
         else:
             pq = replace(pq, terms=self.retriever.collocate(pq.terms, pq.text))
+        pq = replace(pq, terms=self.retriever.affix_forms(pq.terms))
         if missing:
             pq = replace(pq, regions=tuple(r for r in pq.regions if r not in missing), missing_regions=tuple(missing))
         return pq

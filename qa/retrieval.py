@@ -30,6 +30,7 @@ class Hit:
     coverage: float
 
 
+_ALL_CJK = re.compile(r"[\u4e00-\u9fff]+")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -159,6 +160,21 @@ class Retriever:
                     out[-1] = TermGroup((phrase, swapped) if self.passage_share(swapped) > 0 else (phrase,))
                     continue
             out.append(g)
+        return tuple(out)
+
+    def affix_forms(self, terms: Sequence[TermGroup]) -> tuple[TermGroup, ...]:
+        """A Chinese term no report contains that is a word the reports use plus one trailing character (网格化 →
+        网格) is read as that word too: the reports write the same thing without the affix. A trailing measure
+        character (率, 数, 量, 额) changes what is measured and is kept; a quoted name is kept as written."""
+        out: list[TermGroup] = []
+        for g in terms:
+            key = g.forms[0]
+            stem = key[:-1]
+            if (g.quoted or len(g.forms) > 1 or len(key) < 3 or not _ALL_CJK.fullmatch(key) or key[-1] in "率数量额"
+                    or self.term_weight(g) > 0 or self.term_weight(TermGroup((stem,))) == 0):
+                out.append(g)
+                continue
+            out.append(TermGroup((stem, key), g.weight))
         return tuple(out)
 
     def sample_texts(self) -> Iterator[str]:

@@ -247,3 +247,15 @@ def test_a_percentage_in_brackets_is_still_a_condition() -> None:
     assert c is not None and c.value == 100.0 and c.unit == "%"
     assert _constraint("哪些镇落实了执法制度(三项制度: 公示、记录、审核)?", True) is None
     assert _constraint("哪些镇提到了“100%全覆盖”这个说法?", True) is None  # quoted: a slogan, not a condition
+
+
+def test_a_word_with_an_affix_no_report_uses_is_read_without_it(tmp_path: Path) -> None:
+    engine = engine_over(tmp_path, {
+        "a.txt": "洞口县岩山镇2024年法治政府建设情况报告\n2024年，岩山镇创新“法治+网格”治理模式，将全镇划分为10个网格单元。",
+        "b.txt": "洞口县高沙镇2024年法治政府建设情况报告\n2024年，高沙镇完善基层治理体系，开展普法活动12场，行政诉讼无败诉案件。",
+    })
+    pq = engine.plan("哪些乡镇在搞网格化治理?")
+    assert ("网格", "网格化") in [g.forms for g in pq.terms]
+    assert engine.ask("哪些乡镇在搞网格化治理?").towns == ("岩山镇",)
+    # A trailing measure character changes what is measured: 败诉率 is not read as 败诉.
+    assert ("败诉", "败诉率") not in [g.forms for g in engine.plan("哪些镇的败诉率最低?").terms]
