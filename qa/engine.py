@@ -43,6 +43,7 @@ from qa.settings import Settings
 from qa.types import Answer, Citation, Document, Filters, IndicatorRow, Review, Turn
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_DISCUSS = re.compile(r"\bdiscuss|\btalks? about|\btalked about", re.IGNORECASE)
 # A word read through the general dictionary, not the domain glossary, counts for half as much.
 DICTIONARY_WEIGHT = 0.5
 _BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
@@ -441,7 +442,11 @@ class QAEngine:
     def _corpus_intent(self, pq: ParsedQuestion, q: str, conversation: Sequence[Turn], raw: ParsedQuestion) -> ParsedQuestion:
         """Questions about the collection (哪些报告是2024年的?) and follow-ups that narrow the previous answer's towns
         by type or region (其中哪些是街道?) are answered from metadata, not from the reports' text."""
+        from qa.answers.clauses import MENTION_Q
         from qa.answers.corpus import CORPUS_Q, NARROW_Q, asked_type, year_extreme
+
+        if MENTION_Q.search(q) or _DISCUSS.search(q):
+            return pq  # 哪些报告提到了无人机? asks about the reports' text, even when no report has the word
 
         topic = [
             g for g in pq.terms
@@ -449,7 +454,8 @@ class QAEngine:
         ]
         if CORPUS_Q.search(q) and not topic and not pq.towns:
             return replace(pq, intent="corpus")
-        own_scope = raw.years or raw.regions or asked_type(q)
+        # (Not a unit type alone: "Which towns' reports discuss …" names towns in nearly every English question.)
+        own_scope = raw.years or raw.regions
         if (CORPUS_Q.search(q) and own_scope and not raw.towns and not [g for g in topic if g.weight >= 1.0]
                 and not (conversation and NARROW_Q.search(q))):
             # "Which reports come from Tianjin?" / 那2023年度的报告有哪些?: the question's own years, regions or unit

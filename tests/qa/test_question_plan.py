@@ -280,3 +280,10 @@ def test_how_much_money_asks_for_an_amount() -> None:
     assert MONEY_Q.search("寨上街2023年罚了多少钱?")
     assert MONEY_Q.search("And how much did they collect in fines that year?")
     assert not MONEY_Q.search("How many fines did they issue?")
+
+
+def test_which_reports_mention_a_word_none_has_is_not_a_collection_question(engine: QAEngine) -> None:
+    # No report mentions drones: the answer says so instead of listing every report of the collection.
+    for q in ("哪些报告提到了无人机?", "Which reports mention drones?", "Which reports from 2024 discuss drones?"):
+        assert engine.ask(q).kind == "not_found", q
+    assert set(engine.ask("Which reports come from Chongqing?").towns) == {"东城街道（南川区）", "上磺镇"}
