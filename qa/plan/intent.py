@@ -38,7 +38,10 @@ _TABLE_Q = re.compile(
     r"(?:各|每个|每一个)(?:镇|乡|街道|乡镇|镇街|街镇|地)[^?？]{0,40}?(?:多少|几)|分别[^?？]{0,30}?(?:多少|几)|"
     r"(?:列出|列一下|汇总|统计)[^?？]{0,30}?(?:数量|数字|数据|多少|几)|"
     r"\b(?:each|every|per) (?:town|township|subdistrict|place)\b[^?]{0,80}\bhow (?:many|much)\b|"
-    r"\bhow (?:many|much)\b[^?]{0,80}\b(?:each|every|per) (?:town|township|subdistrict|place)\b|\btable\b",
+    r"\bhow (?:many|much)\b[^?]{0,80}\b(?:each|every|per) (?:town|township|subdistrict|place)\b|\btable\b|"
+    # "each town's number of …", "the count of … for every subdistrict"
+    r"\b(?:each|every) (?:town|township|subdistrict|place)(?:'s)?\b[^?]{0,60}\b(?:number|count|figure|total)s?\b|"
+    r"\b(?:number|count|figure|total)s?\b[^?]{0,60}\b(?:for|in|of|by) (?:each|every) (?:town|township|subdistrict|place)\b",
     re.IGNORECASE,
 )
 _WHO = re.compile(r"哪个|哪一个|哪|谁|\bwhich\b|\bwho\b|\bwhat town\b", re.IGNORECASE)

@@ -259,3 +259,9 @@ def test_a_word_with_an_affix_no_report_uses_is_read_without_it(tmp_path: Path) 
     assert engine.ask("哪些乡镇在搞网格化治理?").towns == ("岩山镇",)
     # A trailing measure character changes what is measured: 败诉率 is not read as 败诉.
     assert ("败诉", "败诉率") not in [g.forms for g in engine.plan("哪些镇的败诉率最低?").terms]
+
+
+def test_each_towns_number_asks_for_a_table() -> None:
+    assert _plan("Give each town's number of administrative penalty cases.").intent == "table"
+    assert _plan("What is the count of legal-aid cases for each subdistrict?").intent == "table"
+    assert _plan("Which town has the largest number of cases?").intent != "table"
