@@ -162,7 +162,8 @@ _UNIT_KINDS = {
 _KIND_OF = {u: k for k, us in _UNIT_KINDS.items() for u in us}
 # A question about an amount of money (罚没款总额, 资金, how much money): its figure is in 元.
 MONEY_Q = re.compile(r"元|资金|经费|金额|总额|预算|罚没款|罚款额|款项|多少钱|\bmoney\b|\bfunds?\b|\bfunding\b|\byuan\b|"
-                     r"\bspent\b|\bsum\b|\bamount of\b|\bhow much\b[^?]{0,40}\b(?:fines?|penalt(?:y|ies))\b", re.IGNORECASE)
+                     r"\bspent\b|\bsum\b|\bamount of\b|\bhow much\b[^?]{0,40}\b(?:fines?|penalt(?:y|ies))\b|"
+                     r"\b(?:total|collected in)\s+(?:\w+\s+)?fines?\b|\bfines?\s+(?:total|amount|collected)", re.IGNORECASE)
 
 
 def unit_kind(unit: str) -> str:
