@@ -46,7 +46,16 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DISCUSS = re.compile(r"\bdiscuss|\btalks? about|\btalked about", re.IGNORECASE)
 # A word read through the general dictionary, not the domain glossary, counts for half as much.
 DICTIONARY_WEIGHT = 0.5
-_BOTH = re.compile(r"这两|两个|两镇|两地|两者|二者|\bboth\b|\bthe two\b|\btwo of them\b", re.IGNORECASE)
+# "这两个镇哪个多?" / "Which of these three has the most?": the towns of that many earlier turns.
+_GROUP = re.compile(r"这([两三四五几])|(两)个|([三四五])个(?=镇|乡|街|地方|里|中|当中|哪|谁|[?？,，]|$)|([两三])(?:镇|地|者)|(二)者|\b(both)\b|\b(?:the|these|those|all) (two|three|four|five)\b|"
+                    r"\b(two) of them\b", re.IGNORECASE)
+_GROUP_SIZE = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "几": 6, "both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def group_size(q: str) -> int:
+    """How many towns a pointer to earlier turns names (这两个 → 2, these three → 3, 这几个 → up to 6), 0 if none."""
+    m = _GROUP.search(q)
+    return _GROUP_SIZE[next(g for g in m.groups() if g).lower()] if m else 0
 _QUESTION_WORD = re.compile(r"^(?:how|what|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did)$")
 # A Chinese term an English question spells in pinyin, quoted or in brackets: ('quanze qingdan'), "ba wu".
 # A number, a count unit and the two characters after it, outside quotes: 三项制度, 两名法律(顾问).
@@ -347,10 +356,10 @@ class QAEngine:
             prev_text = last.answer.resolved_question or last.question
             previous = self.parse(prev_text)
             towns = list(last.answer.towns)
-            if _BOTH.search(q):
+            if size := group_size(q):
                 # "这两个镇哪个多?" after "A镇…?" and "那B镇呢?": the two are the towns of the last turns.
                 for turn in reversed(conversation[:-1]):
-                    if len(towns) >= 2:
+                    if len(towns) >= size or not turn.answer.towns:
                         break
                     towns += [t for t in turn.answer.towns if t not in towns]
             pq = resolve_followup(pq, previous, towns)

@@ -56,6 +56,8 @@ _FILLER = re.compile(
 )
 
 
+_EN_GROUP = re.compile(r"\b(?:the|these|those|all) (?:two|three|four|five)\b(?=\s*(?:[?,.]|$|(?:of|has|have|had|is|was|did|does|"
+                       r"do|held|towns?|townships?|subdistricts?|places?|reports?)\b))", re.I)
 _ONE_CHAR_MEASURE = re.compile(r"的([\u4e00-\u9fff])(?:更|最|较|比较)?(?:多|少)(?:一些|一点|些)?\s*[?？]?\s*$")
 # A verb–object word split by a count (学一次法, 开了几次会, 办过多少件案): the word, once the count is taken out.
 _SEPARATED = re.compile(r"((?![这那哪每各其])[\u4e00-\u9fff])[了过]?(?:一|几|两|多少|若干)(?:次|回|下|场|件|个)([\u4e00-\u9fff])")
@@ -228,6 +230,8 @@ def key_terms(
             lexical += tokenizer.tokens(run) + other
         if glosses:
             return _merge(groups), lexical
+        # "which of these three", "all four of them": a pointer to earlier turns' towns, not a number on topic
+        cleaned = _EN_GROUP.sub(" ", cleaned)
         matched = translate_english(cleaned)
         covered = {w for phrase, _ in matched for w in phrase.split()}
         english = EN_WORD.findall(cleaned.lower())

@@ -57,3 +57,13 @@ def test_which_of_the_two_after_one_fact_per_town_ranks_the_cited_figures(figure
     # The two figures the earlier turns cited (11 and 12), not a new search across the corpus (西仓镇's 30).
     assert a.kind == "compare" and a.towns[0] == "南万镇", a.answer
     assert {t for t, _, _ in a.values} == {"营仔镇", "南万镇"}
+
+
+def test_which_of_these_three_ranks_the_towns_of_the_last_three_turns(figures: QAEngine) -> None:
+    conv: list[Turn] = []
+    for q in ("How many rule-of-law meetings did Yingzai town hold?", "What about Nanwan?", "And Xicang town?"):
+        conv.append(Turn(q, figures.ask(q, conv)))
+    assert [t.answer.towns for t in conv] == [("营仔镇",), ("南万镇",), ("西仓镇",)]
+    for q in ("Which of these three held the most?", "这三个镇哪个开得最多?"):
+        a = figures.ask(q, conv)
+        assert a.kind == "compare" and set(a.towns) == {"营仔镇", "南万镇", "西仓镇"} and a.towns[0] == "西仓镇", a.answer
