@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from qa.plan import ParsedQuestion
 
 CORPUS_Q = re.compile(
-    r"(?:哪些|哪几份|有哪些|列出|多少份|几份|所有|全部)[^?？]{0,12}报告|报告[^?？]{0,6}(?:有哪些|有几份|有多少)|"
+    r"(?:哪些|哪几份|有哪些|列出|多少份|几份|所有|全部)[^?？]{0,12}报告|报告[^?？]{0,6}(?:哪些|哪几份|几份|有多少)|"
     r"\b(?:which|what|list|how many)\b[^?]{0,30}\breports?\b",
     re.IGNORECASE,
 )
@@ -43,7 +43,7 @@ def year_extreme(q: str) -> str | None:
 NARROW_Q = re.compile(r"^(?:其中|这些|它们|他们|以上|上述)|\b(?:of them|of these|among them|of those)\b", re.IGNORECASE)
 _TYPES = (
     ("民族乡", re.compile(r"民族乡|\bethnic township", re.IGNORECASE)),
-    ("街道", re.compile(r"街道|(?<!乡)镇街|\bsubdistricts?\b|\bstreets?\b", re.IGNORECASE)),
+    ("街道", re.compile(r"街道|\bsubdistricts?\b|\bstreets?\b", re.IGNORECASE)),  # 镇街 is both kinds: no type
     ("乡", re.compile(r"(?<![镇城])乡(?!镇|村)|\btownships?\b", re.IGNORECASE)),
     ("镇", re.compile(r"(?<![乡])镇(?!街)|\btowns?\b", re.IGNORECASE)),
 )

@@ -288,3 +288,11 @@ def test_which_reports_mention_a_word_none_has_is_not_a_collection_question(engi
     for q in ("哪些报告提到了无人机?", "Which reports mention drones?", "Which reports from 2024 discuss drones?"):
         assert engine.ask(q).kind == "not_found", q
     assert set(engine.ask("Which reports come from Chongqing?").towns) == {"东城街道（南川区）", "上磺镇"}
+
+
+def test_zhenjie_names_both_kinds_and_which_reports_may_come_last() -> None:
+    from qa.answers.corpus import CORPUS_Q, asked_type
+
+    assert asked_type("天津市的镇街报告有哪几份?") is None  # 镇街: towns and subdistricts alike
+    assert asked_type("其中哪些是街道?") == "街道"
+    assert CORPUS_Q.search("2025年度的报告是哪几份?") and CORPUS_Q.search("2024年的报告有几份?")
