@@ -105,6 +105,11 @@ class RayEmbedder:
         return str(self._local.name)
 
     @property
+    def batch_size(self) -> int:
+        """Passages per build call: each call is a Ray Data job, whose fixed cost a larger call spreads thinner."""
+        return self._batch_size
+
+    @property
     def dim(self) -> int:
         return int(self._local.dim)
 
