@@ -827,9 +827,12 @@ class CorpusIndex:
         except OSError as e:
             raise IndexWriteError(f"cannot create the index at {index_path.parent} ({e.strerror or e}); check the path and permissions") from e
         try:
-            with translate_write_errors(index_path):
+            # Pass one's speculative embedder calls (`qa.embed_ahead`) run while this thread parses: in a forked
+            # process when that is safe, else in the embedding thread, which then runs pass two's calls, in that order.
+            with translate_write_errors(index_path), _embedding_workers(embedder) as (embedding, process):
                 final = cls._stream(
-                    staging, batches, index_path, embedder, report, fingerprint, progress, index_kind, empty, dedupe, warn
+                    embedding, process, staging, batches, index_path, embedder, report, fingerprint, progress,
+                    index_kind, empty, dedupe, warn,
                 )
         except BaseException:
             discard(staging)
@@ -838,29 +841,6 @@ class CorpusIndex:
 
     @classmethod
     def _stream(
-        cls,
-        staging: Path,
-        batches: Iterable[ReadShard | list[ParsedDocument]],
-        index_path: Path,
-        embedder: Embedder,
-        report: BuildReport,
-        fingerprint: str,
-        progress: Progress | None,
-        index_kind: IndexKind,
-        empty: Callable[[], ReportQAError] | None,
-        dedupe: bool = False,
-        warn: Callable[[str], None] | None = None,
-    ) -> Path:
-        # Pass one's speculative embedder calls (`qa.embed_ahead`) run while this thread parses: in a forked process
-        # when that is safe, else in the embedding thread, which then runs pass two's calls, in that order.
-        with _embedding_workers(embedder) as (embedding, process):
-            return cls._stream_with(
-                embedding, process, staging, batches, index_path, embedder, report, fingerprint, progress, index_kind,
-                empty, dedupe, warn,
-            )
-
-    @classmethod
-    def _stream_with(
         cls,
         embedding: ThreadPoolExecutor,
         process: ProcessPoolExecutor | None,
