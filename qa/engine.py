@@ -31,6 +31,7 @@ from qa.plan import (
     UNKNOWN_ENGLISH_WEIGHT,
     ParsedQuestion,
     TermGroup,
+    group_size,
     parse_question,
     region_variants,
     resolve_followup,
@@ -46,16 +47,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DISCUSS = re.compile(r"\bdiscuss|\btalks? about|\btalked about", re.IGNORECASE)
 # A word read through the general dictionary, not the domain glossary, counts for half as much.
 DICTIONARY_WEIGHT = 0.5
-# "这两个镇哪个多?" / "Which of these three has the most?": the towns of that many earlier turns.
-_GROUP = re.compile(r"这([两三四五几])|(两)个|([三四五])个(?=镇|乡|街|地方|里|中|当中|哪|谁|[?？,，]|$)|([两三])(?:镇|地|者)|(二)者|\b(both)\b|\b(?:the|these|those|all) (two|three|four|five)\b|"
-                    r"\b(two) of them\b", re.IGNORECASE)
-_GROUP_SIZE = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "几": 6, "both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
-
-
-def group_size(q: str) -> int:
-    """How many towns a pointer to earlier turns names (这两个 → 2, these three → 3, 这几个 → up to 6), 0 if none."""
-    m = _GROUP.search(q)
-    return _GROUP_SIZE[next(g for g in m.groups() if g).lower()] if m else 0
 _QUESTION_WORD = re.compile(r"^(?:how|what|which|who|whom|whose|when|where|why|is|are|was|were|do|does|did)$")
 # A Chinese term an English question spells in pinyin, quoted or in brackets: ('quanze qingdan'), "ba wu".
 # A number, a count unit and the two characters after it, outside quotes: 三项制度, 两名法律(顾问).
@@ -467,8 +458,8 @@ class QAEngine:
         own_scope = raw.years or raw.regions
         if (CORPUS_Q.search(q) and own_scope and not raw.towns and not [g for g in topic if g.weight >= 1.0]
                 and not (conversation and NARROW_Q.search(q))):
-            # "Which reports come from Tianjin?" / 那2023年度的报告有哪些?: the question's own years, regions or unit
-            # type are what it asks about; words read only through the general dictionary (come from → 遇到,
+            # "Which reports come from Tianjin?" / 那2023年度的报告有哪些?: the question's own years or regions are
+            # what it asks about; words read only through the general dictionary (come from → 遇到,
             # collection → 采集) name no topic, and a follow-up's earlier towns do not narrow it.
             return replace(raw, intent="corpus")
         if year_extreme(q) and not pq.towns and not pq.years and not [g for g in topic if g.weight >= 1.0]:

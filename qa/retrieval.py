@@ -88,9 +88,8 @@ class Retriever:
             # coverage. How much such words should hold an answer back is the answer model's `unknown_share`.
             return 0.0
         if key not in self._idf_cache:
-            passages = self.index.passages
-            step = max(1, len(passages) // SAMPLE)
-            sample = passages[::step]
+            step = self._sample_step()
+            sample = self.index.passages[::step]
             n = sum(1 for t in self._texts(step) if key in t)
             if n == 0 and not self._occurs(group.forms):
                 # A word no report contains (请问, 统计一下, a place name, a misspelling) cannot decide anything:
@@ -180,7 +179,10 @@ class Retriever:
     def sample_texts(self) -> Iterator[str]:
         """Passages' texts as words are matched in them, every one up to SAMPLE passages and an even sample of that
         many beyond: what term weights, phrase shares and fixed-number names are read from (a bounded cost)."""
-        return self._texts(max(1, len(self.index.passages) // SAMPLE))
+        return self._texts(self._sample_step())
+
+    def _sample_step(self) -> int:
+        return max(1, len(self.index.passages) // SAMPLE)
 
     def _texts(self, step: int = 1) -> Iterator[str]:
         """Every `step`-th passage's text as words are matched in it (qa.places.matching_text): the few passages in

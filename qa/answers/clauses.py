@@ -42,7 +42,8 @@ def figure_negated(p: Passage, c: Claim) -> bool:
     own = clause_around(p, c)
     if negated(own):
         return True
-    before = clause_window(p, c)[: -len(own)] if own else clause_window(p, c)
+    window = clause_window(p, c)
+    before = window[: len(window) - len(own)]
     return negated(before) and not re.search(r"\d", before)
 
 

@@ -17,7 +17,7 @@ followup  a follow-up read against the previous turn
 from __future__ import annotations
 
 from qa.plan.compound import split_compound
-from qa.plan.followup import resolve_followup
+from qa.plan.followup import group_size, resolve_followup
 from qa.plan.intent import PLAN_Q, PLAN_SECTION
 from qa.plan.lang import language_of
 from qa.plan.measure import asked_units, unit_family
@@ -38,6 +38,7 @@ __all__ = [
     "TermGroup",
     "TownMatcher",
     "asked_units",
+    "group_size",
     "key_terms",
     "language_of",
     "match_regions",

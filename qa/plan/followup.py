@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.plan.types import ParsedQuestion
+
+# "这两个镇哪个多?" / "Which of these three has the most?": the towns of that many earlier turns.
+_GROUP = re.compile(r"这([两三四五几])|(两)个|([三四五])个(?=镇|乡|街|地方|里|中|当中|哪|谁|[?？,，]|$)|([两三])(?:镇|地|者)|(二)者|\b(both)\b|\b(?:the|these|those|all) (two|three|four|five)\b|"
+                    r"\b(two) of them\b", re.IGNORECASE)
+_GROUP_SIZE = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "几": 6, "both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def group_size(q: str) -> int:
+    """How many towns a pointer to earlier turns names (这两个 → 2, these three → 3, 这几个 → up to 6), 0 if none."""
+    m = _GROUP.search(q)
+    return _GROUP_SIZE[next(g for g in m.groups() if g).lower()] if m else 0
 
 
 def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previous_towns: Sequence[str]) -> ParsedQuestion:
