@@ -401,6 +401,8 @@ def _identify(text: str, title: str | None = None) -> Identity:
             town, start, conf = bare
     if town is None:
         town, start, conf = _bare_name(g, text, regions)
+    if town is None:
+        town, start, conf = _leading_body(text)
     path, _ = _path_for(g, town, regions, simple) if town else (None, 0.0)
     end = start + _surface_len(text, town or "", start) if town else -1
     # The name as the report writes it (羅店鎮 stays 羅店鎮): answers name towns as their reports do.
@@ -454,6 +456,35 @@ def _bare_name(g: Gazetteer, text: str, regions: _Regions) -> tuple[str | None, 
     if len(good) > 1 and good[0][1][0] == good[1][1][0]:
         return None, -1, 0.0
     return good[0][0], good[0][1][1], 0.3
+
+
+# The body that leads the report, named where a clause opens (2025年,常青花园社管办党工委紧紧围绕…): a unit that is
+# no 镇/乡/街道 of the list (a 社管办, a 管委会) but stands in for one.
+_LEADING_BODY = re.compile(r"(?:^|[\n,，。:：;；]|\d{4}年度?[,，]?)([\u4e00-\u9fff]{3,10}?)(?:党工委|党委|办事处|管委会|人民政府)")
+
+
+def _leading_body(text: str) -> tuple[str | None, int, float]:
+    """When no township is found at all: the body that leads the report in its opening, if its name or its
+    short form (the last three characters: 社管办) recurs and it holds no function character; at a low
+    confidence."""
+    simple = to_simplified(text)
+    for m in _LEADING_BODY.finditer(simple[:400]):
+        name = m.group(1)
+        if any(ch in _FUNCTION_CHARS for ch in name) or name.endswith(("区", "县", "市", "省")) or _all_words(name):
+            continue
+        if simple.count(name[-3:]) >= 2:
+            return name, m.start(1), 0.3
+    return None, -1, 0.0
+
+
+def _all_words(s: str) -> bool:
+    """Whether the string is ordinary words end to end (严格落实 = 严格 + 落实; 充分发挥): running text, not a
+    name, which holds a part no dictionary has (社管办)."""
+    freq = _word_freq()
+    ok = [True] + [False] * len(s)
+    for i in range(1, len(s) + 1):
+        ok[i] = any(ok[j] and freq.get(s[j:i], 0) > 0 for j in range(max(0, i - 6), i - 1))
+    return ok[len(s)]
 
 
 def _surface_len(text: str, town: str, start: int) -> int:

@@ -211,3 +211,14 @@ def test_links_to_other_reports_are_page_furniture() -> None:
     assert m.town == "桐溪镇" and m.year == 2024 and "柏露乡" not in (m.title or "")
     doc = parse_text(text, "x.txt", "utf-8")
     assert not any("柏露乡" in p.text or "里田镇" in p.text or "涛城镇" in p.text for p in doc.passages)
+
+
+def test_a_report_of_a_body_that_is_no_township_is_about_that_body() -> None:
+    text = ("2025年,青松湖社区服务办党工委紧紧围绕区委中心工作,推进基层治理。\n一、主要举措\n"
+            "1.健全责任体系。制定专项工作方案,与社区服务办整体工作同部署、同考核。全年召开专题部署会3次。")
+    from qa.town_identity import identify
+
+    assert identify(text).town == "青松湖社区服务办"
+    # Running text before a party body is no name: it is ordinary words end to end.
+    verbs = "一、主要举措\n深入学习习近平法治思想。严格落实党委理论学习中心组学法制度,严格落实领导干部学法。"
+    assert identify(verbs).town is None
