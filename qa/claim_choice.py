@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
 from qa.answers.clauses import clause_around, clause_window, counted_noun, is_target
+from qa.plan.intent import RATE_Q
 from qa.relevance import topic_bigrams, unit_kind
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 CLAIM_FEATURES = ("bias", "passage", "own", "window", "ngram", "unit", "rate", "breakdown", "goal", "first", "own_gap",
                   "near")
-RATE_Q = re.compile(r"率|占比|比例|百分|\brate\b|percent|proportion|share", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ import numpy as np
 
 from qa.places import matching_text
 from qa.plan import PLAN_Q, PLAN_SECTION
-from qa.plan.intent import DOC_NUMBER_Q
+from qa.plan.intent import DOC_NUMBER_Q, RATE_Q
 
 if TYPE_CHECKING:
     from qa.plan import ParsedQuestion
@@ -188,7 +188,7 @@ def wanted_units(pq: ParsedQuestion) -> Callable[[frozenset[str]], bool]:
         return lambda units: any(unit_kind(u) == "money" for u in units)
     if CHANGE_Q.search(pq.wording):
         return lambda units: bool(units)  # a change is stated as a count or a percentage (同比下降39.7%)
-    if re.search(r"率|比例|百分|\brate\b|percent|proportion|share", pq.wording, re.IGNORECASE):
+    if RATE_Q.search(pq.wording):
         return lambda units: "%" in units  # a rate the report never states is not made up from its counts
     return lambda units: any(u != "%" for u in units)
 

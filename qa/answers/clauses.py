@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from qa.plan import PLAN_SECTION, ParsedQuestion
+from qa.plan.intent import RATE_Q
 from qa.types import Claim, Passage
 
 COUNT_UNITS = {"件", "起", "次", "个", "人次", "批次", "份", "条", "场", "场次", "人", "名", "户", "家", "项", "批"}
@@ -105,9 +106,54 @@ def asked_figure(pq: ParsedQuestion) -> re.Pattern[str] | None:
     """A pattern for the figure a how-many/what-rate question asks for, or None."""
     if not pq.numeric:
         return None
-    if re.search(r"率|比例|百分|\brate\b|percent|proportion", pq.wording, re.IGNORECASE):
+    if RATE_Q.search(pq.wording):
         return re.compile(r"\d\s*[%％]")
     units = [u for u in pq.asked_units if u]
     if units:
         return re.compile(r"\d\s*(?:余|多)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
     return re.compile(r"\d")
+
+
+_PERCENT = re.compile(r"\d\s*[%％]")
+_CLAUSE_BREAK = re.compile(r"[，,；;。\n]")
+
+
+def rate_forms(pq: ParsedQuestion) -> tuple[str, ...]:
+    """The question's words that name the rate it asks for: in Chinese the last two topic words written just
+    before 率 (负责人出庭应诉率 → 出庭, 应诉), in English any of its topic words (English word order does not say
+    which name the rate); () when it asks for no rate."""
+    if not RATE_Q.search(pq.wording):
+        return ()
+    if pq.lang == "en":
+        return tuple(f for g in pq.terms for f in g.forms if not f.isascii())
+    words = sorted({w for w in pq.lexical_query if len(w) >= 2}, key=len, reverse=True)
+    out: list[str] = []
+    for m in re.finditer("率", pq.wording):
+        end = m.start()
+        for _ in range(2):
+            w = next((w for w in words if pq.wording.endswith(w, 0, end)), None)
+            if w is None:
+                break
+            out.append(w)
+            end -= len(w)
+    return tuple(dict.fromkeys(out))
+
+
+def _pieces(form: str) -> tuple[str, ...]:
+    """A rate word's own parts: 出庭应诉 is also written 出庭 or 应诉; 结案率 is 结案."""
+    form = form[:-1] if form.endswith("率") and len(form) > 2 else form
+    if len(form) >= 4:
+        return (form, form[: len(form) // 2], form[len(form) // 2 :])
+    return (form,)
+
+
+def states_the_rate(text: str, forms: tuple[str, ...], window: int = 1) -> bool:
+    """Whether a clause of the text gives a percentage beside a word of the asked rate's name (学法参考率100% does
+    not state an 出庭应诉率), that word in the same clause or in the `window - 1` clauses before it. True when the
+    question names no rate."""
+    if not forms:
+        return True
+    pieces = {p for f in forms for p in _pieces(f)}
+    clauses = _CLAUSE_BREAK.split(text)
+    return any(_PERCENT.search(cl) and any(p in c for c in clauses[max(0, i - window + 1) : i + 1] for p in pieces)
+               for i, cl in enumerate(clauses))

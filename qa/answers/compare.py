@@ -17,10 +17,11 @@ from importlib import resources
 
 from qa.answers.base import ComposerBase
 from qa.answers.clauses import clause_window, figure_negated, fmt_claim, is_change, is_target, same_measure
-from qa.claim_choice import RATE_Q, claim_model, passage_claim_rows
+from qa.claim_choice import claim_model, passage_claim_rows
 from qa.corpus_index import CorpusIndex
 from qa.places import matching_text
 from qa.plan import PLAN_Q, ParsedQuestion
+from qa.plan.intent import RATE_Q
 from qa.relevance import CHANGE_Q, MONEY_Q, relevance_model, score_hits, unit_kind
 from qa.types import Answer, Claim, Passage
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.answers.base import ComposerBase, Evidence, short
+from qa.answers.clauses import rate_forms, states_the_rate
 from qa.answers.listing import list_items
 from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
 from qa.plan.intent import DOC_NUMBER_Q, WHICH_ONE
@@ -34,7 +35,9 @@ def fact_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answ
     if pq.numeric:
         wanted = wanted_units(pq)
         units = c.retriever.passage_units()
-        with_numbers = [h for h in good if wanted(units.get(c.index.passages[h.row].passage_id, frozenset()))]
+        rate = rate_forms(pq)
+        with_numbers = [h for h in good if wanted(units.get(c.index.passages[h.row].passage_id, frozenset()))
+                        and states_the_rate(c.index.passages[h.row].text, rate, 2 if pq.lang == "en" else 1)]
         if not with_numbers:
             return c.not_found(pq, "no figure for this in the reports", [c.index.passages[h.row] for h in good[:2]])
         good = with_numbers + [h for h in good if h not in with_numbers]

@@ -64,6 +64,8 @@ _NUMERIC_Q = re.compile(r"多少|(?<!哪)几(?:次|件|个|名|人|场|份|条|�
 _ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?？]?$|它们|他们|其|这些镇|这两个镇|这几个镇|两镇|这两|(?:这|那)(?:几|些)个?|(?:^|[,，])(?:两|几)个(?:里面|当中|之中)|两者|二者|这次|此次|该次|上述|前述|上面提到|刚才|\b(?:mentioned )?above\b|\bthe same\b|\bthey\b|\bthem\b|\btheir\b|\bthose\b|\bit\b|\bits\b|"
     r"\b(?:the|these|those) (?:two|three|four|five)\b|\ball (?:three|four|five)\b|这[三四五]个", re.IGNORECASE)
 # A section that states plans and goals (下一步工作打算): what it says was not yet done.
+# A question that asks for a rate or share (the figure it wants is a percentage).
+RATE_Q = re.compile(r"率|占比|比例|百分|\brate\b|percent|proportion|share", re.IGNORECASE)
 PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
 PLAN_Q = re.compile(r"计划|打算|下一步|下步|明年|目标|力争|思路|展望|\bplan|\bnext year\b|\btarget|\bgoal|\baim", re.IGNORECASE)
 
