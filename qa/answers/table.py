@@ -1,8 +1,9 @@
 """Table answers: 各镇分别…多少 / 列出各镇…的数量 / How many … did each town …? — one row per town.
 
 The towns are the aggregate's (every town whose best passage clears the fitted aggregate threshold); each row
-carries the figure parsed from that passage's clause (value and unit) and its citation. A town whose passage has
-no figure is listed with its quote, so nothing found is silently dropped.
+carries the figure parsed from that passage's clause (value and unit) and its citation. A town whose passage gives
+no figure of the kind asked (none at all, or 10项 for 多少场) is not a row: it is named, with its citation, on a
+line of its own, so nothing found is silently dropped.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def table_answer(composer: Composer, pq: ParsedQuestion, doc_ids: list[str]) -> 
     by_town = {t: (v, u) for t, v, u in agg.values}
     asked = set(pq.asked_units)
     rows: list[str] = []
-    others: list[str] = []  # towns whose passage gives no figure of the kind asked (10项 for 多少场)
+    others: list[str] = []  # towns whose passage gives no figure, or none of the kind asked (10项 for 多少场)
     values: list[tuple[str, float, str]] = []
     for c in agg.citations:
         town = c.town or ""
@@ -36,14 +37,11 @@ def table_answer(composer: Composer, pq: ParsedQuestion, doc_ids: list[str]) -> 
             shown = int(v) if v == int(v) else v
             rows.append(f"{label}：{shown}{u}[{c.n}]" if pq.lang == "zh" else f"{label}: {shown} {u} [{c.n}]")
             values.append((town, v, u))
-        elif town in by_town:
-            others.append(f"{label}[{c.n}]")
         else:
-            quote = c.quote if len(c.quote) <= 60 else c.quote[:59] + "…"
-            rows.append(f"{label}：“{quote}”[{c.n}]" if pq.lang == "zh" else f"{label}: “{quote}” [{c.n}]")
+            others.append(f"{label}[{c.n}]")
     if not rows:
         return agg
-    towns = tuple(t for t in agg.towns if not (t in by_town and asked and by_town[t][1] not in asked))
+    towns = tuple(t for t in agg.towns if t in by_town and not (asked and by_town[t][1] not in asked))
     n = len(towns)
     head = f"共{n}个镇（街道）：" if pq.lang == "zh" else f"{n} town{'s' if n != 1 else ''}:"
     extra = ""

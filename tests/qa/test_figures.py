@@ -174,3 +174,22 @@ def test_a_span_of_time_is_not_a_count() -> None:
     units = {c.unit for c in find_claims("在执法决定作出之日起7个工作日内告知，整改期限3个月，办理案件12件。")}
     assert units == {"个工作日", "个月", "件"}
     assert unit_kind("个工作日") == unit_kind("个月") == "time" != unit_kind("件")
+
+
+def test_a_table_row_needs_a_figure(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # 南岭镇 says it held meetings but gives no number: it is named apart, not a row of the table or counted.
+    reports = {
+        "a.txt": "和谦镇2024年法治建设工作报告\n全年召开法治建设专题会议4次，研究解决重点问题。",
+        "b.txt": "西仓镇2024年法治建设工作报告\n党委会专题研究法治建设工作，全年召开法治建设专题会议6次。",
+        "c.txt": "南岭镇2024年法治建设工作报告\n定期召开法治建设专题会议，研究部署法治建设工作。",
+    }
+    eng = engine_over(tmp_path_factory.mktemp("rows"), reports)
+    a = eng.ask("各街镇全年开了几次法治建设专题会议?分别列一下。")
+    assert a.kind == "table" and set(a.towns) == {"和谦镇", "西仓镇"}, a.answer
+    assert "南岭镇" in a.answer and "南岭镇：“" not in a.answer, a.answer
+
+
+def test_every_town_words_are_scaffolding(engine: QAEngine) -> None:
+    for q in ("各街镇全年开了几次法治建设专题会议?", "所有乡镇开了几次法治建设专题会议?"):
+        forms = {f for g in engine.parse(q).terms for f in g.forms}
+        assert "专题会议" in forms and not forms & {"各街", "所有", "乡镇", "街镇"}, forms
