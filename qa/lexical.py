@@ -25,9 +25,25 @@ _EN_WORD = re.compile(r"[a-z][a-z'\-]*")
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """Question words and function words that carry no topic."""
+    """Question words and function words that carry no topic: qa/data/stopwords.txt and every pronoun of jieba's
+    dictionary (那个, 这里, 其中, 什么样: the words it tags r), which point at a topic and never name one."""
     text = resources.files("qa.data").joinpath("stopwords.txt").read_text(encoding="utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip())
+    return frozenset(w.strip() for w in text.splitlines() if w.strip()) | pronouns()
+
+
+@lru_cache(maxsize=1)
+def pronouns() -> frozenset[str]:
+    """The words jieba's dictionary (its dict.txt: word, frequency, part of speech) tags as pronouns."""
+    import jieba
+
+    path = Path(jieba.__file__).parent / "dict.txt"
+    out = set()
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[2].startswith("r"):
+                out.add(parts[0])
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)

@@ -265,3 +265,10 @@ def test_each_towns_number_asks_for_a_table() -> None:
     assert _plan("Give each town's number of administrative penalty cases.").intent == "table"
     assert _plan("What is the count of legal-aid cases for each subdistrict?").intent == "table"
     assert _plan("Which town has the largest number of cases?").intent != "table"
+
+
+def test_a_pronoun_points_at_a_topic_and_is_none() -> None:
+    # 那个 / 这里 / 其中 (jieba's dictionary tags them as pronouns) are not topic words; the quoted name is.
+    flat = {f for g in _forms("坪山街道搞的那个“无讼园区”在这里的什么地方?", ) for f in g}
+    assert "无讼园区" in flat and not flat & {"那个", "这里", "什么"}, flat
+    assert not {f for g in _forms("其中哪些镇开展了法治讲座?") for f in g} & {"其中"}
