@@ -64,7 +64,11 @@ class RelevanceModel:
 
     - passage_threshold: a passage may be cited for a fact when its probability clears this;
     - answer_weights / answer_threshold: whether a question is answered at all, from its best passages;
-    - aggregate_threshold: a town is named in an aggregate when its best passage clears this.
+    - aggregate_threshold: a town is named in an aggregate when its best passage clears this (the operating point
+      of the passage model alone, kept for the numeric-condition path);
+    - town_weights / town_threshold: whether a town is named in an aggregate, from its best passage's probability
+      and whether that passage holds the focal term (TOWN_FEATURES); fitted on the development sets' aggregate
+      questions.
     """
 
     weights: tuple[float, ...]
@@ -72,6 +76,15 @@ class RelevanceModel:
     aggregate_threshold: float
     answer_weights: tuple[float, ...]
     answer_threshold: float
+    town_weights: tuple[float, ...] = ()
+    town_threshold: float = 0.5
+
+    def names_town(self, best: float, focal: float) -> bool:
+        """Whether an aggregate names the town whose best passage has probability `best`, `focal` being whether
+        that passage holds the question's focal term."""
+        if not self.town_weights:
+            return best >= self.aggregate_threshold
+        return town_probability(self.town_weights, best, focal) >= self.town_threshold
 
     def probability(self, row: list[float]) -> float:
         return _sigmoid(sum(w * x for w, x in zip(self.weights, row, strict=True)))
@@ -84,6 +97,26 @@ class RelevanceModel:
         return self.passage_threshold
 
 
+# A town's best passage holding the question's focal term is stronger evidence at the town level than the passage
+# model gives it (its features overlap with coverage there); a relative feature (how far below the question's best
+# passage) was tried and fitted too, and lost on reworded questions.
+TOWN_FEATURES = ("bias", "passage", "focal")
+
+
+def town_row(best: float, focal: float) -> list[float]:
+    """TOWN_FEATURES: the log-odds of the town's best passage and whether it holds the focal term."""
+    return [1.0, _logit(best), focal]
+
+
+def town_probability(weights: tuple[float, ...] | list[float], best: float, focal: float) -> float:
+    return _sigmoid(sum(w * x for w, x in zip(weights, town_row(best, focal), strict=True)))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -94,12 +127,15 @@ def relevance_model() -> RelevanceModel:
     with resources.files("qa").joinpath("data/relevance_model.json").open(encoding="utf-8") as fh:
         d = json.load(fh)
     aw = d.get("answer_weights") or {}
+    tw = d.get("town_weights") or {}
     return RelevanceModel(
         tuple(float(d["weights"][f]) for f in FEATURES),
         float(d["passage_threshold"]),
         float(d["aggregate_threshold"]),
         tuple(float(aw.get(f, 0.0)) for f in ANSWER_FEATURES),
         float(d.get("answer_threshold", 0.0)),
+        tuple(float(tw[f]) for f in TOWN_FEATURES) if tw else (),
+        float(d.get("town_threshold", 0.5)),
     )
 
 

@@ -12,7 +12,7 @@ from qa.answers.clauses import COUNT_UNITS, MENTION_Q, TRAINING, affirmed_text, 
 from qa.corpus_index import CorpusIndex
 from qa.places import matching_text
 from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
-from qa.relevance import answer_features, relevance_model, rescore, score_hits
+from qa.relevance import FEATURES, answer_features, relevance_model, rescore, score_hits
 from qa.retrieval import Hit
 from qa.types import Answer, Citation, Claim, Passage
 
@@ -92,20 +92,24 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     # A word the question puts in quotes (“述法”制度) is what it asks about, when the reports use it: a town
     # qualifies only on a passage that says it (one of them, when several are quoted as alternatives).
     quoted = [g.forms for g in pq.terms if pq.lang == "zh" and g.quoted and _CJK.search(g.forms[0]) and c.retriever.term_weight(g) > 0]
+    # The fitted town decision (RelevanceModel.names_town) weighs each town's best passage and whether it holds
+    # the focal term.
     for prob, h, feats in scored:
         p = c.index.passages[h.row]
-        if prob < model.aggregate_threshold:
-            continue
+        if not model.names_town(prob, 1.0):
+            continue  # not even with the focal term
         if quoted and not any(f in matching_text(p.text) for forms in quoted for f in forms):
             continue
         if not asks_plan and not p.is_heading and p.section and PLAN_SECTION.search(p.section):
             continue  # "下一步将开展X" is not having done X
         affirmed = p.text if asks_negated else affirmed_text(p.text)
-        if affirmed is not p.text and (
-            (focal is not None and not any(f in affirmed for f in focal))
-            or rescore(c.retriever, pq, h, feats, affirmed) < model.aggregate_threshold
-        ):
-            continue  # 未发生行政诉讼案件 / 败诉0件 do not qualify: a negated mention is not a mention
+        if affirmed is not p.text:
+            if focal is not None and not any(f in affirmed for f in focal):
+                continue  # 未发生行政诉讼案件 / 败诉0件 do not qualify: a negated mention is not a mention
+            if not model.names_town(rescore(c.retriever, pq, h, feats, affirmed), feats[_FOCAL]):
+                continue
+        elif not model.names_town(prob, feats[_FOCAL]):
+            continue
         c.scores[h.row] = prob
         if p.doc_id not in best or prob > best[p.doc_id][0]:
             best[p.doc_id] = (prob, h)
@@ -115,6 +119,7 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_FOCAL = FEATURES.index("focal")
 
 _ASKS_NEGATED = re.compile(r"没有|未(?:发生|出现)|无一|零发生|\bno\b|\bzero\b|\bwithout\b|\bnot\b|n't", re.IGNORECASE)
 

@@ -12,6 +12,13 @@ Two operating thresholds are then chosen on the same development decisions:
 - fact: a passage can answer when it clears `fact_threshold`, the threshold that best separates answerable from absent
   questions by their best passage (max TPR − FPR; or --answer-recall R to let R of the answerable through);
 - aggregate: a town is named when its best passage clears `aggregate_threshold`, the threshold with the best town F1.
+
+A third, small model then decides which towns an aggregate names (`town_weights`, `town_threshold`): over each town's
+best passage — its probability and whether it holds the focal term — fitted on the aggregate questions' towns (named
+or not), threshold at the best micro F1.
+
+    python -m qa.training.relevance --towns         # refit only the town decision, on the shipped passage model
+    python -m qa.training.relevance --towns --cv    # its leave-one-set-out estimate against the passage threshold
 """
 
 from __future__ import annotations
@@ -29,10 +36,12 @@ from qa.evaluation import town_core as scorer_town_core
 from qa.relevance import (
     ANSWER_FEATURES,
     FEATURES,
+    TOWN_FEATURES,
     answer_row,
     relevance_model,
     score_hits,
     specific,
+    town_row,
     unknown_share,
 )
 from qa.training.labelled import REAL, ROOT, SHARED
@@ -271,6 +280,67 @@ def decision_scores(weights: list[float], decisions: list[dict[str, Any]]) -> di
     return {"fact": fact, "aggregate": agg}
 
 
+def town_rows(weights: list[float], decisions: list[dict[str, Any]]) -> list[tuple[str, list[float], int, float]]:
+    """(question, TOWN_FEATURES row, label, passage probability) for each town of each aggregate question."""
+    by_q: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for d in decisions:
+        if d["type"] == "aggregate-town":
+            by_q.setdefault((d["set"], d["id"]), []).append(d)
+    out = []
+    for (set_name, qid), ds in by_q.items():
+        for d in ds:
+            p = _prob(weights, d["row"])
+            out.append((f"{set_name}/{qid}", town_row(p, d["row"][FEATURES.index("focal")]), d["label"], p))
+    return out
+
+
+def fit_towns(weights: list[float], decisions: list[dict[str, Any]], C: float = 1.0) -> tuple[list[float], float]:
+    """The town decision's weights and its best-F1 threshold, on these aggregate decisions."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = town_rows(weights, decisions)
+    clf = LogisticRegression(C=C, max_iter=5000, fit_intercept=False)
+    clf.fit([r for _, r, _, _ in rows], [lab for _, _, lab, _ in rows])
+    tw = [float(w) for w in clf.coef_[0]]
+    return tw, best_f1([(_prob(tw, r), lab) for _, r, lab, _ in rows])
+
+
+def mean_town_f1(rows: list[tuple[str, list[float], int, float]], named: list[bool]) -> float:
+    """The mean over questions of the town F1 of these decisions (the scorer's agg_f1, before the answer's gates)."""
+    by_q: dict[str, list[tuple[bool, int]]] = {}
+    for (q, _, lab, _), n in zip(rows, named, strict=True):
+        by_q.setdefault(q, []).append((n, lab))
+    f1s = []
+    for v in by_q.values():
+        tp = sum(1 for n, lab in v if n and lab)
+        fp = sum(1 for n, lab in v if n and not lab)
+        fn = sum(1 for n, lab in v if not n and lab)
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(f1s) / len(f1s) if f1s else 0.0
+
+
+def cross_validate_towns(weights: list[float], at: float) -> int:
+    """Leave each set out: the town decision fitted on the rest against the passage threshold alone, on it."""
+    by_set = pairs_by_set("dev")
+    base, new = [], []
+    for name in by_set:
+        held = town_rows(weights, by_set[name][2])
+        if not held:
+            continue
+        rest = [d for k, (_, _, sd) in by_set.items() if k != name for d in sd]
+        tw, tt = fit_towns(weights, rest)
+        b = mean_town_f1(held, [p >= at for _, _, _, p in held])
+        n = mean_town_f1(held, [_prob(tw, r) >= tt for _, r, _, _ in held])
+        n_q = len({q for q, _, _, _ in held})
+        base.append((b, n_q))
+        new.append((n, n_q))
+        print(f"  {name:12s} questions {n_q:3d} passage threshold {b:.3f} town decision {n:.3f}")
+    total = sum(k for _, k in base)
+    print(f"  mean over questions: passage threshold {sum(b * k for b, k in base) / total:.3f}, "
+          f"town decision {sum(n * k for n, k in new) / total:.3f}")
+    return 0
+
+
 def summarise(name: str, weights: list[float], decisions: list[dict[str, Any]], ft: float, at: float) -> None:
     s = decision_scores(weights, decisions)
     for kind, t in (("fact", ft), ("aggregate", at)):
@@ -354,6 +424,16 @@ def cross_validate(answer_recall: float | None, Cs: Sequence[float], gates: Sequ
     return 0
 
 
+def write_towns(tw: list[float], tt: float) -> None:
+    """The town decision into the shipped model file, beside the passage and answer models."""
+    d = json.loads(MODEL.read_text(encoding="utf-8"))
+    d["town_weights"] = {f: round(w, 4) for f, w in zip(TOWN_FEATURES, tw, strict=True)}
+    d["town_threshold"] = round(tt, 3)
+    d["town_command"] = "python -m qa.training.relevance --towns"
+    MODEL.write_text(json.dumps(d, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    relevance_model.cache_clear()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--measure", choices=["dev", "held"], help="only measure the shipped model on these sets")
@@ -366,6 +446,8 @@ def main() -> int:
                     help="how the answer/refuse threshold is chosen (with --cv, each is tried)")
     ap.add_argument("--cv", action="store_true",
                     help="leave one development set out at a time: fit on the rest, measure on it (writes nothing)")
+    ap.add_argument("--towns", action="store_true",
+                    help="refit only the aggregate's town decision on the shipped passage model (with --cv: estimate it)")
     ap.add_argument("--drop", nargs="+", choices=FEATURES[1:], default=[],
                     help="hold these passage features at 0 (an ablation; with --cv it shows what they add)")
     a = ap.parse_args()
@@ -377,6 +459,18 @@ def main() -> int:
         if a.curve:
             s = decision_scores(list(m.weights), dec)
             a.curve.write_text(json.dumps({k: curve(v) for k, v in s.items()}), encoding="utf-8")
+        return 0
+    if a.towns:
+        m = relevance_model()
+        if a.cv:
+            return cross_validate_towns(list(m.weights), m.aggregate_threshold)
+        _, _, dec = pairs("dev")
+        tw, tt = fit_towns(list(m.weights), dec)
+        write_towns(tw, tt)
+        rows = town_rows(list(m.weights), dec)
+        print(f"town decision: weights {dict(zip(TOWN_FEATURES, (round(w, 3) for w in tw), strict=True))}, "
+              f"threshold {tt:.3f}; dev mean town F1 {mean_town_f1(rows, [_prob(tw, r) >= tt for _, r, _, _ in rows]):.3f} "
+              f"(passage threshold alone {mean_town_f1(rows, [p >= m.aggregate_threshold for _, _, _, p in rows]):.3f})")
         return 0
     if a.cv:
         return cross_validate(a.answer_recall, a.C, a.gate)
@@ -396,6 +490,7 @@ def main() -> int:
         "targets": {"fact": a.answer_recall or "max TPR-FPR (answerable vs absent) on dev", "aggregate": "best F1 on dev"},
     }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     relevance_model.cache_clear()
+    write_towns(*fit_towns(weights, dec, a.C[0]))
     print(f"wrote {MODEL}: {len(y)} pairs, {sum(y)} positive")
     summarise("dev", weights, dec, ft, at)
     kept = [lab for p, lab in answer_scores if p >= ans_t]
