@@ -10,7 +10,7 @@ from qa.lexical import Tokenizer
 from qa.plan.intent import asks_which, intent_of, is_elliptical, is_numeric, superlative_of
 from qa.plan.lang import language_of
 from qa.plan.measure import _constraint, asked_units
-from qa.plan.places import match_regions, topic_text, town_matcher, towns_named
+from qa.plan.places import match_regions, respell_towns, topic_text, town_matcher, towns_named
 from qa.plan.terms import key_terms
 from qa.plan.types import ParsedQuestion, TermGroup
 from qa.plan.years import question_years
@@ -25,7 +25,7 @@ def parse_question(
     today: date | None = None,
 ) -> ParsedQuestion:
     """Parse a question against the towns (and regions) the corpus knows."""
-    q = text.strip()
+    q = respell_towns(text.strip(), towns, pinyin)
     lang = language_of(q)
     named, unknown = towns_named(q, towns, pinyin)
     region_names = match_regions(q, regions or {})

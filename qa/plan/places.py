@@ -157,6 +157,31 @@ def _nearest_pinyin(name: str, pinyin: dict[str, str]) -> str | None:
     return next(iter(hits)) if len(hits) == 1 else None
 
 
+def _homophone(name: str, pinyin: dict[str, str]) -> str | None:
+    """The one known town whose name sounds like a typed name no township of the division list has (横兰镇 for
+    横栏镇, 余平镇 for 余坪镇: pinyin input puts the wrong character of the same sound), if exactly one does."""
+    from pypinyin import lazy_pinyin
+
+    core = re.sub(r"(?:街道|镇|乡|街)$", "", name)
+    if len(core) < 2:
+        return None
+    typed = "".join(lazy_pinyin(core)).lower()
+    hits = {t for t, py in pinyin.items() if py == typed}
+    return next(iter(hits)) if len(hits) == 1 else None
+
+
+def respell_towns(q: str, towns: Sequence[str], pinyin: dict[str, str]) -> str:
+    """The question with each town name no township of the division list has, but which sounds like exactly one
+    known town, written as that town (横兰镇 → 横栏镇): the rest of the plan then reads the town, not a topic word."""
+    for name, _, _ in find_town_mentions(q):
+        if _NOT_A_NAME.search(name) or town_matcher(towns, pinyin).covers(name) or gazetteer().towns_named(name):
+            continue
+        same_sound = _homophone(name, pinyin)
+        if same_sound:
+            q = q.replace(name, same_sound)
+    return q
+
+
 def towns_named(q: str, towns: Sequence[str], pinyin: dict[str, str]) -> tuple[list[str], list[str]]:
     """The known towns a question names, and the town names it gives that no known town has."""
     named = match_towns(q, towns, pinyin)
