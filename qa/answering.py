@@ -6,7 +6,7 @@ this module only routes. Scope comes from qa/scope.py, relevance from the fitted
 
 from __future__ import annotations
 
-from qa.answers.aggregate import aggregate_answer, region_towns_answer
+from qa.answers.aggregate import aggregate_answer, complement_answer, region_towns_answer
 from qa.answers.base import _SCORES, ComposerBase
 from qa.answers.compare import compare_answer
 from qa.answers.corpus import corpus_answer
@@ -71,6 +71,8 @@ class Composer(ComposerBase):
         if pq.intent == "table":
             return table_answer(self, pq, doc_ids)
         if pq.intent == "aggregate":
+            if pq.complement:
+                return complement_answer(self, pq, doc_ids)
             if pq.regions and not pq.terms:
                 return region_towns_answer(self, pq, doc_ids)
             return aggregate_answer(self, pq, doc_ids)

@@ -124,6 +124,43 @@ _FOCAL = FEATURES.index("focal")
 _ASKS_NEGATED = re.compile(r"没有|未(?:发生|出现)|无一|零发生|\bno\b|\bzero\b|\bwithout\b|\bnot\b|n't", re.IGNORECASE)
 
 
+def complement_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
+    """"哪些镇没写X" / "which towns did not mention X": the towns in scope the positive question's answer leaves
+    out, each cited where its report names itself, then the towns that do say it, with their quotes."""
+    from dataclasses import replace
+
+    said = aggregate_answer(c, replace(pq, complement=False), doc_ids)
+    saying = set(said.towns) if said.kind != "not_found" else set()
+    silent = [d for d in one_per_town(c.index, doc_ids) if c.doc(d).metadata.town and c.doc(d).metadata.town not in saying]
+    if not silent:
+        return c.not_found(pq, "every report in scope says it")
+    cites: list[Citation] = []
+    for d in silent:
+        span = c.doc(d).metadata.town_span
+        p = c.passage_at(d, span.start) if span else None
+        if p is not None:
+            cites.append(c.citation(len(cites) + 1, p))
+    towns = tuple(c.doc(d).metadata.town or "" for d in silent)
+    named = [f"{c.town_label(t, pq.lang)}" + (f"[{ci.n}]" if ci else "") for t, ci in
+             zip(towns, [next((x for x in cites if x.town == t), None) for t in towns], strict=True)]
+    shown: list[str] = []
+    for old in said.citations if said.kind != "not_found" else ():
+        p = c.passage_at(old.doc_id, old.start)
+        if p is not None:
+            ci = c.citation(len(cites) + 1, p)
+            cites.append(ci)
+            shown.append(f"{c.town_label(ci.town, pq.lang)} “{short(old.quote)}”[{ci.n}]")
+    if pq.lang == "en":
+        text = f"{len(towns)} town{'s' if len(towns) != 1 else ''} whose reports do not say so: " + ", ".join(named) + "."
+        if shown:
+            text += " The reports that do: " + "; ".join(shown) + "."
+    else:
+        text = f"共{len(towns)}个报告中没有写到：" + "、".join(named) + "。"
+        if shown:
+            text += "写到的有：" + "；".join(shown) + "。"
+    return Answer(pq.text, text, "aggregate", towns, tuple(cites))
+
+
 def region_towns_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answer:
     """"Which towns are in 重庆?": the towns whose reports name that region, each cited where they do."""
     cites: list[Citation] = []

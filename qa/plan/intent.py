@@ -64,6 +64,29 @@ _NUMERIC_Q = re.compile(r"多少|(?<!哪)几(?:次|件|个|名|人|场|份|条|�
 _ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?？]?$|它们|他们|其|这些镇|这两个镇|这几个镇|两镇|这两|(?:这|那)(?:几|些)个?|(?:^|[,，])(?:两|几)个(?:里面|当中|之中)|两者|二者|这次|此次|该次|上述|前述|上面提到|刚才|\b(?:mentioned )?above\b|\bthe same\b|\bthey\b|\bthem\b|\btheir\b|\bthose\b|\bit\b|\bits\b|"
     r"\b(?:the|these|those) (?:two|three|four|five)\b|\ball (?:three|four|five)\b|这[三四五]个", re.IGNORECASE)
 # A section that states plans and goals (下一步工作打算): what it says was not yet done.
+# "Which towns did not …": a which-question whose verb is negated asks for the towns the positive question leaves
+# out. Only a report's saying or doing is read so (没写/没提到/未成立, did not say/mention); 没有发生 asks for the
+# denial a report states (全年未发生重大安全事故), which is an ordinary question.
+_COMPLEMENT_ZH = re.compile(
+    r"(?:没有|没|并未|尚未|未)(?=(?:写|提|交代|说|报告|给出|列出|披露|涉及|包含|包括|公布|明确|载明|注明|成立|设立|建立|"
+    r"开展|组织|落实|制定|出台|聘请))")
+_COMPLEMENT_EN = re.compile(r"\b(?:did|does|do)(?:n't|\s+not)\b|\bfail(?:ed|s)?\s+to\b", re.IGNORECASE)
+_WHICH_Q = re.compile(r"哪些|哪个|哪几|哪一|\bwhich\b|\bwhat (?:towns?|reports?|subdistricts?|places?)\b", re.IGNORECASE)
+
+
+def complement_of(q: str) -> str | None:
+    """The positive question of a "which … did not …" question (天津的街镇里哪个没写罚款总额 → 哪个写罚款总额),
+    or None when the question is no such question."""
+    if not _WHICH_Q.search(q):
+        return None
+    if _COMPLEMENT_ZH.search(q):
+        return _COMPLEMENT_ZH.sub("", q, count=1)
+    m = _COMPLEMENT_EN.search(q)
+    if m:
+        return q[: m.start()] + q[m.end():]
+    return None
+
+
 # A question that asks for a rate or share (the figure it wants is a percentage).
 RATE_Q = re.compile(r"率|占比|比例|百分|\brate\b|percent|proportion|share", re.IGNORECASE)
 PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from qa.lexical import Tokenizer
-from qa.plan.intent import asks_which, intent_of, is_elliptical, is_numeric, superlative_of
+from qa.plan.intent import asks_which, complement_of, intent_of, is_elliptical, is_numeric, superlative_of
 from qa.plan.lang import language_of
 from qa.plan.measure import _constraint, asked_units
 from qa.plan.places import match_regions, respell_towns, topic_text, town_matcher, towns_named
@@ -26,6 +27,11 @@ def parse_question(
 ) -> ParsedQuestion:
     """Parse a question against the towns (and regions) the corpus knows."""
     q = respell_towns(text.strip(), towns, pinyin)
+    positive = complement_of(q)
+    if positive is not None:
+        # The plan is the positive question's; the answer is the towns in scope it leaves out.
+        return replace(parse_question(positive, towns, pinyin, tokenizer, regions, today), text=q, query_text=q,
+                       intent="aggregate", complement=True)
     lang = language_of(q)
     named, unknown = towns_named(q, towns, pinyin)
     region_names = match_regions(q, regions or {})

@@ -64,6 +64,9 @@ class ParsedQuestion:
     missing_regions: tuple[str, ...] = ()  # places the question names that no indexed report is from
     # "长滩镇的审批服务和五马镇的“一站式”服务,哪个办理的事项更多?": each named town's own measure words
     town_measures: tuple[tuple[str, tuple[TermGroup, ...]], ...] = ()
+    # "哪些镇没写X" / "which towns did not mention X": the plan is the positive question's (X), and the answer
+    # is the towns in scope it leaves out
+    complement: bool = False
 
     @property
     def wording(self) -> str:
