@@ -131,6 +131,16 @@ def default_dictionary() -> tuple[dict[str, int], int]:
     return jieba.dt.FREQ, jieba.dt.total
 
 
+def ordinary_words(s: str) -> bool:
+    """Whether the string is ordinary words end to end (严格落实 = 严格 + 落实; 充分发挥), by jieba's dictionary: running
+    text, not a name, which holds a part no dictionary has (社管办, 德恒)."""
+    freq = default_dictionary()[0]
+    ok = [True] + [False] * len(s)
+    for i in range(1, len(s) + 1):
+        ok[i] = any(ok[j] and freq.get(s[j:i], 0) > 0 for j in range(max(0, i - 6), i - 1))
+    return ok[len(s)]
+
+
 def _load_jieba_cache(jieba: Any) -> None:
     """Read jieba's own cache of its default dictionary as jieba would, but from bytes.
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from qa.lexical import ordinary_words
 from qa.places import (
     COUNTY,
     PROVINCE,
@@ -470,21 +471,11 @@ def _leading_body(text: str) -> tuple[str | None, int, float]:
     simple = to_simplified(text)
     for m in _LEADING_BODY.finditer(simple[:400]):
         name = m.group(1)
-        if any(ch in _FUNCTION_CHARS for ch in name) or name.endswith(("区", "县", "市", "省")) or _all_words(name):
+        if any(ch in _FUNCTION_CHARS for ch in name) or name.endswith(("区", "县", "市", "省")) or ordinary_words(name):
             continue
         if simple.count(name[-3:]) >= 2:
             return name, m.start(1), 0.3
     return None, -1, 0.0
-
-
-def _all_words(s: str) -> bool:
-    """Whether the string is ordinary words end to end (严格落实 = 严格 + 落实; 充分发挥): running text, not a
-    name, which holds a part no dictionary has (社管办)."""
-    freq = _word_freq()
-    ok = [True] + [False] * len(s)
-    for i in range(1, len(s) + 1):
-        ok[i] = any(ok[j] and freq.get(s[j:i], 0) > 0 for j in range(max(0, i - 6), i - 1))
-    return ok[len(s)]
 
 
 def _surface_len(text: str, town: str, start: int) -> int:

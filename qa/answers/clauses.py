@@ -157,3 +157,35 @@ def states_the_rate(text: str, forms: tuple[str, ...], window: int = 1) -> bool:
     clauses = _CLAUSE_BREAK.split(text)
     return any(_PERCENT.search(cl) and any(p in c for c in clauses[max(0, i - window + 1) : i + 1] for p in pieces)
                for i, cl in enumerate(clauses))
+
+
+# "是哪家律师事务所的?", "Which law firm …": the question asks for an organisation's name, and a passage that only
+# says a firm was engaged (与律师事务所签订合同, 聘请专业律所律师) does not answer it.
+_ORG = r"律师事务所|律所|事务所"
+NAME_Q = re.compile(rf"哪(?:一)?家(?:{_ORG})|(?:{_ORG})(?:的)?(?:名称|名字|叫什么)|\bwhich (?:law )?firm\b|\bwhat (?:law )?firm\b|"
+                    r"\bname of the (?:law )?firm\b", re.IGNORECASE)
+_ORG_IN_TEXT = re.compile(rf"(?:{_ORG})")
+_NAME_FUNCTION = set("的了是在和与及到向为由对把被让将于以其之等从跟请并")
+
+
+def names_organisation(text: str) -> bool:
+    """Whether the text names a firm: the words right before 律师事务所 (or 律所, 公司) are a name — a province or
+    a city/district with its own name (重庆森林, 重庆市武隆区星空), words no dictionary holds (天津云樯), or a short
+    name right after 与/和/同 (与聚焦律师事务所) — and not just a verb or a modifier (聘请律师事务所, 专业律所)."""
+    from qa.lexical import ordinary_words
+    from qa.places import PROVINCE, gazetteer, matching_text, short_region_name
+
+    provinces = {short_region_name(p.name) for p in gazetteer().places.values() if p.level == PROVINCE}
+    simple = matching_text(text)  # simplified, without a mirror's pinyin glosses
+    for m in _ORG_IN_TEXT.finditer(simple):
+        run = re.search(r"[\u4e00-\u9fff]*$", simple[max(0, m.start() - 12) : m.start()])
+        before = run.group(0) if run else ""
+        for size in range(2, min(10, len(before)) + 1):
+            name = before[-size:]
+            if name[0] in _NAME_FUNCTION or name[-1] in _NAME_FUNCTION:
+                break
+            preceded = before[-size - 1] if size < len(before) else ""
+            if (not ordinary_words(name) or any(name.startswith(p) for p in provinces if p)
+                    or re.search(r"[省市区县]", name[:-1]) or (preceded in "与和同跟" and preceded and size <= 4)):
+                return True
+    return False

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.answers.base import ComposerBase, Evidence, short
-from qa.answers.clauses import rate_forms, states_the_rate
+from qa.answers.clauses import NAME_Q, names_organisation, rate_forms, states_the_rate
 from qa.answers.listing import list_items
 from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
 from qa.plan.intent import DOC_NUMBER_Q, WHICH_ONE
@@ -41,6 +41,13 @@ def fact_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answ
         if not with_numbers:
             return c.not_found(pq, "no figure for this in the reports", [c.index.passages[h.row] for h in good[:2]])
         good = with_numbers + [h for h in good if h not in with_numbers]
+    if NAME_Q.search(pq.wording):
+        # "是哪家律师事务所的?": only a passage that names the firm answers; one that says a firm was engaged does not.
+        named = [h for h in good if names_organisation(c.index.passages[h.row].text)] or [
+            h for _, h, _ in scored[:10] if names_organisation(c.index.passages[h.row].text)]
+        if not named:
+            return c.not_found(pq, "the reports do not name it", [c.index.passages[h.row] for h in good[:2]])
+        good = named + [h for h in good if h not in named]
     if DOC_NUMBER_Q.search(pq.wording):
         # 文号是什么: the passages that hold a document number answer it; the report's title only names it.
         numbered = [h for h in good if DOC_NUMBER.search(c.index.passages[h.row].text)]
