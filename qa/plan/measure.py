@@ -37,7 +37,7 @@ _EN_COUNT_CONSTRAINT = re.compile(
 )
 _ASKED_UNIT = re.compile(r"(?:几|多少)(人次|场次|批次|件|次|名|人|份|场|条|起|项|批|户|家|位|所|期|宗|封|万元|元|%|分(?![之钟]))|"
                          r"(?:平均|考试|考核|测评)(?:成绩|得分|分数|分)|"
-                         r"(人次|场次|次|人|件|份|家|项|条)(?:数|数量)?(?=最|更|较|多|少|高|低)")
+                         r"(人次|场次|次|人|件|份|家|项|条)(?:数|数量)?(?:的?(?:哪个|哪一个|哪家|谁))?(?=最|更|较|多|少|高|低)")
 # The noun an English "how many / more / fewer / the most … X" counts, by what it is: cases, people, occasions,
 # organisations, printed items. The counted noun nearest the question word decides (see asked_units).
 _EN_COUNTED = (
