@@ -33,15 +33,17 @@ _WHO_LESS = re.compile(rf"(?:谁|哪个|哪一个)[^?？]{{0,20}}(?:少|低|小)
 # 排名第一 / 排名靠前 is something a report says of itself, not a request to rank.
 _COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名(?!第|前|靠前|居前|前列)|排序", re.IGNORECASE)
 _MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest|smaller)\b", re.IGNORECASE)
+# A unit of the collection in English, after an optional place name: "town", "Shenzhen subdistrict".
+_EN_UNIT = r"(?:[A-Z][a-z]+ )?(?:town|township|subdistrict|place)"
 # "各镇分别发放了多少份普法资料?", "列出各镇…的数量", "How many … did each town …?": one row per town.
 _TABLE_Q = re.compile(
     r"(?:各|每个|每一个)(?:镇|乡|街道|乡镇|镇街|街镇|地)[^?？]{0,40}?(?:多少|几)|分别[^?？]{0,30}?(?:多少|几)|"
     r"(?:列出|列一下|汇总|统计)[^?？]{0,30}?(?:数量|数字|数据|多少|几)|"
-    r"\b(?:each|every|per) (?:town|township|subdistrict|place)\b[^?]{0,80}\bhow (?:many|much)\b|"
-    r"\bhow (?:many|much)\b[^?]{0,80}\b(?:each|every|per) (?:town|township|subdistrict|place)\b|\btable\b|"
-    # "each town's number of …", "the count of … for every subdistrict"
-    r"\b(?:each|every) (?:town|township|subdistrict|place)(?:'s)?\b[^?]{0,60}\b(?:number|count|figure|total)s?\b|"
-    r"\b(?:number|count|figure|total)s?\b[^?]{0,60}\b(?:for|in|of|by) (?:each|every) (?:town|township|subdistrict|place)\b",
+    rf"\b(?:each|every|per) {_EN_UNIT}\b[^?]{{0,80}}\bhow (?:many|much)\b|"
+    rf"\bhow (?:many|much)\b[^?]{{0,80}}\b(?:each|every|per) {_EN_UNIT}\b|\btable\b|"
+    # "each town's number of …", "each Shenzhen subdistrict's number of …", "the count of … for every subdistrict"
+    rf"\b(?:each|every) {_EN_UNIT}(?:'s)?\b[^?]{{0,60}}\b(?:number|count|figure|total)s?\b|"
+    rf"\b(?:number|count|figure|total)s?\b[^?]{{0,60}}\b(?:for|in|of|by) (?:each|every) {_EN_UNIT}\b",
     re.IGNORECASE,
 )
 _WHO = re.compile(r"哪个|哪一个|哪|谁|\bwhich\b|\bwho\b|\bwhat town\b", re.IGNORECASE)

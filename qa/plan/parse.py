@@ -35,6 +35,8 @@ def parse_question(
     lang = language_of(q)
     named, unknown = towns_named(q, towns, pinyin)
     region_names = match_regions(q, regions or {})
+    # "each Shenzhen subdistrict's": a region's name before a unit word is that region, not an unknown town.
+    unknown = [u for u in unknown if u.lower() not in (regions or {}) and u not in (regions or {})]
     years, soft_relative, year_scope = question_years(q, today or date.today())
     constraint = _constraint(q, aggregate=asks_which(q))
     superlative = superlative_of(q)

@@ -279,3 +279,9 @@ def test_a_numbered_pointer_to_earlier_towns_is_no_topic_and_the_counted_unit_st
     flat = {f for g in pq.terms for f in g.forms}
     assert "述法" in flat and not any("三" in f for f in flat), flat
     assert "人" in pq.asked_units, pq.asked_units
+
+
+def test_a_region_before_an_english_unit_word_is_the_region_not_a_town() -> None:
+    pq = parse_question("List each Shenzhen subdistrict's number of officials who filed a duty report.", [], {}, TOK,
+                        {"shenzhen": "深圳市", "深圳": "深圳市", "深圳市": "深圳市"}, today=date(2026, 12, 3))
+    assert pq.unknown_towns == () and pq.regions == ("深圳市",) and pq.intent == "table", pq
