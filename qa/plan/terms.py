@@ -125,6 +125,9 @@ def key_terms(
         cleaned = re.sub(re.escape(w), " ", cleaned, flags=re.IGNORECASE)
     # A quoted name is taken as written: scaffolding words inside it (谁 in “谁执法谁普法”, 几 in “几个一”) stay.
     quoted = [m.group(0) for m in _QUOTED.finditer(cleaned) if _CJK.search(m.group(1))]
+    if lang == "en":
+        # Chinese written into an English question (法律六进) is a name as written: no number in it is a count.
+        quoted += [run for run in dict.fromkeys(re.findall(r"[\u4e00-\u9fff]{2,}", _QUOTED.sub(" ", cleaned)))]
     for i, qt in enumerate(quoted):
         cleaned = cleaned.replace(qt, f"\x00{i}\x00", 1)
     cleaned = _CONSTRAINT.sub(" ", cleaned)
@@ -149,7 +152,9 @@ def key_terms(
     # "(法律明白人)": a single term in brackets is a gloss, and required like any other; so is an English question's
     # "(sanzhong yida, 三重一大)": the pinyin and the Chinese of the words before it.
     def lists_examples(bracketed: str) -> bool:
-        return _is_example_list(bracketed) and not (lang == "en" and re.search(r"[A-Za-z]", bracketed))
+        # In an English question, brackets holding Chinese or pinyin gloss the words before them (第一议题,
+        # "法律六进 / 法律八进"): names, not a list of examples.
+        return _is_example_list(bracketed) and not (lang == "en" and re.search(r"[A-Za-z\u4e00-\u9fff]", bracketed))
 
     for m in _PAREN.finditer(cleaned):
         if not lists_examples(m.group(1)):
@@ -224,6 +229,11 @@ def key_terms(
         # Chinese written into an English question ("first agenda item" (第一议题)) names the topic exactly:
         # each run is one phrase, and the English words around it are its gloss, not extra conditions.
         glosses = [run for run in re.findall(r"[\u4e00-\u9fff]{2,}", cleaned) if run not in stop]
+        # "(法律六进 / 法律八进)": Chinese names joined by / or "or" are alternatives, one any-of group.
+        for a, b in re.findall(r"([\u4e00-\u9fff]{2,})\s*(?:/|、|\bor\b)\s*([\u4e00-\u9fff]{2,})", cleaned):
+            if a in glosses and b in glosses:
+                glosses.remove(b)
+                syn = {**syn, a: tuple(dict.fromkeys([*syn.get(a, (a,)), *syn.get(b, (b,))]))}
         for run in glosses:
             # "the 12345 / 接诉即办 hotline": a number written as the other name of the same thing is an alternative.
             other = [m.group(1) or m.group(2) for m in re.finditer(

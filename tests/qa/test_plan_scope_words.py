@@ -285,3 +285,8 @@ def test_a_region_before_an_english_unit_word_is_the_region_not_a_town() -> None
     pq = parse_question("List each Shenzhen subdistrict's number of officials who filed a duty report.", [], {}, TOK,
                         {"shenzhen": "深圳市", "深圳": "深圳市", "深圳市": "深圳市"}, today=date(2026, 12, 3))
     assert pq.unknown_towns == () and pq.regions == ("深圳市",) and pq.intent == "table", pq
+
+
+def test_chinese_names_in_an_english_question_are_names_and_slashes_join_alternatives() -> None:
+    forms = _forms('Which reports mention the "law into six / eight places" (法律六进 / 法律八进) outreach campaign?')
+    assert ("法律六进", "法律八进") in forms, forms  # no 六/八 read as a count, one any-of group
