@@ -443,7 +443,7 @@ class QAEngine:
         """Questions about the collection (哪些报告是2024年的?) and follow-ups that narrow the previous answer's towns
         by type or region (其中哪些是街道?) are answered from metadata, not from the reports' text."""
         from qa.answers.clauses import MENTION_Q
-        from qa.answers.corpus import CORPUS_Q, NARROW_Q, asked_type, year_extreme
+        from qa.answers.corpus import CORPUS_Q, NARROW_Q, REPORTS_OF_TYPE, asked_type, year_extreme
 
         if MENTION_Q.search(q) or _DISCUSS.search(q):
             return pq  # 哪些报告提到了无人机? asks about the reports' text, even when no report has the word
@@ -455,10 +455,13 @@ class QAEngine:
         if CORPUS_Q.search(q) and not topic and not pq.towns:
             return replace(pq, intent="corpus")
         # (Not a unit type alone: "Which towns' reports discuss …" names towns in nearly every English question.)
-        own_scope = raw.years or raw.regions
+        # A unit type written after "report(s)" ("Which reports come from townships?") is what the question asks about;
+        # before it ("Which towns' reports discuss …") it only names the towns, as nearly every English question does.
+        type_scope = asked_type(q) if REPORTS_OF_TYPE.search(q) else None
+        own_scope = raw.years or raw.regions or type_scope
         if (CORPUS_Q.search(q) and own_scope and not raw.towns and not [g for g in topic if g.weight >= 1.0]
                 and not (conversation and NARROW_Q.search(q))):
-            # "Which reports come from Tianjin?" / 那2023年度的报告有哪些?: the question's own years or regions are
+            # "Which reports come from Tianjin?" / 那2023年度的报告有哪些?: the question's own years, regions or type are
             # what it asks about; words read only through the general dictionary (come from → 遇到,
             # collection → 采集) name no topic, and a follow-up's earlier towns do not narrow it.
             return replace(raw, intent="corpus")

@@ -49,12 +49,21 @@ _TYPES = (
 )
 
 
+# "Which reports come from townships?": the unit type written after "report(s)" is the one asked about.
+REPORTS_OF_TYPE = re.compile(r"\breports?\b[^?]{0,30}\b(?:ethnic townships?|townships?|subdistricts?|streets?|towns?)\b",
+                             re.IGNORECASE)
+
+
 def asked_type(q: str) -> str | None:
-    """The kind of township unit a question restricts to (街道, 乡, 民族乡, 镇), if it names exactly one."""
+    """The kind of township unit a question restricts to (街道, 乡, 民族乡, 镇), if it names exactly one — or, when it
+    names several ("Apart from towns and subdistricts, which reports come from townships?"), the one written after
+    "reports"."""
     found = [t for t, pattern in _TYPES if pattern.search(q)]
     if "民族乡" in found:
         return "民族乡"
     found = [t for t in found if t != "民族乡"]
+    if len(found) > 1 and (m := REPORTS_OF_TYPE.search(q)):
+        return asked_type(m.group(0)[m.group(0).rfind(" ") + 1 :])
     return found[0] if len(found) == 1 else None
 
 

@@ -296,3 +296,11 @@ def test_zhenjie_names_both_kinds_and_which_reports_may_come_last() -> None:
     assert asked_type("天津市的镇街报告有哪几份?") is None  # 镇街: towns and subdistricts alike
     assert asked_type("其中哪些是街道?") == "街道"
     assert CORPUS_Q.search("2025年度的报告是哪几份?") and CORPUS_Q.search("2024年的报告有几份?")
+
+
+def test_which_reports_come_from_a_kind_of_unit(engine: QAEngine) -> None:
+    from qa.answers.corpus import asked_type
+
+    assert asked_type("Apart from towns and subdistricts, which reports come from townships?") == "乡"
+    got = engine.ask("Which reports come from subdistricts?")
+    assert got.kind != "not_found" and got.towns and all(t.split("（")[0].endswith(("街道", "街")) for t in got.towns), got.answer
