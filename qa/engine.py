@@ -454,7 +454,6 @@ class QAEngine:
         ]
         if CORPUS_Q.search(q) and not topic and not pq.towns:
             return replace(pq, intent="corpus")
-        # (Not a unit type alone: "Which towns' reports discuss …" names towns in nearly every English question.)
         # A unit type written after "report(s)" ("Which reports come from townships?") is what the question asks about;
         # before it ("Which towns' reports discuss …") it only names the towns, as nearly every English question does.
         type_scope = asked_type(q) if REPORTS_OF_TYPE.search(q) else None

@@ -135,14 +135,16 @@ def complement_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -
     if not silent:
         return c.not_found(pq, "every report in scope says it")
     cites: list[Citation] = []
+    named: list[str] = []
     for d in silent:
         span = c.doc(d).metadata.town_span
         p = c.passage_at(d, span.start) if span else None
+        label = c.town_label(c.doc(d).metadata.town, pq.lang)
         if p is not None:
             cites.append(c.citation(len(cites) + 1, p))
+            label += f"[{cites[-1].n}]"
+        named.append(label)
     towns = tuple(c.doc(d).metadata.town or "" for d in silent)
-    named = [f"{c.town_label(t, pq.lang)}" + (f"[{ci.n}]" if ci else "") for t, ci in
-             zip(towns, [next((x for x in cites if x.town == t), None) for t in towns], strict=True)]
     shown: list[str] = []
     for old in said.citations if said.kind != "not_found" else ():
         p = c.passage_at(old.doc_id, old.start)

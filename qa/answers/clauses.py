@@ -102,19 +102,21 @@ def fmt_claim(c: Claim) -> str:
     return f"“{c.text}”" if c.text else f"{v}{c.qualifier or ''}{c.unit}"
 
 
+_PERCENT = re.compile(r"\d\s*[%％]")
+
+
 def asked_figure(pq: ParsedQuestion) -> re.Pattern[str] | None:
     """A pattern for the figure a how-many/what-rate question asks for, or None."""
     if not pq.numeric:
         return None
     if RATE_Q.search(pq.wording):
-        return re.compile(r"\d\s*[%％]")
+        return _PERCENT
     units = [u for u in pq.asked_units if u]
     if units:
         return re.compile(r"\d\s*(?:余|多)?\s*(?:" + "|".join(map(re.escape, units)) + ")")
     return re.compile(r"\d")
 
 
-_PERCENT = re.compile(r"\d\s*[%％]")
 _CLAUSE_BREAK = re.compile(r"[，,；;。\n]")
 
 
@@ -169,13 +171,13 @@ _NAME_FUNCTION = set("的了是在和与及到向为由对把被让将于以其�
 
 
 def names_organisation(text: str) -> bool:
-    """Whether the text names a firm: the words right before 律师事务所 (or 律所, 公司) are a name — a province or
-    a city/district with its own name (重庆森林, 重庆市武隆区星空), words no dictionary holds (天津云樯), or a short
-    name right after 与/和/同 (与聚焦律师事务所) — and not just a verb or a modifier (聘请律师事务所, 专业律所)."""
+    """Whether the text names a firm: the words right before 律师事务所 (or 律所) are a name — one that opens with a
+    place of the division list (重庆森林, 重庆市武隆区星空), words no dictionary holds (天津云樯), or a short name right
+    after 与/和/同 (与聚焦律师事务所) — and not just a verb or a modifier (聘请律师事务所, 专业律所)."""
     from qa.lexical import ordinary_words
-    from qa.places import PROVINCE, gazetteer, matching_text, short_region_name
+    from qa.places import gazetteer, matching_text
 
-    provinces = {short_region_name(p.name) for p in gazetteer().places.values() if p.level == PROVINCE}
+    g = gazetteer()
     simple = matching_text(text)  # simplified, without a mirror's pinyin glosses
     for m in _ORG_IN_TEXT.finditer(simple):
         run = re.search(r"[\u4e00-\u9fff]*$", simple[max(0, m.start() - 12) : m.start()])
@@ -185,7 +187,7 @@ def names_organisation(text: str) -> bool:
             if name[0] in _NAME_FUNCTION or name[-1] in _NAME_FUNCTION:
                 break
             preceded = before[-size - 1] if size < len(before) else ""
-            if (not ordinary_words(name) or any(name.startswith(p) for p in provinces if p)
-                    or re.search(r"[省市区县]", name[:-1]) or (preceded in "与和同跟" and preceded and size <= 4)):
+            if (not ordinary_words(name) or any(h.start == 0 and h.end < size for h in g.scan_regions(name))
+                    or (preceded in "与和同跟" and preceded and size <= 4)):
                 return True
     return False

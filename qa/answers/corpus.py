@@ -50,7 +50,7 @@ _TYPES = (
 
 
 # "Which reports come from townships?": the unit type written after "report(s)" is the one asked about.
-REPORTS_OF_TYPE = re.compile(r"\breports?\b[^?]{0,30}\b(?:ethnic townships?|townships?|subdistricts?|streets?|towns?)\b",
+REPORTS_OF_TYPE = re.compile(r"\breports?\b[^?]{0,30}\b(ethnic townships?|townships?|subdistricts?|streets?|towns?)\b",
                              re.IGNORECASE)
 
 
@@ -63,7 +63,7 @@ def asked_type(q: str) -> str | None:
         return "民族乡"
     found = [t for t in found if t != "民族乡"]
     if len(found) > 1 and (m := REPORTS_OF_TYPE.search(q)):
-        return asked_type(m.group(0)[m.group(0).rfind(" ") + 1 :])
+        return asked_type(m.group(1))
     return found[0] if len(found) == 1 else None
 
 

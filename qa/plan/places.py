@@ -162,7 +162,7 @@ def _homophone(name: str, pinyin: dict[str, str]) -> str | None:
     横栏镇, 余平镇 for 余坪镇: pinyin input puts the wrong character of the same sound), if exactly one does."""
     from pypinyin import lazy_pinyin
 
-    core = re.sub(r"(?:街道|镇|乡|街)$", "", name)
+    core = re.sub(r"(?:街道|镇|乡|街)$", "", name)  # 街 too (汉沽街): not town_core, which keeps XX街 whole
     if len(core) < 2:
         return None
     typed = "".join(lazy_pinyin(core)).lower()
