@@ -18,11 +18,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-FORMAT_VERSION = 7  # 2: BM25 tokens read traditional characters as simplified; 3: and without pinyin glosses;
+FORMAT_VERSION = 8  # 2: BM25 tokens read traditional characters as simplified; 3: and without pinyin glosses;
 # 4: a score (考试平均成绩92.3分) is a claim in 分, letters (来信6封) in 封;
 # 5: a report year written without 年 at the start of the text (2024以来,…);
 # 6: a span of time (7个工作日, 3个月) is a claim in its own unit, not in 个;
-# 7: a report that names no township is about the body that leads it (常青花园社管办党工委…)
+# 7: a report that names no township is about the body that leads it (常青花园社管办党工委…);
+# 8: a measure word after a digit finishes the number, never opens a town name (2023年榆垡镇)
 MANIFEST = "manifest.json"
 OWNER = ".owner"  # "host pid" of the build writing a staging directory; removed before publishing
 

@@ -34,6 +34,12 @@ def stopwords() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def pronouns() -> frozenset[str]:
     """The words jieba's dictionary (its dict.txt: word, frequency, part of speech) tags as pronouns."""
+    return tagged("r")
+
+
+@lru_cache(maxsize=8)
+def tagged(*prefixes: str) -> frozenset[str]:
+    """The words jieba's dictionary (its dict.txt: word, frequency, part of speech) tags with one of these tags."""
     import jieba
 
     path = Path(jieba.__file__).parent / "dict.txt"
@@ -41,9 +47,16 @@ def pronouns() -> frozenset[str]:
     with path.open(encoding="utf-8") as f:
         for line in f:
             parts = line.split()
-            if len(parts) == 3 and parts[2].startswith("r"):
+            if len(parts) == 3 and parts[2].startswith(prefixes):
                 out.add(parts[0])
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def number_units() -> frozenset[str]:
+    """The single characters jieba's dictionary tags as numerals or measure words (年, 月, 个, 次, 名): after a digit
+    they finish the number (2023年), so they never open a name there."""
+    return frozenset(w for w in tagged("m", "q") if len(w) == 1)
 
 
 @lru_cache(maxsize=1)

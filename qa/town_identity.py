@@ -25,7 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from qa.lexical import ordinary_words
+from qa.lexical import number_units, ordinary_words
 from qa.places import (
     COUNTY,
     PROVINCE,
@@ -128,6 +128,8 @@ def _regex_candidates(simple: str) -> set[str]:
                 break
             if any(ch in never for ch in core):
                 continue
+            if start > 0 and simple[start - 1].isdigit() and core[0] in number_units():
+                continue  # 2023年榆垡镇: 年 finishes the year, the name is 榆垡镇
             name = core + m.group(0)
             if _GENERIC.search(name) or core[-1] in _FUNCTION_CHARS or _INNER_BODY.search(core):
                 continue

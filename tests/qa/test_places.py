@@ -222,3 +222,10 @@ def test_a_report_of_a_body_that_is_no_township_is_about_that_body() -> None:
     # Running text before a party body is no name: it is ordinary words end to end.
     verbs = "一、主要举措\n深入学习习近平法治思想。严格落实党委理论学习中心组学法制度,严格落实领导干部学法。"
     assert identify(verbs).town is None
+
+
+def test_a_year_before_the_name_is_not_part_of_it() -> None:
+    """2023年榆垡镇: 年 finishes the number before it, so the name is 榆垡镇 (listed), not 年榆垡镇."""
+    text = ("2023年松垡镇在区委、区政府的领导下,推进法治政府建设。现将2023年松垡镇法治政府建设工作情况报告如下:"
+            "一、主要举措和成效。2023年松垡镇共办理行政执法案件12件。")
+    assert meta(text).town == "松垡镇"
