@@ -197,9 +197,11 @@ def key_terms(
             lexical += tokenizer.tokens(phrase)
     for m in _QUOTED.finditer(cleaned):
         phrase = m.group(1).strip()
-        if re.fullmatch(r"[\d·.\-]*\d[\d·.\-]*", phrase):
-            # A quoted number ("1310", “12·4”) is a name, looked for as written.
-            groups.append(TermGroup((phrase,), 1.0, quoted=True))
+        if re.fullmatch(r"[\dA-Z+＋·.\-]*\d[\dA-Z+＋·.\-]*", phrase):
+            # A quoted number ("1310", “12·4”, “1+1+9”, “1+3+N”) is a name, looked for as written (with either plus
+            # sign: reports write both).
+            plus = {phrase, phrase.replace("＋", "+"), phrase.replace("+", "＋")}
+            groups.append(TermGroup(tuple(sorted(plus, key=lambda f: f != phrase)), 1.0, quoted=True))
             lexical.append(phrase)
     # "文号是多少?" / "what is the document number": the answer is a document number (政府报〔2024〕9号), which the
     # report writes with its year in brackets, never with the word 文号.

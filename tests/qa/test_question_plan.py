@@ -131,6 +131,16 @@ def test_a_number_inside_a_quoted_name_is_not_a_condition() -> None:
     assert _constraint("哪些镇发生过一起以上安全事故?", aggregate=True) is not None
 
 
+def test_a_quoted_code_of_numbers_is_a_name_with_either_plus_sign(engine: QAEngine) -> None:
+    # “1+1+9” names a province's plan; nothing in it is a count, and a report may write it with ＋.
+    for q in ("哪些镇落实了省委“1+1+9”工作部署?", "Which towns cite the provincial '1+3+N' plan?"):
+        pq = engine.parse(q)
+        code = "1+1+9" if "1+1+9" in q else "1+3+N"
+        group = next(g for g in pq.terms if code in g.forms)
+        assert group.quoted and code.replace("+", "＋") in group.forms
+        assert pq.constraint is None
+
+
 def test_a_word_no_report_uses_weighs_nothing(engine: QAEngine) -> None:
     pq = engine.parse("请问帮我查一下上磺镇发放了多少份普法宣传资料?")
     weights = {g.forms[0]: engine.retriever.term_weight(g) for g in pq.terms}
