@@ -45,6 +45,11 @@ def scope_documents(index: CorpusIndex, pq: ParsedQuestion, filters: Filters | N
         if not by_year and PLAN_Q.search(pq.text):
             # "2025年的计划" is in the 2024 report's 下一步 section.
             by_year = [d for d in docs if d.metadata.year is not None and d.metadata.year + 1 in years]
+        if pq.soft_years and len(towns) > 1:
+            # A year carried over from an earlier turn to several named towns ("那再加上礼贤镇呢?"): each town's
+            # report of that year, or its own reports when it has none of that year.
+            dated = {d.metadata.town for d in by_year}
+            by_year += [d for d in docs if d.metadata.town not in dated]
         if not by_year and pq.soft_years:
             by_year = docs
         if not by_year:

@@ -68,3 +68,22 @@ def test_letters_are_counted_in_feng(tmp_path: Path) -> None:
     assert "388件" in first.answer
     second = eng.ask("那它通过乡长信箱处理了多少封来信?", [Turn(q1, first)])
     assert "6封" in second.citations[0].quote, second.answer
+
+
+ADDED = {
+    "c2023.txt": "丙河镇2023年法治政府建设情况报告\n一、主要工作\n严格落实合法性审查制度,全年审查合同51份。\n",
+    "d2023.txt": "丁岭镇2023年法治政府建设情况报告\n一、主要工作\n全年合法性审查合同13份,其中村务合同2份。\n",
+    "e2022.txt": "戊泉镇2022年法治政府建设情况报告\n一、主要工作\n全年组织干部集体学法2次。完成镇级合同合法性审查462份。\n",
+}
+
+
+def test_a_town_added_to_a_comparison_keeps_the_measure_and_its_own_year(tmp_path: Path) -> None:
+    # "那再加上戊泉镇呢?三个里谁最多?": 加上 and 三个里 are scaffolding, so the earlier measure (合同 reviewed) stands;
+    # the year the earlier turn named is 2023, and 戊泉镇, which has only a 2022 report, is compared from that one.
+    eng = engine_over(tmp_path, ADDED)
+    q1 = "丙河镇和丁岭镇2023年,哪个镇合法性审查的合同更多?"
+    first = eng.ask(q1)
+    assert first.kind == "compare" and first.towns[0] == "丙河镇"
+    second = eng.ask("那再加上戊泉镇呢?三个里谁最多?", [Turn(q1, first)])
+    assert second.kind == "compare" and set(second.towns) == {"丙河镇", "丁岭镇", "戊泉镇"}
+    assert second.towns[0] == "戊泉镇" and "462份" in second.answer
