@@ -13,6 +13,12 @@ from qa.places import gazetteer, pinyin_spellings
 _NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少|或|和|与|及|、|乡镇|镇街|街镇|^[乡镇街]")
 
 
+_REGION_AFTER = re.compile(r"[省市县区州盟旗]")
+_EN_REGION_WORDS = frozenset({"province", "city", "county", "district", "prefecture", "municipality"})
+# Singular only: "Hunan town" names a town, "Guangdong towns" are the towns of a province.
+_EN_TOWN_WORDS = frozenset({"town", "township", "subdistrict", "street"})
+
+
 class TownMatcher:
     """Every alias of every corpus town in one Aho-Corasick automaton, and pinyin in a dict: finding the towns a
     question names costs the same with 5 towns as with 40,000 (no loop over towns)."""
@@ -50,6 +56,8 @@ class TownMatcher:
         if self._empty:
             return out
         for end, (alias, ts) in self._auto.iter(text):
+            if _REGION_AFTER.match(text, end + 1) and not alias.endswith(("镇", "乡", "街道", "街")):
+                continue  # 湖南省, not 湖南镇: a bare name the word for a region follows is that region
             for t in ts:
                 start = end - len(alias) + 1
                 if t not in out or start < out[t]:
@@ -97,7 +105,9 @@ def match_towns(text: str, towns: Sequence[str], pinyin: dict[str, str]) -> list
     matcher = town_matcher(towns, pinyin)
     found: list[tuple[int, str]] = [(p, t) for t, p in matcher.positions(text).items()]
     words = re.findall(r"[a-z]+", text.lower())
-    joined = {"".join(words[i : i + n]): i for n in (1, 2, 3, 4) for i in range(len(words) - n + 1)}
+    # "Hunan province" is the province, not 湖南镇 (Hunan town): a region word after the name names a region.
+    joined = {"".join(words[i : i + n]): i for n in (1, 2, 3, 4) for i in range(len(words) - n + 1)
+              if not (i + n < len(words) and words[i + n] in _EN_REGION_WORDS)}
     have = {t for _, t in found}
     for key, i in joined.items():
         for t in matcher.by_pinyin.get(key, ()):
@@ -236,9 +246,12 @@ def region_variants(name: str) -> tuple[str, ...]:
 def match_regions(text: str, regions: dict[str, str]) -> list[str]:
     """Regions (province, city, county) named in text, by Chinese name or pinyin."""
     words = re.findall(r"[a-z]+", text.lower())
-    joined = {"".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    # A name the word for a township follows is that township's (湖南镇, Hunan town), not the region's.
+    joined = {"".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)
+              if not (i + n < len(words) and words[i + n] in _EN_TOWN_WORDS)}
     out = []
     for variant, canonical in regions.items():
-        if (variant.isascii() and variant in joined) or (not variant.isascii() and variant in text):
+        if (variant.isascii() and variant in joined) or (
+                not variant.isascii() and re.search(re.escape(variant) + r"(?!镇(?!街)|乡(?!镇)|街道|街(?!镇))", text)):
             out.append(canonical)
     return list(dict.fromkeys(out))

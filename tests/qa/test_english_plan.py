@@ -123,3 +123,18 @@ def test_a_comparison_word_is_not_a_character_inside_a_word() -> None:
     assert superlative_of("哪个镇的调解成功率高?") == "max"
     assert superlative_of("哪个镇办的案件少一些?") == "min"
     assert superlative_of("Did Guanba town or Tanjia subdistrict review a greater number of contracts?") == "max"
+
+
+def test_a_town_named_like_its_province_is_told_apart_by_the_word_after_it() -> None:
+    # 湖南镇 is a town of Zhejiang; 湖南省 is the province. The word after the name decides, in both languages.
+    from qa.lexical import Tokenizer
+    from qa.plan import parse_question
+
+    towns, pinyin, regions = ["湖南镇", "灰汤镇"], {"湖南镇": "hunan", "灰汤镇": "huitang"}, {"湖南": "湖南省", "hunan": "湖南省", "湖南省": "湖南省"}
+    for q in ("Which of those are in Hunan province?", "其中哪些在湖南省?"):
+        pq = parse_question(q, towns, pinyin, Tokenizer(), regions)
+        assert pq.towns == () and pq.regions == ("湖南省",), q
+    for q in ("How many contracts did Hunan town review?", "湖南镇审查了多少合同?"):
+        pq = parse_question(q, towns, pinyin, Tokenizer(), regions)
+        assert pq.towns == ("湖南镇",) and pq.regions == (), q
+    assert parse_question("Which Hunan towns held lectures?", towns, pinyin, Tokenizer(), regions).regions == ("湖南省",)
