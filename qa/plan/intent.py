@@ -72,7 +72,10 @@ _ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?�
 _COMPLEMENT_ZH = re.compile(
     r"(?:没有|没|并未|尚未|未)(?=(?:写|提|交代|说|报告|给出|列出|披露|涉及|包含|包括|公布|明确|载明|注明|成立|设立|建立|"
     r"开展|组织|落实|制定|出台|聘请))")
-_COMPLEMENT_EN = re.compile(r"\b(?:did|does|do)(?:n't|\s+not)\b|\bfail(?:ed|s)?\s+to\b", re.IGNORECASE)
+_COMPLEMENT_EN = re.compile(
+    r"\b(?:did|does|do)(?:n't|\s+not)\b|\bfail(?:ed|s)?\s+to\b|"
+    # "never mention(s)": only a saying; "never had a lawsuit" asks for the denial a report states
+    r"\bnever\s+(?=(?:mention|say|state|name|report|refer|discuss|cite|write|talk)(?:s|ed)?\b)", re.IGNORECASE)
 _WHICH_Q = re.compile(r"哪些|哪个|哪几|哪一|\bwhich\b|\bwhat (?:towns?|reports?|subdistricts?|places?)\b", re.IGNORECASE)
 
 

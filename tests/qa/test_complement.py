@@ -23,6 +23,9 @@ def test_the_positive_question_of_a_negated_which_question() -> None:
     assert complement_of("Which towns did not mention a leading group?") == "Which towns  mention a leading group?"
     # A denial the report states is asked for as such: not a complement.
     assert complement_of("哪些镇全年没有发生重大安全事故?") is None
+    # "never mention" is a saying left out; "never had" asks for the denial a report states.
+    assert complement_of("Which reports never mention a leading group?") == "Which reports mention a leading group?"
+    assert complement_of("Which towns never had a lawsuit?") is None
     assert complement_of("和谦镇没有成立领导小组吗?") is None  # no which-question
 
 
