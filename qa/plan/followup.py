@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from qa.plan.intent import points_back
 from qa.plan.types import ParsedQuestion
 
 # "这两个镇哪个多?" / "Which of these three has the most?": the towns of that many earlier turns.
@@ -45,6 +46,11 @@ def resolve_followup(pq: ParsedQuestion, previous: ParsedQuestion | None, previo
         intent = pq.intent
         # "这两个镇哪个开得多?": the previous topic stays; the follow-up's own words add to it.
         own = tuple(g for g in pq.terms if all(g.forms[0] not in p.forms for p in previous.terms))
+        if intent == "aggregate" and own and not points_back(pq.text):
+            # "And which ones cite the '1310' plan?": a question of its own, only joined on. It keeps the earlier
+            # question's scope (its towns, regions, years), not the earlier answer's towns, nor its topic.
+            return replace(pq, towns=previous.towns, regions=pq.regions or previous.regions,
+                           years=pq.years or previous.years, soft_years=not pq.years or pq.soft_years)
         if intent == "aggregate" and towns and not own:
             intent = "fact"  # "它们呢?": each of the previous towns; "其中哪些…X?" stays an aggregate over them
         # "And in 2023?" / "那去年呢?" adds nothing of its own: the previous question's measure (a score, a count in

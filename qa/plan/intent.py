@@ -176,3 +176,14 @@ def is_numeric(q: str, intent: Intent) -> bool:
 def is_elliptical(q: str) -> bool:
     """Whether the question leans on the previous turn (那…呢?, 它们, they)."""
     return bool(_ELLIPSIS.search(q))
+
+
+# What only joins a question to the one before (And …?, 那…呢?, 还有…), and the pronouns a which-question's own noun
+# takes (Which towns say they …): neither points back at the previous answer's towns.
+_JOINING = re.compile(r"^\s*(?:那么|那|还有|(?:and|what about|how about)\b)\s*|呢\s*[?？]?\s*$|\b(?:they|their|it|its)\b",
+                      re.IGNORECASE)
+
+
+def points_back(q: str) -> bool:
+    """Whether the question points at the previous answer's towns (其中, 这些, of them, those), beyond joining on."""
+    return bool(_ELLIPSIS.search(_JOINING.sub(" ", q)))

@@ -30,6 +30,20 @@ def test_which_of_those_with_a_new_condition_stays_an_aggregate(engine: QAEngine
     assert pq.intent == "aggregate" and set(pq.towns) == {"和谦镇", "西仓镇", "东溪镇"}
 
 
+def test_a_follow_up_only_joined_on_asks_about_every_town(engine: QAEngine) -> None:
+    # "And which ones …?" / "那哪些镇…呢?" join a new question on; only 其中 / of those narrow to the earlier answer.
+    q1 = "哪些镇成立了法治政府建设工作领导小组?"
+    first = engine.ask(q1)
+    for q in ("And which ones hired a legal adviser?", "那哪些镇聘请了法律顾问呢?"):
+        pq = engine.plan(q, [Turn(q1, first)])
+        assert pq.intent == "aggregate" and pq.towns == (), q
+        assert not any("领导小组" in f for g in pq.terms for f in g.forms), q
+        a = engine.ask(q, [Turn(q1, first)])
+        assert a.towns == ("南坪镇",), (q, a.answer)
+    narrowed = engine.plan("Which of those hired a legal adviser?", [Turn(q1, first)])
+    assert set(narrowed.towns) == {"和谦镇", "西仓镇", "东溪镇"}
+
+
 def test_which_one_puts_the_best_fitting_town_first(engine: QAEngine) -> None:
     first = engine.ask("哪些镇成立了法治政府建设工作领导小组?")
     a = engine.ask("其中哪个镇是镇长任组长?", [Turn("哪些镇成立了法治政府建设工作领导小组?", first)])
