@@ -45,9 +45,10 @@ def scope_documents(index: CorpusIndex, pq: ParsedQuestion, filters: Filters | N
         if not by_year and PLAN_Q.search(pq.text):
             # "2025年的计划" is in the 2024 report's 下一步 section.
             by_year = [d for d in docs if d.metadata.year is not None and d.metadata.year + 1 in years]
-        if pq.soft_years and len(towns) > 1:
-            # A year carried over from an earlier turn to several named towns ("那再加上礼贤镇呢?"): each town's
-            # report of that year, or its own reports when it has none of that year.
+        if len(towns) > 1 and by_year and (pq.soft_years or pq.intent == "compare"):
+            # Several named towns and a year (carried over from an earlier turn, or written after one of them:
+            # "云冈镇、新村街道、塘沽街道(2023年)"): each town's report of that year, or its own reports when it has
+            # none of that year; the citation shows which year each figure is from.
             dated = {d.metadata.town for d in by_year}
             by_year += [d for d in docs if d.metadata.town not in dated]
         if not by_year and pq.soft_years:

@@ -87,3 +87,15 @@ def test_a_town_added_to_a_comparison_keeps_the_measure_and_its_own_year(tmp_pat
     second = eng.ask("那再加上戊泉镇呢?三个里谁最多?", [Turn(q1, first)])
     assert second.kind == "compare" and set(second.towns) == {"丙河镇", "丁岭镇", "戊泉镇"}
     assert second.towns[0] == "戊泉镇" and "462份" in second.answer
+
+
+def test_a_year_written_after_one_of_the_towns_compared_keeps_every_town(tmp_path: Path) -> None:
+    # "丙河镇、戊泉镇(2023年),哪个…更多?": 戊泉镇 has only a 2022 report; it is compared from that one, not dropped.
+    eng = engine_over(tmp_path, ADDED)
+    a = eng.ask("丙河镇、戊泉镇(2023年),哪个镇合法性审查的合同更多?")
+    assert a.kind == "compare" and set(a.towns) == {"丙河镇", "戊泉镇"}, a.answer
+    assert a.towns[0] == "戊泉镇"
+    # Not a comparison: a year narrows (其中哪些是2023年的?), and a town without that year's report is left out.
+    first = eng.ask("哪些镇审查了合同?")
+    narrowed = eng.ask("其中哪些是2023年的报告?", [Turn("哪些镇审查了合同?", first)])
+    assert "戊泉镇" not in narrowed.towns
