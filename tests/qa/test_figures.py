@@ -189,6 +189,23 @@ def test_a_table_row_needs_a_figure(tmp_path_factory: pytest.TempPathFactory) ->
     assert "南岭镇" in a.answer and "南岭镇：“" not in a.answer, a.answer
 
 
+def test_a_table_row_takes_the_figure_from_another_passage_of_the_town(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # 南岭镇's passage that best fits the topic gives no number of meetings (15项 counts matters); the number is in a
+    # later paragraph of its report.
+    filler = "\n（二）其他工作。持续推进基层治理，加强队伍建设，完善工作机制，提升服务水平。\n"
+    reports = {
+        "a.txt": "和谦镇2024年法治建设工作报告\n全年召开法治建设专题会议4次，研究解决重点问题。",
+        "b.txt": "西仓镇2024年法治建设工作报告\n党委会专题研究法治建设工作，全年召开法治建设专题会议6次。",
+        "c.txt": ("南岭镇2024年法治建设工作报告\n（一）组织领导。定期召开法治建设专题会议，研究部署法治建设工作，"
+                  "党委书记主持法治建设专题会议并讲话，研究解决重点问题15项。" + filler + "（三）会议情况。全年共召开专题会议9次。"),
+    }
+    eng = engine_over(tmp_path_factory.mktemp("rows2"), reports)
+    a = eng.ask("各街镇全年开了几次法治建设专题会议?分别列一下。")
+    assert a.kind == "table" and ("南岭镇", 9.0, "次") in a.values, a.answer
+    cite = next(c for c in a.citations if c.town == "南岭镇")
+    assert "9次" in cite.quote
+
+
 def test_every_town_words_are_scaffolding(engine: QAEngine) -> None:
     for q in ("各街镇全年开了几次法治建设专题会议?", "所有乡镇开了几次法治建设专题会议?"):
         forms = {f for g in engine.parse(q).terms for f in g.forms}
