@@ -1,9 +1,10 @@
 """Table answers: 各镇分别…多少 / 列出各镇…的数量 / How many … did each town …? — one row per town.
 
 The towns are the aggregate's (every town whose best passage clears the fitted aggregate threshold); each row
-carries the figure parsed from that passage's clause (value and unit) and its citation. A town whose passage gives
-no figure of the kind asked (none at all, or 10项 for 多少场) is not a row: it is named, with its citation, on a
-line of its own, so nothing found is silently dropped.
+carries the figure parsed from that passage's clause (value and unit) and its citation. When that passage gives no
+figure of the kind asked (none at all, or 10项 for 多少场), the town's other passages above the fact threshold are
+searched as a comparison searches them (qa/answers/compare.py); a town with no such figure anywhere is not a row: it
+is named, with its citation, on a line of its own, so nothing found is silently dropped.
 """
 
 from __future__ import annotations
