@@ -8,7 +8,16 @@ import re
 from collections.abc import Sequence
 
 from qa.answers.base import ComposerBase, Evidence, one_per_town, short
-from qa.answers.clauses import COUNT_UNITS, MENTION_Q, TRAINING, affirmed_text, clause_around, is_target
+from qa.answers.clauses import (
+    COUNT_UNITS,
+    MENTION_Q,
+    NAME_Q,
+    TRAINING,
+    affirmed_text,
+    clause_around,
+    is_target,
+    names_organisation,
+)
 from qa.corpus_index import CorpusIndex
 from qa.places import matching_text
 from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
@@ -94,12 +103,15 @@ def _passages_on_topic(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) 
     quoted = [g.forms for g in pq.terms if pq.lang == "zh" and g.quoted and _CJK.search(g.forms[0]) and c.retriever.term_weight(g) > 0]
     # The fitted town decision (RelevanceModel.names_town) weighs each town's best passage and whether it holds
     # the focal term.
+    names_asked = bool(NAME_Q.search(pq.wording))
     for prob, h, feats in scored:
         p = c.index.passages[h.row]
         if not model.names_town(prob, 1.0):
             continue  # not even with the focal term
         if quoted and not any(f in matching_text(p.text) for forms in quoted for f in forms):
             continue
+        if names_asked and not names_organisation(p.text):
+            continue  # "Which reports name the law firm …": a passage that names one (聘请1家律师事务所 does not)
         if not asks_plan and not p.is_heading and p.section and PLAN_SECTION.search(p.section):
             continue  # "下一步将开展X" is not having done X
         affirmed = p.text if asks_negated else affirmed_text(p.text)

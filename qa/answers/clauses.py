@@ -165,7 +165,7 @@ def states_the_rate(text: str, forms: tuple[str, ...], window: int = 1) -> bool:
 # says a firm was engaged (与律师事务所签订合同, 聘请专业律所律师) does not answer it.
 _ORG = r"律师事务所|律所|事务所"
 NAME_Q = re.compile(rf"哪(?:一)?家(?:{_ORG})|(?:{_ORG})(?:的)?(?:名称|名字|叫什么)|\bwhich (?:law )?firm\b|\bwhat (?:law )?firm\b|"
-                    r"\bname of the (?:law )?firm\b", re.IGNORECASE)
+                    r"\bname of the (?:law )?firm\b|\bnames?\b(?: of)?(?: the| their| a)? (?:law )?firms?\b", re.IGNORECASE)
 _ORG_IN_TEXT = re.compile(rf"(?:{_ORG})")
 _NAME_FUNCTION = set("的了是在和与及到向为由对把被让将于以其之等从跟请并")
 

@@ -27,3 +27,13 @@ def test_which_firm_is_refused_when_the_report_does_not_name_it(tmp_path: Path) 
     assert eng.ask("航山街道的法律顾问是哪家律师事务所的?").kind == "not_found"
     a = eng.ask("青龙镇的法律顾问是哪家律师事务所的?")
     assert a.kind != "not_found" and "聚焦律师事务所" in a.citations[0].quote, a.answer
+
+
+def test_which_reports_name_the_firm_lists_only_reports_that_name_one(tmp_path: Path) -> None:
+    eng = engine_over(tmp_path, {
+        "a.txt": "航山街道2024年法治政府建设情况报告\n一、主要举措\n落实政府法律顾问制度,聘请1家律师事务所担任法律顾问,"
+                 "全年出具法律意见书12份。",
+        "b.txt": "青龙镇2024年法治政府建设情况报告\n一、主要举措\n青龙镇与聚焦律师事务所签订法律顾问合同,全年出具法律意见书8份。",
+    })
+    a = eng.ask("Which reports name the law firm the town works with?")
+    assert a.kind == "aggregate" and a.towns == ("青龙镇",), a.answer
