@@ -191,3 +191,23 @@ def names_organisation(text: str) -> bool:
                     or (preceded in "与和同跟" and preceded and size <= 4)):
                 return True
     return False
+
+
+# "组长叫什么名字?", "What is the name of the lawyer …?": the question asks for a person's name, and a passage that
+# names only the role (由镇党委书记任组长, 聘请1名专职律师) does not answer it. "由谁担任" and "who" are answered by a
+# role, and a firm's name is NAME_Q's.
+PERSON_Q = re.compile(r"叫什么(?:名字)?|姓名|名字是|\bname of the (?!(?:law )?firm)\w+|\bwhat is (?:his|her|their) name\b",
+                      re.IGNORECASE)
+
+
+def names_person(text: str) -> bool:
+    """Whether the text names a person: a word jieba's tagger reads as a person's name (nr) that is no word of its
+    dictionary (洪建良, not 法律顾问, which the dictionary happens to tag nr)."""
+    import jieba.posseg
+
+    from qa.lexical import default_dictionary
+    from qa.places import matching_text
+
+    known = default_dictionary()[0]
+    return any(flag == "nr" and 2 <= len(w) <= 4 and not known.get(w)
+               for w, flag in jieba.posseg.cut(matching_text(text)))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from qa.answers.base import ComposerBase, Evidence, short
-from qa.answers.clauses import NAME_Q, names_organisation, rate_forms, states_the_rate
+from qa.answers.clauses import NAME_Q, PERSON_Q, names_organisation, names_person, rate_forms, states_the_rate
 from qa.answers.listing import list_items
 from qa.plan import PLAN_Q, PLAN_SECTION, ParsedQuestion
 from qa.plan.intent import DOC_NUMBER_Q, WHICH_ONE
@@ -47,6 +47,12 @@ def fact_answer(c: ComposerBase, pq: ParsedQuestion, doc_ids: list[str]) -> Answ
             h for _, h, _ in scored[:10] if names_organisation(c.index.passages[h.row].text)]
         if not named:
             return c.not_found(pq, "the reports do not name it", [c.index.passages[h.row] for h in good[:2]])
+        good = named + [h for h in good if h not in named]
+    if PERSON_Q.search(pq.wording) and not NAME_Q.search(pq.wording):
+        # "组长叫什么名字?": only a passage that names the person answers; 由镇党委书记任组长 names the role.
+        named = [h for h in good if names_person(c.index.passages[h.row].text)]
+        if not named:
+            return c.not_found(pq, "the reports do not name the person", [c.index.passages[h.row] for h in good[:2]])
         good = named + [h for h in good if h not in named]
     if DOC_NUMBER_Q.search(pq.wording):
         # 文号是什么: the passages that hold a document number answer it; the report's title only names it.
