@@ -25,6 +25,11 @@ TREND_Q = re.compile(
 )
 
 
+# "比上年多还是少?": the change from the year before, which a report often states itself (比上年度减少11%).
+_PRIOR_YEAR = re.compile(r"比上一?年|较上一?年|比去年|较去年|同比|\bthan (?:the )?(?:year before|previous year|last year)\b",
+                         re.IGNORECASE)
+
+
 def asked_indicator(question: str) -> Indicator | None:
     """The one standard indicator a question names (by its subject words or English label), or None."""
     low = question.lower()
@@ -52,6 +57,9 @@ def trend_answer(pq: ParsedQuestion, rows: list[IndicatorRow]) -> Answer | None:
     ind = asked_indicator(pq.text)
     if ind is None:
         return None
+    if _PRIOR_YEAR.search(pq.text) and all(
+            sum(1 for r in rows if r.town == town and r.year) < 2 for town in pq.towns):
+        return None  # one report per town: what it says of the year before answers (the fact path)
     zh = pq.lang == "zh"
     cites: list[Citation] = []
     values: list[tuple[str, float, str]] = []

@@ -50,3 +50,13 @@ def test_the_table_carries_the_trend(two_year_engine: QAEngine) -> None:
     assert (t["town"], t["change"]) == ("和谦镇", 31.0)
     assert [(p["year"], p["value"], p["citation"]["quote"]) for p in t["points"]] == [
         (2024, 120.0, "办理行政处罚案件120件"), (2025, 151.0, "办理行政处罚案件151件")]
+
+
+def test_against_the_year_before_with_one_report_reads_what_the_report_says(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # One report only: "比上年多还是少?" is answered by the report's own words on the year before, not "cannot compare".
+    from tests.conftest import engine_over
+
+    eng = engine_over(tmp_path, {"s.txt": "石岭镇2021年法治政府建设情况报告\n一、主要工作\n"
+                                          "全年办理行政处罚案件31件,比上年度减少11%。\n"})
+    a = eng.ask("石岭镇2021年办理了多少件行政处罚案件?比上年多还是少?")
+    assert a.kind == "fact" and "比上年度减少11%" in a.citations[0].quote, a.answer
