@@ -93,7 +93,7 @@ def complement_of(q: str) -> str | None:
 
 
 # A question that asks for a rate or share (the figure it wants is a percentage).
-RATE_Q = re.compile(r"率|占比|比例|百分|\brate\b|percent|proportion|share", re.IGNORECASE)
+RATE_Q = re.compile(r"率|占比|比例|百分|权重|\brate\b|percent|proportion|share|\bweight\b", re.IGNORECASE)
 PLAN_SECTION = re.compile(r"下一步|下步|计划|打算|思路|展望|安排|目标|工作重点")
 PLAN_Q = re.compile(r"计划|打算|下一步|下步|明年|目标|力争|思路|展望|\bplan|\bnext year\b|\btarget|\bgoal|\baim", re.IGNORECASE)
 

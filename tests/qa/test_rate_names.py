@@ -43,3 +43,12 @@ def test_the_rate_name_is_read_from_the_words_before_lv(engine: QAEngine) -> Non
     assert not states_the_rate("组织公务员学法参考率和优秀率均为100%。", forms)
     assert states_the_rate("行政诉讼3件,负责人出庭率100%。", forms)
     assert rate_forms(engine.parse("坪山镇办理了多少件行政处罚案件?")) == ()
+
+
+def test_a_weight_is_a_share_stated_as_a_percentage(tmp_path: Path) -> None:
+    # 权重 / weight asks for a share: 权重占比提升至25%, not a count elsewhere in the report.
+    eng = engine_over(tmp_path, {"c.txt": "插山镇2024年法治政府建设情况报告\n" + PREAMBLE
+                                 + "将法治建设纳入绩效考核体系,权重占比提升至25%。全年开展法治讲座6场。\n"})
+    for q in ("插山镇把法治建设在绩效考核里的权重提到了多少?", "How much weight does rule-of-law work carry in Chashan town's performance assessment?"):
+        a = eng.ask(q)
+        assert a.kind == "fact" and "25%" in a.citations[0].quote, (q, a.answer)
