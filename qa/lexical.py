@@ -449,3 +449,13 @@ class BM25Index:
         r = bm25s.BM25.load(str(directory), show_progress=False)
         meta = json.loads((directory / "doc_freq.json").read_text(encoding="utf-8"))
         return cls(r, meta["df"], int(meta["n_docs"]))
+
+
+@lru_cache(maxsize=1)
+def verb_words() -> frozenset[str]:
+    """The words jieba's dictionary tags as plain verbs (v: 聘请, 配备, 召开), not verbal nouns (vn: 审查, 培训)."""
+    import jieba
+
+    path = Path(jieba.__file__).parent / "dict.txt"
+    with path.open(encoding="utf-8") as f:
+        return frozenset(parts[0] for line in f if len(parts := line.split()) == 3 and parts[2] == "v")

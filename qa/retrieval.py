@@ -12,6 +12,7 @@ import numpy as np
 
 from embeddings.base import Embedder
 from qa.corpus_index import CorpusIndex
+from qa.lexical import verb_words
 from qa.places import matching_text, to_simplified
 from qa.plan import ParsedQuestion, TermGroup
 
@@ -253,7 +254,11 @@ class Retriever:
         weighted = [g for g in pq.terms if self.term_weight(g) > 0]
         if not weighted:
             return None
-        return max(weighted, key=self.term_weight).forms
+        # The thing asked about, not the action on it (聘请或配备法律顾问: 法律顾问, however rare 聘请 is). An English
+        # question's verbs are glossary readings of its own verbs (lost → 败诉), which name the topic: kept.
+        verbs = verb_words() if pq.lang == "zh" else frozenset()
+        things = [g for g in weighted if not all(f in verbs for f in g.forms)]
+        return max(things or weighted, key=self.term_weight).forms
 
     def rows_of(self, doc_ids: Iterable[str] | None) -> np.ndarray | None:
         """Passage rows of the given documents (None = all, also when they are every document)."""

@@ -314,3 +314,20 @@ def test_which_reports_come_from_a_kind_of_unit(engine: QAEngine) -> None:
     assert asked_type("Apart from towns and subdistricts, which reports come from townships?") == "乡"
     got = engine.ask("Which reports come from subdistricts?")
     assert got.kind != "not_found" and got.towns and all(t.split("（")[0].endswith(("街道", "街")) for t in got.towns), got.answer
+
+
+def test_the_focal_term_is_the_thing_asked_about_not_the_action(tmp_path: Path) -> None:
+    # 聘请 is rarer than 法律顾问 in these reports, but the question is about legal advisers: a town that writes
+    # 外聘法律顾问 or 法律顾问全部配齐 mentions them.
+    reports = {
+        f"t{i}.txt": f"{name}2024年法治政府建设情况报告\n一、主要工作\n{body}\n全年开展普法活动{i + 3}场,法律顾问参与审核合同{i + 2}份。"
+        for i, (name, body) in enumerate([
+            ("甲岭镇", "另外全镇26个行政村全部聘请法律顾问。"),
+            ("乙岭镇", "充分发挥外聘法律顾问在重大行政决策中的作用。"),
+            ("丙岭镇", "建成公共法律服务工作室,法律顾问全部配齐。"),
+            ("丁岭镇", "推进基层治理。"),
+        ])
+    }
+    eng = engine_over(tmp_path, reports)
+    pq = eng.parse("哪些镇街提到了聘请或配备法律顾问?")
+    assert eng.retriever.focal_forms(pq)[0] == "法律顾问"
