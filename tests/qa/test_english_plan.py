@@ -96,6 +96,15 @@ def test_which_ones_is_not_how_many() -> None:
     assert is_numeric("开展了几个专项行动?", "fact")
 
 
+def test_a_question_for_reports_that_give_a_number_asks_for_one() -> None:
+    from qa.plan.intent import is_numeric
+
+    assert is_numeric("Which towns give a number for party-committee meetings on rule-of-law work?", "aggregate")
+    assert is_numeric("Which reports state a figure for mediated disputes?", "aggregate")
+    assert is_numeric("哪些镇给出了调解纠纷的具体数字?", "aggregate")
+    assert not is_numeric("Which towns give legal advice to villages?", "aggregate")
+
+
 def test_running_text_before_xiang_is_not_an_unknown_town() -> None:
     from qa.places import gazetteer
     from qa.plan.places import towns_named
