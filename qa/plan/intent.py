@@ -60,7 +60,7 @@ _LIST_Q = re.compile(
     re.IGNORECASE,
 )
 _NUMERIC_Q = re.compile(r"多少|(?<!哪)几(?:次|件|个|名|人|场|份|条|起|项|批|位|家|户|所|期|宗|篇|轮|天)|是多少|how many|how much|what (?:is|was) the .*rate|\brate\b|\bnumber of\b|率|"
-                        r"数量|次数|人数|件数|个数|平均(?:分|成绩|得分|值|数)|多高|多大比例|\b(?:a|the) (?:count|figure|total|number) (?:of|for)\b|\b(?:gives?|reports?|states?|provides?) (?:a |any )?(?:numbers?|figures?|counts?)\b|给出(?:了)?(?:具体)?(?:数字|数据)|"
+                        r"数量|次数|人数|件数|个数|平均(?:分|成绩|得分|值|数)|多高|多大比例|\b(?:a|the) (?:count|figure|total|number) (?:of|for)\b|\b(?:gives?|reports?|states?|provides?) (?:a |any )?(?:numbers?|figures?|counts?)\b|给出(?:了)?[^?？,，。]{0,12}?(?:数字|数据)|"
                         r"\bwhat (?:\w+ ){0,2}?(?:average|score|percentage|share|proportion|total|amount)\b|\baverage (?:score|mark|grade)\b",
                         re.IGNORECASE)
 _ELLIPSIS = re.compile(r"^(?:那|那么|还有|and|what about|how about)|呢[?？]?$|它们|他们|其|这些镇|这两个镇|这几个镇|两镇|这两|(?:这|那)(?:几|些)个?|(?:^|[,，])(?:两|几)个(?:里面|当中|之中)|两者|二者|这次|此次|该次|上述|前述|上面提到|刚才|\b(?:mentioned )?above\b|\bthe same\b|\bthey\b|\bthem\b|\btheir\b|\bthose\b|\bit\b|\bits\b|"
