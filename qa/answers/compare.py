@@ -206,10 +206,13 @@ def _one_per_town(index: CorpusIndex, items: list[tuple[Claim, Passage, float]])
 
 def _ranking_text(lang: str, head: str, ranked: list[str], reverse: bool, lead_unit: str) -> str:
     """"A最多：A …[1]；B …[2]。" / "A has the most: …": the ranked towns, highest first (lowest for 最少)."""
+    span = unit_kind(lead_unit) == "time"  # 为期8天: the longest, not the most
     if lang == "en":
-        word = ("highest" if reverse else "lowest") if lead_unit == "%" else ("most" if reverse else "least")
+        word = (("highest" if reverse else "lowest") if lead_unit == "%" else ("longest" if reverse else "shortest")
+                if span else ("most" if reverse else "least"))
         return f"{head} has the {word}: " + "; ".join(ranked) + "."
-    word = ("最高" if reverse else "最低") if lead_unit == "%" else ("最多" if reverse else "最少")
+    word = (("最高" if reverse else "最低") if lead_unit == "%" else ("最长" if reverse else "最短") if span
+            else ("最多" if reverse else "最少"))
     return f"{head}{word}：" + "；".join(ranked) + "。"
 
 

@@ -21,9 +21,9 @@ _WHICH = re.compile(r"哪些|哪几|\bwhich\b|\bwhat\b", re.IGNORECASE)
 # Asking for one of several ("哪个镇", "which one", "which of them"): the best of them first.
 WHICH_ONE = re.compile(r"哪(?:个|一个|家|位|一)|\bwhich (?:one|of|town|subdistrict|township)\b", re.IGNORECASE)
 _COMPARE_WORD = re.compile(
-    r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|较多|较少|多还是少|"
+    r"最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|较多|较少|多还是少|最长|最短|更长|更短|"
     r"\b(?:most|more|highest|higher|lowest|lower|least|fewer|fewest|largest|larger|biggest|bigger|smallest|"
-    r"smaller|greatest|greater(?!\s+than))\b",
+    r"smaller|greatest|greater(?!\s+than)|longest|longer|shortest|shorter)\b",
     re.IGNORECASE,
 )
 # 多/少/高/低/大/小 as the comparison itself, not inside a word (哪个发展大局, 哪个小组).
@@ -32,7 +32,8 @@ _WHO_MORE = re.compile(rf"(?:谁|哪个|哪一个)[^?？]{{0,20}}(?:多|少|高|
 _WHO_LESS = re.compile(rf"(?:谁|哪个|哪一个)[^?？]{{0,20}}(?:少|低|小){_AS_COMPARISON}")
 # 排名第一 / 排名靠前 is something a report says of itself, not a request to rank.
 _COMPARE_VERB = re.compile(r"\bcompare\b|\brank\b|对比|比较|排名(?!第|前|靠前|居前|前列)|排序", re.IGNORECASE)
-_MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|\b(?:least|lowest|lower|fewer|fewest|smallest|smaller)\b", re.IGNORECASE)
+_MIN_WORD = re.compile(r"最少|最低|最小|更少|更低|较少|最短|更短|\b(?:least|lowest|lower|fewer|fewest|smallest|smaller|shortest|shorter)\b",
+                       re.IGNORECASE)
 # A unit of the collection in English, after an optional place name: "town", "Shenzhen subdistrict".
 _EN_UNIT = r"(?:[A-Z][a-z]+ )?(?:town|township|subdistrict|place)"
 # "各镇分别发放了多少份普法资料?", "列出各镇…的数量", "How many … did each town …?": one row per town.
