@@ -47,6 +47,7 @@ _EN_COUNTED = (
     ("times|sessions|meetings|lectures|events|activities|trainings|campaigns|exams|inspections", "次"),
     ("firms|enterprises|companies", "家"),
     ("copies|leaflets|materials|brochures|booklets", "份"),
+    ("villages|communities|neighbourhoods|neighborhoods", "个"),  # 26个行政村: counted in 个
 )
 # "what average score / how many points": a score is counted in 分.
 _EN_SCORE = re.compile(r"\b(?:average|mean) (?:score|mark|grade)|\bwhat (?:\w+ )?score\b|how many points\b", re.I)

@@ -1,4 +1,4 @@
-"""A question about how long something lasted (时间更长, how long) compares spans of time (为期8天), not counts."""
+"""What a question counts: a span of time (时间更长, how long: 为期8天), villages (26个行政村), not any count."""
 
 from __future__ import annotations
 
@@ -21,3 +21,9 @@ def test_the_longer_class_is_ranked_by_its_days(tmp_path: Path) -> None:
     a = eng.ask("哪家的读书班时间更长?")
     assert a.kind == "compare" and a.towns[0] == "西岭街道", a.answer
     assert a.answer.startswith("西岭街道最长") and {v[2] for v in a.values} == {"天"}
+
+
+def test_villages_are_counted_in_ge() -> None:
+    # "which report covers the most villages": 26个行政村, not 书记等140人.
+    units = asked_units("Of these three, which report covers the most villages or communities?")
+    assert "个" in units and "人" not in units
