@@ -17,6 +17,7 @@ _REGION_AFTER = re.compile(r"[省市县区州盟旗]")
 _EN_REGION_WORDS = frozenset({"province", "city", "county", "district", "prefecture", "municipality"})
 # Singular only: "Hunan town" names a town, "Guangdong towns" are the towns of a province.
 _EN_TOWN_WORDS = frozenset({"town", "township", "subdistrict", "street"})
+_EN_DETERMINERS = frozenset({"each", "every", "any", "which", "what", "a", "an", "one", "per", "no"})
 
 
 class TownMatcher:
@@ -247,8 +248,10 @@ def match_regions(text: str, regions: dict[str, str]) -> list[str]:
     """Regions (province, city, county) named in text, by Chinese name or pinyin."""
     words = re.findall(r"[a-z]+", text.lower())
     # A name the word for a township follows is that township's (湖南镇, Hunan town), not the region's.
+    # "each Shenzhen subdistrict" is still the city's: a determiner before the name makes it a modifier.
     joined = {"".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)
-              if not (i + n < len(words) and words[i + n] in _EN_TOWN_WORDS)}
+              if not (i + n < len(words) and words[i + n] in _EN_TOWN_WORDS
+                      and not (i > 0 and words[i - 1] in _EN_DETERMINERS))}
     out = []
     for variant, canonical in regions.items():
         if (variant.isascii() and variant in joined) or (
