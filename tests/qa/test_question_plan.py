@@ -147,7 +147,8 @@ def test_a_word_no_report_uses_weighs_nothing(engine: QAEngine) -> None:
     unseen = [w for w in weights if w not in "".join(REPORTS.values())]
     assert all(weights[w] == 0.0 for w in unseen)
     focal = engine.retriever.focal_forms(pq) or ()
-    assert all(f in "".join(REPORTS.values()) for f in focal)
+    # The focal group's own wording (what its weight is of) is a word the reports use; its synonyms need not be.
+    assert focal and focal[0] in "".join(REPORTS.values())
     a = engine.ask("请问帮我查一下上磺镇发放了多少份普法宣传资料?")
     assert a.kind == "fact" and "800份" in a.citations[0].quote
 
