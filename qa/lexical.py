@@ -37,19 +37,26 @@ def pronouns() -> frozenset[str]:
     return tagged("r")
 
 
-@lru_cache(maxsize=8)
-def tagged(*prefixes: str) -> frozenset[str]:
-    """The words jieba's dictionary (its dict.txt: word, frequency, part of speech) tags with one of these tags."""
+@lru_cache(maxsize=1)
+def _dictionary_tags() -> dict[str, str]:
+    """Each word of jieba's dictionary (its dict.txt: word, frequency, part of speech) with its tag, read once."""
     import jieba
 
     path = Path(jieba.__file__).parent / "dict.txt"
-    out = set()
     with path.open(encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 3 and parts[2].startswith(prefixes):
-                out.add(parts[0])
-    return frozenset(out)
+        return {parts[0]: parts[2] for line in f if len(parts := line.split()) == 3}
+
+
+@lru_cache(maxsize=8)
+def tagged(*prefixes: str) -> frozenset[str]:
+    """The words jieba's dictionary tags with a tag starting with one of these prefixes."""
+    return frozenset(w for w, tag in _dictionary_tags().items() if tag.startswith(prefixes))
+
+
+@lru_cache(maxsize=1)
+def verb_words() -> frozenset[str]:
+    """The words jieba's dictionary tags as plain verbs (v: 聘请, 配备, 召开), not verbal nouns (vn: 审查, 培训)."""
+    return frozenset(w for w, tag in _dictionary_tags().items() if tag == "v")
 
 
 @lru_cache(maxsize=1)
@@ -449,13 +456,3 @@ class BM25Index:
         r = bm25s.BM25.load(str(directory), show_progress=False)
         meta = json.loads((directory / "doc_freq.json").read_text(encoding="utf-8"))
         return cls(r, meta["df"], int(meta["n_docs"]))
-
-
-@lru_cache(maxsize=1)
-def verb_words() -> frozenset[str]:
-    """The words jieba's dictionary tags as plain verbs (v: 聘请, 配备, 召开), not verbal nouns (vn: 审查, 培训)."""
-    import jieba
-
-    path = Path(jieba.__file__).parent / "dict.txt"
-    with path.open(encoding="utf-8") as f:
-        return frozenset(parts[0] for line in f if len(parts := line.split()) == 3 and parts[2] == "v")

@@ -41,6 +41,7 @@ import numpy as np
 from qa.places import matching_text
 from qa.plan import PLAN_Q, PLAN_SECTION
 from qa.plan.intent import DOC_NUMBER_Q, RATE_Q
+from qa.plan.measure import DURATION_UNITS
 
 if TYPE_CHECKING:
     from qa.plan import ParsedQuestion
@@ -192,7 +193,7 @@ _UNIT_KINDS = {
     "money": ("元", "万元", "亿元", "千元"),
     "rate": ("%",),
     "score": ("分",),  # an exam's or an assessment's points
-    "time": ("小时", "分钟", "天", "个工作日", "工作日", "个月", "个小时", "个季度", "个星期"),  # a span, not a count
+    "time": (*DURATION_UNITS, "分钟"),  # a span, not a count
     "any": ("个", "万"),  # 几个 and a bare 万 count anything
 }
 _KIND_OF = {u: k for k, us in _UNIT_KINDS.items() for u in us}

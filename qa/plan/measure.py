@@ -60,13 +60,14 @@ _EN_ASKED_UNIT = tuple(
 # "哪家的读书班时间更长?", "how long": a span of time is asked for (为期8天), not a count.
 _DURATION_Q = re.compile(r"(?:时间|时长|期限|周期|天数)(?:更|最|较|比较)?(?:长|短)|多长时间|多久|几天|\bhow long\b|"
                          r"\b(?:longer|longest|shorter|shortest)\b", re.IGNORECASE)
-_DURATION_UNITS = ("天", "个工作日", "工作日", "小时", "个小时", "个月", "个星期", "个季度")
+# The units a span of time is stated in (qa.relevance.unit_kind calls them "time", with 分钟).
+DURATION_UNITS = ("天", "个工作日", "工作日", "小时", "个小时", "个月", "个星期", "个季度")
 
 
 def asked_units(q: str) -> tuple[str, ...]:
     """The unit a 几/多少/how many question counts in, with its kin (几名 → 名, 人, 位, 人次); () when open."""
     if _DURATION_Q.search(q):
-        return _DURATION_UNITS
+        return DURATION_UNITS
     m = _ASKED_UNIT.search(q)
     if m:
         unit: str | None = m.group(1) or m.group(2) or "分"

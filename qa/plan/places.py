@@ -7,7 +7,14 @@ import bisect
 import re
 from collections.abc import Sequence
 
-from qa.metadata import SOFT_NOT_TOWN, find_town_mentions, qualified_aliases, split_label, town_aliases
+from qa.metadata import (
+    SOFT_NOT_TOWN,
+    TOWN_SUFFIXES,
+    find_town_mentions,
+    qualified_aliases,
+    split_label,
+    town_aliases,
+)
 from qa.places import gazetteer, pinyin_spellings
 
 _NOT_A_NAME = re.compile(r"哪|些|个|什么|几|各|每|所有|其他|其它|本|该|这|那|全部|多少|或|和|与|及|、|乡镇|镇街|街镇|^[乡镇街]")
@@ -57,7 +64,7 @@ class TownMatcher:
         if self._empty:
             return out
         for end, (alias, ts) in self._auto.iter(text):
-            if _REGION_AFTER.match(text, end + 1) and not alias.endswith(("镇", "乡", "街道", "街")):
+            if _REGION_AFTER.match(text, end + 1) and not alias.endswith((*TOWN_SUFFIXES, "街")):
                 continue  # 湖南省, not 湖南镇: a bare name the word for a region follows is that region
             for t in ts:
                 start = end - len(alias) + 1
@@ -255,6 +262,7 @@ def match_regions(text: str, regions: dict[str, str]) -> list[str]:
     out = []
     for variant, canonical in regions.items():
         if (variant.isascii() and variant in joined) or (
-                not variant.isascii() and re.search(re.escape(variant) + r"(?!镇(?!街)|乡(?!镇)|街道|街(?!镇))", text)):
+                not variant.isascii() and variant in text
+                and re.search(re.escape(variant) + r"(?!镇(?!街)|乡(?!镇)|街道|街(?!镇))", text)):
             out.append(canonical)
     return list(dict.fromkeys(out))
