@@ -176,15 +176,19 @@ def test_a_span_of_time_is_not_a_count() -> None:
     assert unit_kind("个工作日") == unit_kind("个月") == "time" != unit_kind("件")
 
 
+# Two towns that give their number of meetings, for the table tests below.
+MEETINGS = {
+    "a.txt": "和谦镇2024年法治建设工作报告\n全年召开法治建设专题会议4次，研究解决重点问题。",
+    "b.txt": "西仓镇2024年法治建设工作报告\n党委会专题研究法治建设工作，全年召开法治建设专题会议6次。",
+}
+MEETINGS_TABLE_Q = "各街镇全年开了几次法治建设专题会议?分别列一下。"
+
+
 def test_a_table_row_needs_a_figure(tmp_path_factory: pytest.TempPathFactory) -> None:
     # 南岭镇 says it held meetings but gives no number: it is named apart, not a row of the table or counted.
-    reports = {
-        "a.txt": "和谦镇2024年法治建设工作报告\n全年召开法治建设专题会议4次，研究解决重点问题。",
-        "b.txt": "西仓镇2024年法治建设工作报告\n党委会专题研究法治建设工作，全年召开法治建设专题会议6次。",
-        "c.txt": "南岭镇2024年法治建设工作报告\n定期召开法治建设专题会议，研究部署法治建设工作。",
-    }
+    reports = {**MEETINGS, "c.txt": "南岭镇2024年法治建设工作报告\n定期召开法治建设专题会议，研究部署法治建设工作。"}
     eng = engine_over(tmp_path_factory.mktemp("rows"), reports)
-    a = eng.ask("各街镇全年开了几次法治建设专题会议?分别列一下。")
+    a = eng.ask(MEETINGS_TABLE_Q)
     assert a.kind == "table" and set(a.towns) == {"和谦镇", "西仓镇"}, a.answer
     assert "南岭镇" in a.answer and "南岭镇：“" not in a.answer, a.answer
 
@@ -193,14 +197,11 @@ def test_a_table_row_takes_the_figure_from_another_passage_of_the_town(tmp_path_
     # 南岭镇's passage that best fits the topic gives no number of meetings (15项 counts matters); the number is in a
     # later paragraph of its report.
     filler = "\n（二）其他工作。持续推进基层治理，加强队伍建设，完善工作机制，提升服务水平。\n"
-    reports = {
-        "a.txt": "和谦镇2024年法治建设工作报告\n全年召开法治建设专题会议4次，研究解决重点问题。",
-        "b.txt": "西仓镇2024年法治建设工作报告\n党委会专题研究法治建设工作，全年召开法治建设专题会议6次。",
-        "c.txt": ("南岭镇2024年法治建设工作报告\n（一）组织领导。定期召开法治建设专题会议，研究部署法治建设工作，"
-                  "党委书记主持法治建设专题会议并讲话，研究解决重点问题15项。" + filler + "（三）会议情况。全年共召开专题会议9次。"),
-    }
+    reports = {**MEETINGS, "c.txt": (
+        "南岭镇2024年法治建设工作报告\n（一）组织领导。定期召开法治建设专题会议，研究部署法治建设工作，"
+        "党委书记主持法治建设专题会议并讲话，研究解决重点问题15项。" + filler + "（三）会议情况。全年共召开专题会议9次。")}
     eng = engine_over(tmp_path_factory.mktemp("rows2"), reports)
-    a = eng.ask("各街镇全年开了几次法治建设专题会议?分别列一下。")
+    a = eng.ask(MEETINGS_TABLE_Q)
     assert a.kind == "table" and ("南岭镇", 9.0, "次") in a.values, a.answer
     cite = next(c for c in a.citations if c.town == "南岭镇")
     assert "9次" in cite.quote
